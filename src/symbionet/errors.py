@@ -1,0 +1,38 @@
+"""User-facing errors: every problem names its file, row and column."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem in the input, located as precisely as the input allows.
+
+    ``row`` is the line number in a CSV file (the header is line 1), or the
+    row number in a worksheet; ``None`` when the problem concerns a whole file.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f":{self.row}"
+        if self.column:
+            where += f":{self.column}"
+        return f"{where}: {self.message}"
+
+
+class SymbionetError(Exception):
+    """Raised for bad input: carries every problem found, never a partial result."""
+
+    def __init__(self, problems: Iterable[Problem] | str):
+        if isinstance(problems, str):
+            problems = [Problem("", None, None, problems)]
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))

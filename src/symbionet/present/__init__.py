@@ -1,0 +1,1 @@
+"""Present results: command line, summaries, reports."""

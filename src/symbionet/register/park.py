@@ -1,0 +1,184 @@
+"""The park: validated, typed tables of actors, sites, streams, exchanges and more."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from symbionet.errors import Problem, SymbionetError
+from symbionet.register.catalogue import Catalogue, default_catalogue, parse_catalogue
+from symbionet.register.io import WRITERS, RawPark, RawTable, park_format, read_park
+from symbionet.register.schema import tables
+from symbionet.register.validate import (
+    Checker,
+    Tables,
+    check_exchanges,
+    check_ids,
+    check_meta,
+    check_profiles,
+    check_references,
+    check_streams,
+    check_units,
+    coerce,
+    resolve_resources,
+)
+
+CHECKS = (check_ids, check_references, check_units)
+CATALOGUE_CHECKS = (resolve_resources, check_streams, check_exchanges)
+
+
+@dataclass
+class Park:
+    """A validated park. Each table is a DataFrame indexed by its id column."""
+
+    meta: dict[str, Any]
+    frames: dict[str, pd.DataFrame]
+    catalogue: Catalogue
+    catalogue_extension: dict[str, Any] | None = None
+    source: str = ""
+    _empty: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    @property
+    def name(self) -> str:
+        return str(self.meta.get("name", ""))
+
+    @property
+    def currency(self) -> str:
+        return str(self.meta.get("currency", "EUR"))
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A table by name; an empty one with the declared columns if the park has none."""
+        if name in self.frames:
+            return self.frames[name]
+        if name not in self._empty:
+            self._empty[name] = _empty_table(name)
+        return self._empty[name]
+
+    @property
+    def actors(self) -> pd.DataFrame:
+        return self.table("actors")
+
+    @property
+    def sites(self) -> pd.DataFrame:
+        return self.table("sites")
+
+    @property
+    def streams(self) -> pd.DataFrame:
+        return self.table("streams")
+
+    @property
+    def exchanges(self) -> pd.DataFrame:
+        return self.table("exchanges")
+
+    @property
+    def technologies(self) -> pd.DataFrame:
+        return self.table("technologies")
+
+    @property
+    def profiles(self) -> pd.DataFrame:
+        return self.table("profiles")
+
+    @property
+    def plots(self) -> pd.DataFrame:
+        return self.table("plots")
+
+    def inputs(self) -> dict[str, pd.DataFrame]:
+        """The tables as written to files: derived columns dropped, empty columns left out."""
+        written = {}
+        for name, frame in self.frames.items():
+            table = tables()[name]
+            keep = [
+                c
+                for c in frame.columns
+                if (column := table.column(c)) is not None
+                and column.type != "derived"
+                and (column.required or frame[c].notna().any())
+            ]
+            written[name] = frame.reset_index()[_with_index(name, keep)]
+        return written
+
+    def save(self, path: Path | str, fmt: str | None = None) -> Path:
+        """Write the park as a folder, an .xlsx workbook or a .json document (from the suffix)."""
+        target = Path(path)
+        kind = fmt or ("folder" if not target.suffix else target.suffix.lower().lstrip("."))
+        if kind not in WRITERS:
+            raise SymbionetError(
+                [Problem(str(target), None, None, "write a folder, an .xlsx or a .json file")]
+            )
+        WRITERS[kind](target, self.meta, self.inputs(), self.catalogue_extension)
+        return target
+
+
+def _with_index(name: str, columns: list[str]) -> list[str]:
+    key = _index(name)
+    return [key, *[c for c in columns if c != key]] if key else columns
+
+
+def _index(name: str) -> str | None:
+    return "period" if name == "profiles" else tables()[name].id_column
+
+
+def _empty_table(name: str) -> pd.DataFrame:
+    raw = RawTable(name, tables()[name].file, pd.DataFrame(), [])
+    frame, _ = coerce(raw, tables()[name])
+    key = _index(name)
+    return frame.set_index(key) if key and key in frame else frame
+
+
+def build_park(raw: RawPark) -> Park:
+    """Validate raw tables into a park, or raise SymbionetError with every problem found."""
+    problems = list(raw.problems)
+    catalogue = default_catalogue()
+    if raw.catalogue is not None:
+        try:
+            catalogue = parse_catalogue(raw.catalogue, "catalogue.yaml", catalogue)
+        except SymbionetError as error:
+            problems += error.problems
+    meta, meta_problems = check_meta(raw.meta, raw.meta_file, catalogue)
+    problems += meta_problems
+    data = Tables({}, {})
+    for name, raw_table in raw.tables.items():
+        frame, cell_problems = coerce(raw_table, tables()[name])
+        data.frames[name] = frame
+        data.checks[name] = Checker(raw_table, cell_problems)
+    for check in CHECKS:
+        check(data)
+    for catalogue_check in CATALOGUE_CHECKS:
+        catalogue_check(data, catalogue)
+    check_profiles(data)
+    for checker in data.checks.values():
+        problems += checker.problems
+    if problems:
+        raise SymbionetError(sorted(set(problems), key=_order))
+    frames = {}
+    for name, frame in data.frames.items():
+        key = _index(name)
+        frames[name] = frame.set_index(key) if key else frame
+    return Park(meta, frames, catalogue, raw.catalogue, raw.source)
+
+
+def _order(problem: Problem) -> tuple[int, str, int, str]:
+    files = [t.file for t in tables().values()]
+    base = problem.file.split("[")[0].split("#")[0]
+    rank = files.index(base) if base in files else len(files)
+    return (rank, problem.file, problem.row or 0, problem.column or "")
+
+
+def load_park(path: Path | str) -> Park:
+    """Load and validate a park from a folder, an Excel workbook or a JSON document."""
+    return build_park(read_park(Path(path)))
+
+
+def check_park(path: Path | str) -> list[Problem]:
+    """Every problem of a park, or an empty list if it is valid."""
+    try:
+        load_park(path)
+    except SymbionetError as error:
+        return error.problems
+    return []
+
+
+__all__ = ["Park", "build_park", "check_park", "load_park", "park_format"]

@@ -1,0 +1,243 @@
+"""Table declarations: every column of every park file, declared once in data.
+
+The CSV files beside this module declare each table's columns (type, unit, default,
+whether required, allowed values, bounds, description). Loading, validation, defaults,
+the format documentation and the JSON Schema all come from these declarations.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+TYPES = {
+    "id": "text, unique within the table",
+    "ref": "id of a row of another table",
+    "text": "free text",
+    "float": "number",
+    "int": "whole number",
+    "year": "year (whole number)",
+    "bool": "true or false",
+    "enum": "one of the allowed values",
+    "resource": "catalogue resource id, synonym or EWC code",
+    "unit": "unit of measure (pint syntax: t/yr, m3/h, GWh, MW...)",
+    "route": "catalogue route id",
+    "profile": "column name of profiles.csv",
+    "nace": "NACE Rev. 2 code",
+    "mapping": "nested mapping (YAML)",
+    "derived": "computed on load, never written",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One declared column (a name may be a pattern such as ``ppm_*``)."""
+
+    name: str
+    type: str
+    unit: str
+    default: str
+    required: bool
+    allowed: str
+    min: float | None
+    max: float | None
+    description: str
+
+    @property
+    def is_pattern(self) -> bool:
+        return "*" in self.name
+
+    @property
+    def choices(self) -> list[str]:
+        return self.allowed.split("|") if self.type == "enum" else []
+
+
+@dataclass(frozen=True)
+class Table:
+    """A declared table: its file and columns."""
+
+    name: str
+    file: str
+    required: bool
+    description: str
+    columns: tuple[Column, ...]
+
+    def column(self, name: str) -> Column | None:
+        """The declaration that governs a column name, exact names before patterns."""
+        for column in self.columns:
+            if column.name == name:
+                return column
+        for column in self.columns:
+            if column.is_pattern and fnmatch(name, column.name):
+                return column
+        return None
+
+    @property
+    def fixed(self) -> list[Column]:
+        return [c for c in self.columns if not c.is_pattern]
+
+    @property
+    def inputs(self) -> list[Column]:
+        return [c for c in self.columns if c.type != "derived"]
+
+    @property
+    def id_column(self) -> str | None:
+        return next((c.name for c in self.columns if c.type == "id"), None)
+
+
+def _number(text: str) -> float | None:
+    return float(text) if text else None
+
+
+@cache
+def tables() -> dict[str, Table]:
+    """All declared tables, in the order data flows through a park."""
+    folder = files("symbionet.register") / "schema"
+    with (folder / "tables.csv").open(encoding="utf-8") as handle:
+        entries = list(csv.DictReader(handle))
+    result = {}
+    for entry in entries:
+        with (folder / f"{entry['table']}.csv").open(encoding="utf-8") as handle:
+            columns = tuple(
+                Column(
+                    name=row["name"],
+                    type=row["type"],
+                    unit=row["unit"],
+                    default=row["default"],
+                    required=row["required"] == "yes",
+                    allowed=row["allowed"],
+                    min=_number(row["min"]),
+                    max=_number(row["max"]),
+                    description=row["description"],
+                )
+                for row in csv.DictReader(handle)
+            )
+        result[entry["table"]] = Table(
+            name=entry["table"],
+            file=entry["file"],
+            required=entry["required"] == "yes",
+            description=entry["description"],
+            columns=columns,
+        )
+    return result
+
+
+def _json_type(column: Column) -> dict[str, Any]:
+    kinds: dict[str, dict[str, Any]] = {
+        "float": {"type": "number"},
+        "int": {"type": "integer"},
+        "year": {"type": "integer"},
+        "bool": {"type": "boolean"},
+        "mapping": {"type": "object"},
+    }
+    schema: dict[str, Any] = dict(kinds.get(column.type, {"type": "string"}))
+    if column.choices:
+        schema["enum"] = column.choices
+    if column.min is not None:
+        schema["minimum"] = column.min
+    if column.max is not None:
+        schema["maximum"] = column.max
+    if column.type == "nace":
+        schema["pattern"] = NACE_PATTERN
+    schema["description"] = column.description + (f" [{column.unit}]" if column.unit else "")
+    return schema
+
+
+NACE_PATTERN = r"^([A-U]|\d{2}(\.\d{1,2})?)$"
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of a park in its JSON form (``symbionet convert PARK park.json``)."""
+    properties: dict[str, Any] = {}
+    for table in tables().values():
+        fields = {c.name: _json_type(c) for c in table.inputs if not c.is_pattern}
+        patterns = {
+            "^" + c.name.replace("*", ".+") + "$": _json_type(c)
+            for c in table.inputs
+            if c.is_pattern and c.name != "*"
+        }
+        record: dict[str, Any] = {
+            "type": "object",
+            "properties": fields,
+            "required": [c.name for c in table.inputs if c.required and not c.is_pattern],
+            "additionalProperties": any(c.name == "*" for c in table.columns) and {"type": "number"},
+        }
+        if patterns:
+            record["patternProperties"] = patterns
+        if table.name == "park":
+            properties[table.name] = {**record, "description": table.description}
+        else:
+            properties[table.name] = {
+                "type": "array",
+                "description": table.description,
+                "items": record,
+            }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "symbionet park",
+        "type": "object",
+        "properties": properties,
+        "required": [name for name, t in tables().items() if t.required],
+        "additionalProperties": False,
+    }
+
+
+def markdown() -> str:
+    """The park format reference, generated from the declarations."""
+    lines = [
+        "# Park format",
+        "",
+        "A park is a folder of plain files, or one Excel workbook with one sheet per file "
+        "(sheet names as the file names without extension), or one JSON document "
+        "(`symbionet convert` turns any of them into the others, losslessly). "
+        "This page is generated from the column declarations in "
+        "`src/symbionet/register/schema/`; the same declarations drive loading, "
+        "validation, defaults and the JSON Schema (`docs/park.schema.json`).",
+        "",
+        "Quantities take any unit compatible with the resource (`t/day`, `kt/yr`, `GWh`, "
+        "`GJ`, `m3/h`, `L/yr`, `MW`...); a quantity without a time unit is per year; a year "
+        "has 365 days. Text cells may be left empty where a column is optional: the default "
+        "applies. A column a table does not declare is an error (a misspelt column would "
+        "otherwise be ignored).",
+        "",
+        "| file | required | what it holds |",
+        "|---|---|---|",
+    ]
+    lines += [f"| `{t.file}` | {'yes' if t.required else 'no'} | {t.description} |" for t in tables().values()]
+    for table in tables().values():
+        lines += ["", f"## `{table.file}`", "", table.description, ""]
+        if table.name == "park":
+            lines += ["A YAML mapping with these keys:", ""]
+        lines += [
+            "| column | type | unit | default | required | allowed / bounds | description |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for c in table.columns:
+            bounds = c.allowed.replace("|", ", ") if c.type == "enum" else ""
+            if c.type in {"ref", "route"}:
+                bounds = f"{c.allowed} " + ("ids" if c.type == "ref" else "routes")
+            if c.min is not None or c.max is not None:
+                low = "" if c.min is None else f"{c.min:g} ≤ "
+                high = "" if c.max is None else f" ≤ {c.max:g}"
+                bounds = f"{low}value{high}"
+            lines.append(
+                f"| `{c.name}` | {c.type} | {c.unit} | {c.default} | "
+                f"{'yes' if c.required else ''} | {bounds} | {c.description} |"
+            )
+    lines += ["", "## Types", "", "| type | meaning |", "|---|---|"]
+    lines += [f"| {name} | {meaning} |" for name, meaning in TYPES.items()]
+    return "\n".join(lines) + "\n"
+
+
+def write_docs(folder: str = "docs") -> None:
+    """Write ``park-format.md`` and ``park.schema.json`` into ``folder``."""
+    from pathlib import Path
+
+    out = Path(folder)
+    (out / "park-format.md").write_text(markdown(), encoding="utf-8")
+    (out / "park.schema.json").write_text(json.dumps(json_schema(), indent=2) + "\n", encoding="utf-8")

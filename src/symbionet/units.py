@@ -1,0 +1,98 @@
+"""Units: one pint registry, and conversion of stream quantities to canonical amounts per year."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from itertools import product
+
+import pint
+
+# Spellings common in industry data that pint does not read as meant:
+# "m3" for cubic metres, "Nm3" for normal cubic metres, "kt" for kilotonnes (pint: knot),
+# and a year of 365 days (8760 h), the convention of energy and plant data.
+_SPELLINGS = [
+    (re.compile(r"\b(yr|year|years|a|annum)\b"), "annum"),
+    (re.compile(r"\bNm3\b"), "normal_cubic_meter"),
+    (re.compile(r"\bkt\b"), "kilotonne"),
+    (re.compile(r"\bMt\b"), "megatonne"),
+    (re.compile(r"\b([A-Za-z]+)([23])\b"), r"\1**\2"),
+]
+
+
+def _spell(text: str) -> str:
+    for pattern, replacement in _SPELLINGS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+ureg = pint.UnitRegistry(preprocessors=[_spell], on_redefinition="raise")
+ureg.define("annum = 365 * day")
+ureg.define("normal_cubic_meter = meter ** 3")
+ureg.define("kilotonne = 1000 * metric_ton")
+ureg.define("megatonne = 1e6 * metric_ton")
+ureg.define("EUR = [currency]")
+# Danish krone at the ERM II central rate, 7.46038 DKK per EUR (Danmarks Nationalbank).
+ureg.define("DKK = EUR / 7.46038")
+
+YEAR = ureg.annum
+
+
+class UnitProblem(ValueError):
+    """A unit that cannot be read or converted; the message says why."""
+
+
+@lru_cache(maxsize=4096)
+def parse_unit(text: str) -> pint.Unit:
+    """Read a unit string ("t/day", "GWh", "m3/h", "kt/yr") or raise UnitProblem."""
+    text = str(text).strip()
+    if not text:
+        raise UnitProblem("no unit given")
+    try:
+        return ureg.parse_units(text)
+    except Exception:  # pint's parser raises many kinds of errors on malformed text
+        raise UnitProblem(f"unknown unit {text!r}") from None
+
+
+@lru_cache(maxsize=4096)
+def annual_factor(
+    unit: str,
+    canonical: str,
+    density_t_per_m3: float | None = None,
+    energy_mwh_per_unit: float | None = None,
+) -> float:
+    """Factor turning a quantity in ``unit`` into ``canonical`` amount per year.
+
+    A unit without time is read as per year; a rate (t/day, m3/h, MW) is taken over one
+    year. Mass and volume convert through the density, and either of them to energy
+    through the energy content of one canonical unit.
+    """
+    given = ureg.Quantity(1.0, parse_unit(unit))
+    target = parse_unit(canonical)
+    bridges = []
+    if density_t_per_m3:
+        bridges.append(density_t_per_m3 * ureg.metric_ton / ureg.meter**3)
+    if energy_mwh_per_unit:
+        bridges.append(energy_mwh_per_unit * ureg.MWh / ureg.Quantity(1.0, target))
+    try:
+        for amount in (given, given * YEAR):
+            for exponents in product((0, -1, 1), repeat=len(bridges)):
+                converted = amount
+                for bridge, exponent in zip(bridges, exponents, strict=True):
+                    converted = converted * bridge**exponent
+                if converted.dimensionality == target.dimensionality:
+                    return float(converted.to(target).magnitude)
+    except pint.errors.PintError:
+        raise UnitProblem(f"{unit!r} is not a quantity of {canonical!r}") from None
+    raise UnitProblem(
+        f"{unit!r} is not an amount or a yearly flow of {canonical!r}"
+        + ("" if bridges else " (the resource has no density or energy content to convert)")
+    )
+
+
+def convert(value: float, unit: str, to: str) -> float:
+    """Convert a plain value between two compatible units (prices, factors)."""
+    try:
+        return float(ureg.Quantity(value, parse_unit(unit)).to(parse_unit(to)).magnitude)
+    except pint.errors.DimensionalityError:
+        raise UnitProblem(f"{unit!r} cannot be converted to {to!r}") from None
