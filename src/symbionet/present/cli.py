@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
+from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from symbionet.errors import SymbionetError
+from symbionet.register.catalogue import load_catalogue
+from symbionet.register.park import Park, load_park
+from symbionet.present import summary
 
 app = typer.Typer(
     name="symbionet",
@@ -16,8 +24,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
+
+ParkPath = Annotated[Path, typer.Argument(help="Park folder, .xlsx workbook or .json file.")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
 
 def main() -> None:
@@ -30,3 +41,143 @@ def main() -> None:
         n = len(error.problems)
         err_console.print(f"[red]{n} problem{'s' if n != 1 else ''}[/red]")
         sys.exit(1)
+
+
+def rich_table(frame: pd.DataFrame, title: str | None = None, index: bool = True) -> Table:
+    """A pandas table as a rich table, numbers right-aligned and thousands separated."""
+    table = Table(title=title, title_justify="left", header_style="bold")
+    shown = frame.reset_index() if index and frame.index.name else frame
+    for name in shown.columns:
+        numeric = pd.api.types.is_numeric_dtype(shown[name]) and not pd.api.types.is_bool_dtype(shown[name])
+        table.add_column(str(name), justify="right" if numeric else "left")
+    for row in shown.itertuples(index=False):
+        table.add_row(*(_cell(v) for v in row))
+    return table
+
+
+def _cell(value: object) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+    return str(value)
+
+
+def _json(data: object) -> None:
+    print(json.dumps(data, indent=2, default=str, allow_nan=False))
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    shown = frame.reset_index() if frame.index.name else frame
+    return json.loads(shown.to_json(orient="records"))
+
+
+@app.command()
+def check(park: ParkPath) -> None:
+    """Validate a park: exit 0 if it is valid, else list every problem as file:row:column and exit 1."""
+    loaded = load_park(park)
+    counts = ", ".join(f"{n} {name}" for name, n in summary.counts(loaded).items() if n)
+    console.print(f"[green]ok[/green] {loaded.name}: {counts}")
+
+
+def print_park(park: Park, as_json: bool = False) -> None:
+    """Actors, sites, streams, exchanges and totals per resource class."""
+    streams, exchanges = summary.stream_table(park), summary.exchange_table(park)
+    totals = summary.resource_totals(park)
+    if as_json:
+        _json(
+            {
+                "park": park.meta,
+                "counts": summary.counts(park),
+                "actors": _records(park.actors),
+                "sites": _records(park.sites),
+                "streams": _records(streams),
+                "exchanges": _records(exchanges),
+                "totals": _records(totals),
+            }
+        )
+        return
+    meta = park.meta
+    console.print(f"[bold]{park.name}[/bold] ({meta.get('country', '')} {meta.get('year', '')})")
+    if meta.get("description"):
+        console.print(meta["description"])
+    actors = park.actors[["name", "kind", "nace"]].copy()
+    actor_of_stream = streams["actor"]
+    actors["sites"] = park.sites.groupby("actor").size().reindex(actors.index, fill_value=0)
+    actors["streams"] = actor_of_stream.value_counts().reindex(actors.index, fill_value=0)
+    console.print(rich_table(actors, "Actors"))
+    console.print(rich_table(park.sites[["actor", "name", "lat", "lon"]], "Sites"))
+    console.print(rich_table(streams.drop(columns=["class", "site"]), "Streams (per_year in canonical units)"))
+    if len(exchanges):
+        console.print(rich_table(exchanges, "Exchanges"))
+    console.print(rich_table(totals, "Totals per resource class (per year)", index=False))
+
+
+@app.command()
+def show(
+    park: ParkPath,
+    as_actor: Annotated[
+        str | None, typer.Option("--as", help="Show only what this actor may see.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show a park: actors, sites, streams, exchanges and totals per resource class."""
+    loaded = load_park(park)
+    print_park(loaded.visible_to(as_actor) if as_actor else loaded, as_json)
+
+
+@app.command()
+def convert(
+    park: ParkPath,
+    out: Annotated[Path, typer.Argument(help="Target: a folder, an .xlsx or a .json file.")],
+) -> None:
+    """Convert a park between folder, Excel workbook and JSON (lossless both ways)."""
+    loaded = load_park(park)
+    written = loaded.save(out)
+    console.print(f"wrote {written}")
+
+
+@app.command()
+def catalogue(
+    query: Annotated[str, typer.Argument(help="Words to search for (id, name, synonym, EWC).")] = "",
+    park: Annotated[
+        Path | None, typer.Option(help="Park whose catalogue.yaml extends the shipped one.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Browse and search the resource catalogue."""
+    cat = load_park(park).catalogue if park else load_catalogue()
+    found = cat.search(query)
+    if as_json:
+        _json({"version": cat.version, "resources": _records(found)})
+        return
+    if len(found) == 1:
+        resource = cat.resources[str(found.index[0])]
+        console.print_json(resource.model_dump_json(by_alias=True, exclude_none=True))
+        refs = {f.ref for f in (resource.price, resource.emission_factor, *resource.substitutes) if f}
+        for ref in sorted(refs):
+            source = cat.references[ref]
+            console.print(f"[{ref}] {source.title} ({source.year or 'n.d.'}) {source.url or ''}")
+        return
+    columns = ["name", "class", "unit", "ewc", "price", "price_unit", "emission_factor", "emission_unit", "substitutes"]
+    console.print(rich_table(found[columns], f"Catalogue {cat.version}: {len(found)} resources"))
+
+
+@app.command()
+def run(park: ParkPath = Path("examples/kalundborg")) -> None:
+    """The main job on a park: check it and summarise it."""
+    loaded = load_park(park)
+    console.print(f"[green]ok[/green] {park} is a valid park")
+    print_park(loaded)
+
+
+@app.command()
+def schema(
+    fmt: Annotated[str, typer.Option("--format", help="json (JSON Schema) or markdown.")] = "json",
+) -> None:
+    """Print the park format, generated from the column declarations."""
+    from symbionet.register.schema import json_schema, markdown
+
+    if fmt not in {"json", "markdown"}:
+        raise SymbionetError(f"--format must be json or markdown, not {fmt!r}")
+    print(markdown() if fmt == "markdown" else json.dumps(json_schema(), indent=2))

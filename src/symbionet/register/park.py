@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +84,24 @@ class Park:
     @property
     def plots(self) -> pd.DataFrame:
         return self.table("plots")
+
+    def visible_to(self, actor: str) -> Park:
+        """The park as ``actor`` sees it: other actors' confidential streams left out,
+        with the exchanges that involve them."""
+        if actor not in self.actors.index:
+            raise SymbionetError([Problem("", None, None, f"unknown actor {actor!r}")])
+        streams = self.streams
+        owner = streams["site"].map(self.sites["actor"])
+        hidden = streams.index[streams["confidential"].fillna(False) & (owner != actor)]
+        frames = dict(self.frames)
+        if "streams" in frames:
+            frames["streams"] = streams.drop(hidden)
+        if "exchanges" in frames:
+            exchanges = frames["exchanges"]
+            frames["exchanges"] = exchanges[
+                ~(exchanges["supply"].isin(hidden) | exchanges["demand"].isin(hidden))
+            ]
+        return replace(self, frames=frames, _empty={})
 
     def inputs(self) -> dict[str, pd.DataFrame]:
         """The tables as written to files: derived columns dropped, empty columns left out."""

@@ -1,0 +1,93 @@
+"""Corrupted parks: each gives a valid park or a SymbionetError listing its problems, nothing else."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from symbionet import Park, SymbionetError, load_park
+from tests.conftest import TINY, write_park
+
+CELLS = st.one_of(
+    st.text(max_size=8),
+    st.sampled_from(
+        ["", "-1", "nan", "inf", "1e400", "0", "true", "maybe", "t/day", "m3/h", "GWh", "furlongs",
+         "fgd_gypsum", "10 01 05", "groundwater", "landfill", "market", "p1", "b1", "gyp", "nat",
+         "supply", "demand", "operating", "  ", "1,5", "55.6", "999", "{", "[a", "\u00e6\u00f8"]
+    ),
+    st.floats(allow_nan=True, allow_infinity=True).map(str),
+)
+CSV_FILES = sorted(name for name in TINY if name.endswith(".csv"))
+
+
+def _rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+def _text(rows: list[list[str]]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+@st.composite
+def mutation(draw: st.DrawFn, files: dict[str, str]) -> dict[str, str | None]:
+    name = draw(st.sampled_from([*CSV_FILES, "park.yaml"]))
+    text = files.get(name)
+    kind = draw(st.sampled_from(["cell", "drop_column", "drop_row", "copy_row", "add_column", "garbage", "delete"]))
+    if kind == "delete":
+        return {name: None}
+    if kind == "garbage" or text is None:
+        return {name: draw(st.text(max_size=40))}
+    if name == "park.yaml":
+        key = draw(st.sampled_from(["name", "year", "currency", "co2_price", "country", "prices", "discount_rate"]))
+        return {name: text + f"{key}: {draw(CELLS)!s}\n"}
+    rows = _rows(text)
+    if not rows:
+        return {}
+    width = len(rows[0])
+    row = draw(st.integers(0, len(rows) - 1))
+    column = draw(st.integers(0, max(width - 1, 0)))
+    if kind == "cell" and column < len(rows[row]):
+        rows[row][column] = draw(CELLS)
+    elif kind == "drop_column":
+        rows = [r[:column] + r[column + 1 :] for r in rows]
+    elif kind == "drop_row" and len(rows) > 1:
+        del rows[row]
+    elif kind == "copy_row":
+        rows.insert(row, list(rows[row]))
+    elif kind == "add_column":
+        rows = [r + [draw(CELLS)] for r in rows]
+    return {name: _text(rows)}
+
+
+@st.composite
+def corrupted_park(draw: st.DrawFn) -> dict[str, str | None]:
+    files: dict[str, str | None] = dict(TINY)
+    for _ in range(draw(st.integers(1, 4))):
+        current = {k: v for k, v in files.items() if v is not None}
+        files.update(draw(mutation(current)))
+    return files
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(corrupted_park())
+def test_a_corrupted_park_loads_or_lists_its_problems(files: dict[str, str | None]) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = write_park(Path(scratch) / "park", {k: v for k, v in files.items() if v is not None})
+        for name, text in files.items():
+            if text is None:
+                (folder / name).unlink()
+        try:
+            park = load_park(folder)
+        except SymbionetError as error:
+            assert error.problems
+            assert all(str(p).strip() and "Traceback" not in str(p) for p in error.problems)
+        else:
+            assert isinstance(park, Park)
+            assert park.streams["annual_quantity"].notna().all()
