@@ -20,7 +20,9 @@ SYMBIONET = Path(sys.executable).with_name("symbionet")
 
 def symbionet(*args: str) -> subprocess.CompletedProcess[str]:
     """Run the installed console script, as a user would."""
-    return subprocess.run([str(SYMBIONET), *map(str, args)], capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [str(SYMBIONET), *map(str, args)], capture_output=True, text=True, check=False
+    )
 
 
 def test_check_passes_on_both_examples() -> None:
@@ -69,7 +71,14 @@ def test_five_injected_errors_are_all_reported_with_file_and_row(kalundborg: Pat
 def test_show_prints_tables_and_json(tiny: Path) -> None:
     result = runner.invoke(app, ["show", str(tiny)])
     assert result.exit_code == 0, result.output
-    for word in ("Actors", "Sites", "Streams", "Exchanges", "Totals per resource class", "fgd_gypsum"):
+    for word in (
+        "Actors",
+        "Sites",
+        "Streams",
+        "Exchanges",
+        "Totals per resource class",
+        "fgd_gypsum",
+    ):
         assert word in result.output
     data = json.loads(runner.invoke(app, ["show", str(tiny), "--json"]).output)
     totals = {row["resource"]: row for row in data["totals"]}

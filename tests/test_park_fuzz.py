@@ -16,9 +16,39 @@ from tests.conftest import TINY, write_park
 CELLS = st.one_of(
     st.text(max_size=8),
     st.sampled_from(
-        ["", "-1", "nan", "inf", "1e400", "0", "true", "maybe", "t/day", "m3/h", "GWh", "furlongs",
-         "fgd_gypsum", "10 01 05", "groundwater", "landfill", "market", "p1", "b1", "gyp", "nat",
-         "supply", "demand", "operating", "  ", "1,5", "55.6", "999", "{", "[a", "\u00e6\u00f8"]
+        [
+            "",
+            "-1",
+            "nan",
+            "inf",
+            "1e400",
+            "0",
+            "true",
+            "maybe",
+            "t/day",
+            "m3/h",
+            "GWh",
+            "wombats",
+            "fgd_gypsum",
+            "10 01 05",
+            "groundwater",
+            "landfill",
+            "market",
+            "p1",
+            "b1",
+            "gyp",
+            "nat",
+            "supply",
+            "demand",
+            "operating",
+            "  ",
+            "1,5",
+            "55.6",
+            "999",
+            "{",
+            "[a",
+            "\u00e6\u00f8",
+        ]
     ),
     st.floats(allow_nan=True, allow_infinity=True).map(str),
 )
@@ -39,13 +69,21 @@ def _text(rows: list[list[str]]) -> str:
 def mutation(draw: st.DrawFn, files: dict[str, str]) -> dict[str, str | None]:
     name = draw(st.sampled_from([*CSV_FILES, "park.yaml"]))
     text = files.get(name)
-    kind = draw(st.sampled_from(["cell", "drop_column", "drop_row", "copy_row", "add_column", "garbage", "delete"]))
+    kind = draw(
+        st.sampled_from(
+            ["cell", "drop_column", "drop_row", "copy_row", "add_column", "garbage", "delete"]
+        )
+    )
     if kind == "delete":
         return {name: None}
     if kind == "garbage" or text is None:
         return {name: draw(st.text(max_size=40))}
     if name == "park.yaml":
-        key = draw(st.sampled_from(["name", "year", "currency", "co2_price", "country", "prices", "discount_rate"]))
+        key = draw(
+            st.sampled_from(
+                ["name", "year", "currency", "co2_price", "country", "prices", "discount_rate"]
+            )
+        )
         return {name: text + f"{key}: {draw(CELLS)!s}\n"}
     rows = _rows(text)
     if not rows:
@@ -62,7 +100,7 @@ def mutation(draw: st.DrawFn, files: dict[str, str]) -> dict[str, str | None]:
     elif kind == "copy_row":
         rows.insert(row, list(rows[row]))
     elif kind == "add_column":
-        rows = [r + [draw(CELLS)] for r in rows]
+        rows = [[*r, draw(CELLS)] for r in rows]
     return {name: _text(rows)}
 
 
@@ -79,7 +117,9 @@ def corrupted_park(draw: st.DrawFn) -> dict[str, str | None]:
 @given(corrupted_park())
 def test_a_corrupted_park_loads_or_lists_its_problems(files: dict[str, str | None]) -> None:
     with tempfile.TemporaryDirectory() as scratch:
-        folder = write_park(Path(scratch) / "park", {k: v for k, v in files.items() if v is not None})
+        folder = write_park(
+            Path(scratch) / "park", {k: v for k, v in files.items() if v is not None}
+        )
         for name, text in files.items():
             if text is None:
                 (folder / name).unlink()

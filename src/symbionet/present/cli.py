@@ -13,9 +13,9 @@ from rich.console import Console
 from rich.table import Table
 
 from symbionet.errors import SymbionetError
+from symbionet.present import summary
 from symbionet.register.catalogue import load_catalogue
 from symbionet.register.park import Park, load_park
-from symbionet.present import summary
 
 app = typer.Typer(
     name="symbionet",
@@ -48,7 +48,9 @@ def rich_table(frame: pd.DataFrame, title: str | None = None, index: bool = True
     table = Table(title=title, title_justify="left", header_style="bold")
     shown = frame.reset_index() if index and frame.index.name else frame
     for name in shown.columns:
-        numeric = pd.api.types.is_numeric_dtype(shown[name]) and not pd.api.types.is_bool_dtype(shown[name])
+        numeric = pd.api.types.is_numeric_dtype(shown[name]) and not pd.api.types.is_bool_dtype(
+            shown[name]
+        )
         table.add_column(str(name), justify="right" if numeric else "left")
     for row in shown.itertuples(index=False):
         table.add_row(*(_cell(v) for v in row))
@@ -74,7 +76,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
 
 @app.command()
 def check(park: ParkPath) -> None:
-    """Validate a park: exit 0 if it is valid, else list every problem as file:row:column and exit 1."""
+    """Validate a park: exit 0 if valid, else list every problem as file:row:column, exit 1."""
     loaded = load_park(park)
     counts = ", ".join(f"{n} {name}" for name, n in summary.counts(loaded).items() if n)
     console.print(f"[green]ok[/green] {loaded.name}: {counts}")
@@ -107,7 +109,9 @@ def print_park(park: Park, as_json: bool = False) -> None:
     actors["streams"] = actor_of_stream.value_counts().reindex(actors.index, fill_value=0)
     console.print(rich_table(actors, "Actors"))
     console.print(rich_table(park.sites[["actor", "name", "lat", "lon"]], "Sites"))
-    console.print(rich_table(streams.drop(columns=["class", "site"]), "Streams (per_year in canonical units)"))
+    console.print(
+        rich_table(streams.drop(columns=["class", "site"]), "Streams (per_year in canonical units)")
+    )
     if len(exchanges):
         console.print(rich_table(exchanges, "Exchanges"))
     console.print(rich_table(totals, "Totals per resource class (per year)", index=False))
@@ -139,7 +143,9 @@ def convert(
 
 @app.command()
 def catalogue(
-    query: Annotated[str, typer.Argument(help="Words to search for (id, name, synonym, EWC).")] = "",
+    query: Annotated[
+        str, typer.Argument(help="Words to search for (id, name, synonym, EWC).")
+    ] = "",
     park: Annotated[
         Path | None, typer.Option(help="Park whose catalogue.yaml extends the shipped one.")
     ] = None,
@@ -154,12 +160,24 @@ def catalogue(
     if len(found) == 1:
         resource = cat.resources[str(found.index[0])]
         console.print_json(resource.model_dump_json(by_alias=True, exclude_none=True))
-        refs = {f.ref for f in (resource.price, resource.emission_factor, *resource.substitutes) if f}
+        refs = {
+            f.ref for f in (resource.price, resource.emission_factor, *resource.substitutes) if f
+        }
         for ref in sorted(refs):
             source = cat.references[ref]
             console.print(f"[{ref}] {source.title} ({source.year or 'n.d.'}) {source.url or ''}")
         return
-    columns = ["name", "class", "unit", "ewc", "price", "price_unit", "emission_factor", "emission_unit", "substitutes"]
+    columns = [
+        "name",
+        "class",
+        "unit",
+        "ewc",
+        "price",
+        "price_unit",
+        "emission_factor",
+        "emission_unit",
+        "substitutes",
+    ]
     console.print(rich_table(found[columns], f"Catalogue {cat.version}: {len(found)} resources"))
 
 

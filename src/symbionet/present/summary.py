@@ -58,14 +58,35 @@ def resource_totals(park: Park) -> pd.DataFrame:
         aggfunc="sum",
         fill_value=0.0,
     ).reindex(columns=["supply", "demand"], fill_value=0.0)
-    exchanges = exchange_table(park)
-    operating = exchanges[exchanges["status"] == "operating"]
-    exchanged = operating.groupby("resource")["per_year"].sum()
-    amounts["exchanged"] = amounts.index.get_level_values("resource").map(exchanged).fillna(0.0)
+    operating = park.exchanges[park.exchanges["status"] == "operating"]
+    supplied = (
+        operating["annual_quantity"]
+        .groupby(operating["supply"].map(park.streams["resource"]))
+        .sum()
+    )
+    ratio = [
+        park.catalogue.ratio(s, d)
+        for s, d in zip(
+            operating["supply"].map(park.streams["resource"]),
+            operating["demand"].map(park.streams["resource"]),
+            strict=True,
+        )
+    ]
+    received = (
+        (operating["annual_quantity"] * ratio)
+        .groupby(operating["demand"].map(park.streams["resource"]))
+        .sum()
+    )
+    resources = amounts.index.get_level_values("resource")
+    amounts["exchanged"] = resources.map(supplied).fillna(0.0)
+    amounts["met_by_exchanges"] = resources.map(received).fillna(0.0)
     amounts.columns.name = None
     return amounts.reset_index().rename(columns={"canonical_unit": "unit"})
 
 
 def counts(park: Park) -> dict[str, int]:
     """Number of rows of each table."""
-    return {name: len(park.table(name)) for name in ("actors", "sites", "streams", "exchanges", "technologies", "plots")}
+    return {
+        name: len(park.table(name))
+        for name in ("actors", "sites", "streams", "exchanges", "technologies", "plots")
+    }

@@ -161,12 +161,16 @@ class Catalogue(_Strict):
                     )
                 if sub.ref not in self.references:
                     found.append(
-                        Problem(file, None, f"{where}.substitutes", f"unknown reference {sub.ref!r}")
+                        Problem(
+                            file, None, f"{where}.substitutes", f"unknown reference {sub.ref!r}"
+                        )
                     )
         for key, route in self.routes.items():
             where = f"routes.{key}"
             if route.resource is not None and route.resource not in self.resources:
-                found.append(Problem(file, None, f"{where}.resource", f"unknown {route.resource!r}"))
+                found.append(
+                    Problem(file, None, f"{where}.resource", f"unknown {route.resource!r}")
+                )
             check_factor(f"{where}.cost", route.cost, None, "cost")
             check_factor(f"{where}.emission_factor", route.emission_factor, None, "emission")
         return found
@@ -203,6 +207,17 @@ class Catalogue(_Strict):
         ids = dict.fromkeys(self._names[match] for match, _, _ in matches)
         return list(ids)[:limit]
 
+    def ratio(self, supply: str, demand: str) -> float | None:
+        """Units of ``demand`` that one unit of ``supply`` replaces; None if it cannot."""
+        if supply == demand:
+            return 1.0
+        entry = self.resources.get(supply)
+        return (
+            next((s.ratio for s in entry.substitutes if s.resource == demand), None)
+            if entry
+            else None
+        )
+
     def table(self) -> pd.DataFrame:
         """One row per resource, with its factors and their sources."""
         rows = []
@@ -219,9 +234,7 @@ class Catalogue(_Strict):
                     "price_unit": r.price.unit if r.price else None,
                     "emission_factor": r.emission_factor.value if r.emission_factor else None,
                     "emission_unit": r.emission_factor.unit if r.emission_factor else None,
-                    "substitutes": ", ".join(
-                        f"{s.resource} ({s.ratio:g})" for s in r.substitutes
-                    ),
+                    "substitutes": ", ".join(f"{s.resource} ({s.ratio:g})" for s in r.substitutes),
                     "synonyms": ", ".join(r.synonyms),
                     "sources": ", ".join(
                         dict.fromkeys(
@@ -301,7 +314,9 @@ def default_catalogue() -> Catalogue:
     global _default
     if _default is None:
         resource = files("symbionet") / "data" / "catalogue.yaml"
-        _default = parse_catalogue(_read_yaml(str(resource), resource.read_text()), "catalogue.yaml")
+        _default = parse_catalogue(
+            _read_yaml(str(resource), resource.read_text()), "catalogue.yaml"
+        )
     return _default
 
 

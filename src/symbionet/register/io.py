@@ -162,7 +162,9 @@ def read_xlsx(path: Path) -> RawPark:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds on a damaged file
-        raise SymbionetError([Problem(label, None, None, f"cannot open workbook: {error}")]) from None
+        raise SymbionetError(
+            [Problem(label, None, None, f"cannot open workbook: {error}")]
+        ) from None
     park = RawPark(str(path), {}, f"{label}[park]", {})
     sheets = {name.strip().lower(): workbook[name] for name in workbook.sheetnames}
     for table in tables().values():
@@ -183,7 +185,7 @@ def read_xlsx(path: Path) -> RawPark:
             header = header[:-1]
         if table.name == "park":
             for number, row in body:
-                key, value = (row + ["", ""])[:2]
+                key, value = ([*row, "", ""])[:2]
                 declared = table.column(key)
                 if value and declared is not None and declared.type == "mapping":
                     parsed, problems = _yaml(path, value, where)
@@ -195,7 +197,9 @@ def read_xlsx(path: Path) -> RawPark:
         rows = [row[: len(header)] for _, row in body]
         extra = [(n, row) for n, row in body if any(row[len(header) : width])]
         for number, _ in extra:
-            park.problems.append(Problem(where, number, None, "values beyond the last header column"))
+            park.problems.append(
+                Problem(where, number, None, "values beyond the last header column")
+            )
         park.tables[table.name] = RawTable(
             table.name, where, _frame(header, rows), [n for n, _ in body]
         )
@@ -291,7 +295,12 @@ def _atomic(target: Path) -> Iterator[Path]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def write_folder(path: Path, meta: dict[str, Any], frames: dict[str, pd.DataFrame], catalogue: dict[str, Any] | None) -> None:
+def write_folder(
+    path: Path,
+    meta: dict[str, Any],
+    frames: dict[str, pd.DataFrame],
+    catalogue: dict[str, Any] | None,
+) -> None:
     """Write a park folder: park.yaml and one CSV per non-empty table."""
     with _atomic(path) as staged:
         staged.mkdir()
@@ -308,7 +317,12 @@ def write_folder(path: Path, meta: dict[str, Any], frames: dict[str, pd.DataFram
             )
 
 
-def write_xlsx(path: Path, meta: dict[str, Any], frames: dict[str, pd.DataFrame], catalogue: dict[str, Any] | None) -> None:
+def write_xlsx(
+    path: Path,
+    meta: dict[str, Any],
+    frames: dict[str, pd.DataFrame],
+    catalogue: dict[str, Any] | None,
+) -> None:
     """Write a park workbook: sheet ``park`` (key, value) and one sheet per table."""
     from openpyxl import Workbook
 
@@ -320,7 +334,9 @@ def write_xlsx(path: Path, meta: dict[str, Any], frames: dict[str, pd.DataFrame]
         sheet.append(["key", "value"])
         for key, value in meta.items():
             mapping = isinstance(value, dict | list)
-            sheet.append([key, yaml.safe_dump(value, default_flow_style=True).strip() if mapping else value])
+            sheet.append(
+                [key, yaml.safe_dump(value, default_flow_style=True).strip() if mapping else value]
+            )
         for name, frame in frames.items():
             sheet = book.create_sheet(name)
             sheet.append(list(frame.columns))
@@ -331,14 +347,21 @@ def write_xlsx(path: Path, meta: dict[str, Any], frames: dict[str, pd.DataFrame]
         book.save(staged)
 
 
-def write_json(path: Path, meta: dict[str, Any], frames: dict[str, pd.DataFrame], catalogue: dict[str, Any] | None) -> None:
+def write_json(
+    path: Path,
+    meta: dict[str, Any],
+    frames: dict[str, pd.DataFrame],
+    catalogue: dict[str, Any] | None,
+) -> None:
     """Write a park as one JSON document."""
     document: dict[str, Any] = {"park": meta}
     document.update({name: _records(frame) for name, frame in frames.items()})
     if catalogue:
         document["catalogue"] = catalogue
     with _atomic(path) as staged:
-        staged.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        staged.write_text(
+            json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
 
 
 WRITERS = {"folder": write_folder, "xlsx": write_xlsx, "json": write_json}

@@ -165,7 +165,8 @@ def json_schema() -> dict[str, Any]:
             "type": "object",
             "properties": fields,
             "required": [c.name for c in table.inputs if c.required and not c.is_pattern],
-            "additionalProperties": any(c.name == "*" for c in table.columns) and {"type": "number"},
+            "additionalProperties": any(c.name == "*" for c in table.columns)
+            and {"type": "number"},
         }
         if patterns:
             record["patternProperties"] = patterns
@@ -208,7 +209,10 @@ def markdown() -> str:
         "| file | required | what it holds |",
         "|---|---|---|",
     ]
-    lines += [f"| `{t.file}` | {'yes' if t.required else 'no'} | {t.description} |" for t in tables().values()]
+    lines += [
+        f"| `{t.file}` | {'yes' if t.required else 'no'} | {t.description} |"
+        for t in tables().values()
+    ]
     for table in tables().values():
         lines += ["", f"## `{table.file}`", "", table.description, ""]
         if table.name == "park":
@@ -240,4 +244,6 @@ def write_docs(folder: str = "docs") -> None:
 
     out = Path(folder)
     (out / "park-format.md").write_text(markdown(), encoding="utf-8")
-    (out / "park.schema.json").write_text(json.dumps(json_schema(), indent=2) + "\n", encoding="utf-8")
+    (out / "park.schema.json").write_text(
+        json.dumps(json_schema(), indent=2) + "\n", encoding="utf-8"
+    )

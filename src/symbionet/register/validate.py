@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +13,7 @@ from rapidfuzz import process as fuzzy
 
 from symbionet.errors import Problem
 from symbionet.register.catalogue import Catalogue
-from symbionet.register.io import RawPark, RawTable
+from symbionet.register.io import RawTable
 from symbionet.register.schema import NACE_PATTERN, Column, Table, tables
 from symbionet.units import UnitProblem, annual_factor, convert, parse_unit
 
@@ -37,9 +37,13 @@ class Checker:
     raw: RawTable
     problems: list[Problem] = field(default_factory=list)
 
-    def at(self, mask: pd.Series | np.ndarray, column: str | None, message: Callable[[int], str] | str) -> None:
-        for position in np.flatnonzero(np.asarray(mask, dtype=bool)):
-            text = message(int(position)) if callable(message) else message
+    def at(
+        self, mask: pd.Series | np.ndarray, column: str | None, messages: str | Iterable[str]
+    ) -> None:
+        """Report the rows where ``mask`` holds: one message for all, or one per flagged row."""
+        positions = np.flatnonzero(np.asarray(mask, dtype=bool))
+        texts = [messages] * len(positions) if isinstance(messages, str) else list(messages)
+        for position, text in zip(positions, texts, strict=True):
             self.problems.append(Problem(self.raw.file, self.raw.rows[position], column, text))
 
     def header(self, column: str | None, message: str) -> None:
@@ -50,35 +54,35 @@ class Checker:
 def _convert(text: pd.Series, column: Column, check: Checker) -> pd.Series:
     """Cells of one column from text to their declared type; bad cells are reported."""
     given = text != ""
-    name = column.name if not column.is_pattern else str(text.name)
+    name = str(text.name)
     if column.type in {"float", "int", "year"}:
         numbers = pd.to_numeric(text.where(given), errors="coerce").astype(float)
         bad = given & ~np.isfinite(numbers)
-        check.at(bad, name, lambda i: f"{text.iloc[i]!r} is not a number")
+        check.at(bad, name, [f"{v!r} is not a number" for v in text[bad]])
         if column.type == "float":
             return numbers.where(~bad)
         fractional = given & ~bad & (numbers % 1 != 0)
-        check.at(fractional, name, lambda i: f"{text.iloc[i]!r} is not a whole number")
+        check.at(fractional, name, [f"{v!r} is not a whole number" for v in text[fractional]])
         return numbers.where(~(bad | fractional)).round().astype("Int64")
     if column.type == "bool":
-        lower = text.str.lower()
-        bad = given & ~lower.isin(_TRUE | _FALSE)
-        check.at(bad, name, lambda i: f"{text.iloc[i]!r} is not true or false")
-        return lower.map(lambda v: True if v in _TRUE else False if v in _FALSE else pd.NA)
+        truth = text.str.lower().map({**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)})
+        bad = given & truth.isna()
+        check.at(bad, name, [f"{v!r} is not true or false" for v in text[bad]])
+        return truth
     if column.type == "enum":
         spelling = {choice.lower(): choice for choice in column.choices}
         chosen = text.str.lower().map(spelling)
         bad = given & chosen.isna()
+        options = ", ".join(column.choices)
         check.at(
             bad,
             name,
-            lambda i: f"{text.iloc[i]!r} is not one of {', '.join(column.choices)}"
-            + _close(text.iloc[i], column.choices),
+            [f"{v!r} is not one of {options}" + _close(v, column.choices) for v in text[bad]],
         )
         return chosen
     if column.type == "nace":
         bad = given & ~text.str.match(_NACE)
-        check.at(bad, name, lambda i: f"{text.iloc[i]!r} is not a NACE code (C, 20 or 20.14)")
+        check.at(bad, name, [f"{v!r} is not a NACE code (C, 20 or 20.14)" for v in text[bad]])
     return text.where(given)
 
 
@@ -116,7 +120,9 @@ def coerce(raw: RawTable, table: Table) -> tuple[pd.DataFrame, list[Problem]]:
     for name in names:
         column = table.column(name)
         assert column is not None
-        text = frame[name] if name in frame.columns else pd.Series("", index=frame.index, dtype=object)
+        text = (
+            frame[name] if name in frame.columns else pd.Series("", index=frame.index, dtype=object)
+        )
         if isinstance(text, pd.DataFrame):  # a duplicated header: take the first
             text = text.iloc[:, 0]
         text = text.fillna("").astype(str).rename(name)
@@ -128,10 +134,10 @@ def coerce(raw: RawTable, table: Table) -> tuple[pd.DataFrame, list[Problem]]:
             check.at(values.isna() & (text == ""), name, "value required")
         if column.min is not None or column.max is not None:
             numbers = pd.to_numeric(values, errors="coerce").astype(float)
-            low = numbers < column.min if column.min is not None else False
-            high = numbers > column.max if column.max is not None else False
-            check.at(low, name, lambda i: f"{numbers.iloc[i]:g} is below {column.min:g}")
-            check.at(high, name, lambda i: f"{numbers.iloc[i]:g} is above {column.max:g}")
+            low = numbers < (column.min if column.min is not None else -np.inf)
+            high = numbers > (column.max if column.max is not None else np.inf)
+            check.at(low, name, [f"{v:g} is below {column.min:g}" for v in numbers[low]])
+            check.at(high, name, [f"{v:g} is above {column.max:g}" for v in numbers[high]])
         typed[name] = values
     result = pd.DataFrame(typed, index=range(len(frame)))
     for name in result.columns:
@@ -162,101 +168,98 @@ class Tables:
 def check_ids(data: Tables) -> None:
     """Ids are unique within each table."""
     for name, frame in data.frames.items():
-        table = tables()[name]
-        key = table.id_column
+        key = tables()[name].id_column
         if key is None or key not in frame or not data.has(name):
             continue
+        check = data.checks[name]
         ids = frame[key]
         duplicated = ids.notna() & ids.duplicated(keep="first")
-        first = {v: i for i, v in reversed(list(enumerate(ids)))}
-        check = data.checks[name]
+        first_row = {v: check.raw.rows[i] for i, v in reversed(list(enumerate(ids)))}
         check.at(
             duplicated,
             key,
-            lambda i: f"duplicate id {ids.iloc[i]!r} (first on row {check.raw.rows[first[ids.iloc[i]]]})",
+            [f"duplicate id {v!r} (first on row {first_row[v]})" for v in ids[duplicated]],
         )
+
+
+def _columns_of_type(data: Tables, kind: str) -> Iterator[tuple[str, pd.DataFrame, Column]]:
+    """(table name, frame, column) for every present column of a declared type."""
+    for name, frame in data.frames.items():
+        if data.has(name):
+            for column in tables()[name].fixed:
+                if column.type == kind and column.name in frame:
+                    yield name, frame, column
 
 
 def check_references(data: Tables) -> None:
     """Every ref column names an existing row of its table."""
-    for name, frame in data.frames.items():
-        if not data.has(name):
-            continue
-        for column in tables()[name].fixed:
-            if column.type != "ref" or column.name not in frame:
-                continue
-            target = data.frames.get(column.allowed)
-            known = set(target["id"].dropna()) if target is not None else set()
-            values = frame[column.name]
-            bad = values.notna() & ~values.isin(known)
-            data.checks[name].at(
-                bad,
-                column.name,
-                lambda i, v=values, c=column, k=sorted(known): f"unknown {c.allowed[:-1]} {v.iloc[i]!r}"
-                + _close(str(v.iloc[i]), k),
-            )
+    for name, frame, column in _columns_of_type(data, "ref"):
+        target = data.frames.get(column.allowed)
+        known = sorted(set(target["id"].dropna())) if target is not None else []
+        values = frame[column.name]
+        bad = values.notna() & ~values.isin(known)
+        noun = column.allowed.removesuffix("s")
+        data.checks[name].at(
+            bad,
+            column.name,
+            [f"unknown {noun} {v!r}" + _close(str(v), known) for v in values[bad]],
+        )
 
 
 def resolve_resources(data: Tables, catalogue: Catalogue) -> None:
     """Resource columns become catalogue ids; unknown names get the closest suggestions."""
-    for name, frame in data.frames.items():
-        if not data.has(name):
-            continue
-        for column in tables()[name].fixed:
-            if column.type != "resource" or column.name not in frame:
-                continue
-            given = frame[column.name]
-            resolved = given.map(lambda v: catalogue.resolve(v) if isinstance(v, str) else None)
-            bad = given.notna() & resolved.isna()
-            data.checks[name].at(
-                bad,
-                column.name,
-                lambda i, g=given: f"unknown resource {g.iloc[i]!r}"
-                + (
-                    f" (did you mean {', '.join(catalogue.suggest(g.iloc[i]))}?)"
-                    if catalogue.suggest(g.iloc[i])
-                    else ""
-                ),
-            )
-            frame[column.name] = resolved.where(resolved.notna(), given).astype("str")
+    for name, frame, column in _columns_of_type(data, "resource"):
+        given = frame[column.name]
+        resolved = given.map(catalogue.resolve, na_action="ignore")
+        bad = given.notna() & resolved.isna()
+        messages = []
+        for value in given[bad]:
+            close = catalogue.suggest(value)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            messages.append(f"unknown resource {value!r}{hint}")
+        data.checks[name].at(bad, column.name, messages)
+        frame[column.name] = resolved.where(resolved.notna(), given).astype("str")
 
 
 def check_units(data: Tables) -> None:
     """Unit columns are readable units."""
-    for name, frame in data.frames.items():
-        if not data.has(name):
-            continue
-        for column in tables()[name].fixed:
-            if column.type != "unit" or column.name not in frame:
-                continue
-            for position, unit in enumerate(frame[column.name]):
-                if not isinstance(unit, str):
-                    continue
-                try:
-                    parse_unit(unit)
-                except UnitProblem as error:
-                    data.checks[name].at(
-                        np.arange(len(frame)) == position, column.name, str(error)
-                    )
+    for name, frame, column in _columns_of_type(data, "unit"):
+        units = frame[column.name]
+        reasons = {u: _unit_problem(u) for u in units.dropna().unique()}
+        reason = pd.Series([reasons.get(u, "") for u in units], index=units.index, dtype=object)
+        data.checks[name].at(reason != "", column.name, reason[reason != ""])
 
 
-def _annual(frame: pd.DataFrame, resource: pd.Series, catalogue: Catalogue) -> tuple[pd.Series, pd.Series]:
+def _unit_problem(unit: str) -> str:
+    try:
+        parse_unit(unit)
+    except UnitProblem as error:
+        return str(error)
+    return ""
+
+
+def _annual(
+    frame: pd.DataFrame, resource: pd.Series, catalogue: Catalogue
+) -> tuple[pd.Series, pd.Series]:
     """Quantity in the resource's canonical unit per year, and the reason where it cannot be."""
-    values, reasons = [], []
-    for quantity, unit, key in zip(frame["quantity"], frame["unit"], resource, strict=True):
+    pairs = pd.MultiIndex.from_arrays([frame["unit"].astype(object), resource.astype(object)])
+    factors: dict[tuple[object, object], tuple[float, str]] = {}
+    for unit, key in pairs.unique():
         entry = catalogue.resources.get(key) if isinstance(key, str) else None
-        if entry is None or not isinstance(unit, str) or pd.isna(quantity):
-            values.append(np.nan)
-            reasons.append("")
+        if entry is None or not isinstance(unit, str):
+            factors[(unit, key)] = (np.nan, "")
             continue
         try:
-            factor = annual_factor(unit, entry.unit, entry.density_t_per_m3, entry.energy_mwh_per_unit)
-            values.append(quantity * factor)
-            reasons.append("")
+            factor = annual_factor(
+                unit, entry.unit, entry.density_t_per_m3, entry.energy_mwh_per_unit
+            )
+            factors[(unit, key)] = (factor, "")
         except UnitProblem as error:
-            values.append(np.nan)
-            reasons.append(f"{error} ({key} is measured in {entry.unit})")
-    return pd.Series(values, index=frame.index, dtype=float), pd.Series(reasons, index=frame.index)
+            factors[(unit, key)] = (np.nan, f"{error} ({key} is measured in {entry.unit})")
+    looked_up = [factors[pair] for pair in pairs]
+    factor = pd.Series([f for f, _ in looked_up], index=frame.index, dtype=float)
+    reasons = pd.Series([r for _, r in looked_up], index=frame.index, dtype=object)
+    return frame["quantity"] * factor, reasons
 
 
 def check_streams(data: Tables, catalogue: Catalogue) -> None:
@@ -265,48 +268,55 @@ def check_streams(data: Tables, catalogue: Catalogue) -> None:
         return
     streams, check = data.frames["streams"], data.checks["streams"]
     annual, reasons = _annual(streams, streams["resource"], catalogue)
-    check.at(reasons != "", "unit", lambda i: reasons.iloc[i])
+    check.at(reasons != "", "unit", reasons[reasons != ""])
+    entries = streams["resource"].map(catalogue.resources.get, na_action="ignore")
     streams["annual_quantity"] = annual
-    streams["annual_unit"] = streams["resource"].map(
-        lambda r: catalogue.resources[r].unit if r in catalogue.resources else None
-    ).astype("str")
-    streams["resource_class"] = streams["resource"].map(
-        lambda r: catalogue.resources[r].resource_class if r in catalogue.resources else None
-    ).astype("str")
+    streams["annual_unit"] = entries.map(lambda r: r.unit, na_action="ignore").astype("str")
+    streams["resource_class"] = entries.map(lambda r: r.resource_class, na_action="ignore").astype(
+        "str"
+    )
     for column, direction in (("fate", "supply"), ("source", "demand")):
-        values = streams[column]
-        wrong_direction = values.notna() & (streams["direction"] != direction)
-        check.at(wrong_direction, column, f"only a {direction} stream has a {column}")
-        routes = {k: r for k, r in catalogue.routes.items() if r.kind == column}
-        unknown = values.notna() & ~values.isin(list(routes))
-        check.at(
-            unknown,
-            column,
-            lambda i, v=values, r=sorted(routes): f"unknown {column} {v.iloc[i]!r}"
-            + _close(str(v.iloc[i]), r),
-        )
-        known = values.notna() & values.isin(list(routes)) & streams["resource_class"].notna()
-        mismatch = known & ~pd.Series(
-            [
-                isinstance(route, str) and route in routes and cls in routes[route].classes
-                for route, cls in zip(values, streams["resource_class"], strict=True)
-            ],
-            index=streams.index,
-        )
-        check.at(
-            mismatch,
-            column,
-            lambda i, v=values: f"{column} {v.iloc[i]!r} does not apply to "
-            f"{streams['resource_class'].iloc[i]} resources",
-        )
+        _check_routes(check, streams, column, direction, catalogue)
     profiles = data.frames.get("profiles")
     names = [c for c in profiles.columns if c != "period"] if profiles is not None else []
-    bad = streams["profile"].notna() & ~streams["profile"].isin(names)
+    given = streams["profile"]
+    bad = given.notna() & ~given.isin(names)
     check.at(
         bad,
         "profile",
-        lambda i: f"no profile {streams['profile'].iloc[i]!r} in profiles.csv"
-        + _close(str(streams["profile"].iloc[i]), names),
+        [f"no profile {v!r} in profiles.csv" + _close(str(v), names) for v in given[bad]],
+    )
+
+
+def _check_routes(
+    check: Checker, streams: pd.DataFrame, column: str, direction: str, catalogue: Catalogue
+) -> None:
+    """A fate (or source) is a known route of that kind, for a supply (or demand) of its class."""
+    values = streams[column]
+    wrong_direction = values.notna() & (streams["direction"] != direction)
+    check.at(wrong_direction, column, f"only a {direction} stream has a {column}")
+    routes = {k: r for k, r in catalogue.routes.items() if r.kind == column}
+    unknown = values.notna() & ~values.isin(list(routes))
+    check.at(
+        unknown,
+        column,
+        [f"unknown {column} {v!r}" + _close(str(v), sorted(routes)) for v in values[unknown]],
+    )
+    fits = pd.Series(
+        [
+            route in routes and cls in routes[route].classes
+            for route, cls in zip(values, streams["resource_class"], strict=True)
+        ],
+        index=streams.index,
+    )
+    mismatch = values.isin(list(routes)) & streams["resource_class"].notna() & ~fits
+    check.at(
+        mismatch,
+        column,
+        [
+            f"{column} {v!r} does not apply to {cls} resources"
+            for v, cls in zip(values[mismatch], streams["resource_class"][mismatch], strict=True)
+        ],
     )
 
 
@@ -317,52 +327,48 @@ def check_exchanges(data: Tables, catalogue: Catalogue) -> None:
     exchanges, check = data.frames["exchanges"], data.checks["exchanges"]
     streams = data.frames["streams"].set_index("id", drop=False)
     streams = streams[~streams.index.duplicated()]
-    for column, direction in (("supply", "supply"), ("demand", "demand")):
+    for column in ("supply", "demand"):
         found = exchanges[column].map(streams["direction"])
-        wrong = found.notna() & (found != direction)
-        check.at(wrong, column, lambda i, c=column, d=direction: f"stream {exchanges[c].iloc[i]!r} is not a {d}")
+        wrong = found.notna() & (found != column)
+        check.at(
+            wrong, column, [f"stream {v!r} is not a {column}" for v in exchanges[column][wrong]]
+        )
     supply_resource = exchanges["supply"].map(streams["resource"])
     demand_resource = exchanges["demand"].map(streams["resource"])
-    ratios = [
-        _ratio(catalogue, s, d) if isinstance(s, str) and isinstance(d, str) else np.nan
-        for s, d in zip(supply_resource, demand_resource, strict=True)
-    ]
-    ratio = pd.Series(ratios, index=exchanges.index, dtype=float)
-    both = supply_resource.isin(list(catalogue.resources)) & demand_resource.isin(list(catalogue.resources))
+    ratio = pd.Series(
+        [
+            catalogue.ratio(s, d) if isinstance(s, str) and isinstance(d, str) else None
+            for s, d in zip(supply_resource, demand_resource, strict=True)
+        ],
+        index=exchanges.index,
+        dtype=float,
+    )
+    known = list(catalogue.resources)
+    impossible = supply_resource.isin(known) & demand_resource.isin(known) & ratio.isna()
     check.at(
-        both & ratio.isna(),
+        impossible,
         "demand",
-        lambda i: f"{supply_resource.iloc[i]} cannot replace {demand_resource.iloc[i]} "
-        "(no substitution in the catalogue)",
+        [
+            f"{s} cannot replace {d} (no substitution in the catalogue)"
+            for s, d in zip(supply_resource[impossible], demand_resource[impossible], strict=True)
+        ],
     )
     annual, reasons = _annual(exchanges, supply_resource, catalogue)
-    check.at(reasons != "", "unit", lambda i: reasons.iloc[i])
+    check.at(reasons != "", "unit", reasons[reasons != ""])
     exchanges["annual_quantity"] = annual
     firm = exchanges["status"].isin(["agreement", "operating"])
+    stream_ids = data.frames["streams"]["id"]
     for column, amount in (("supply", annual), ("demand", annual * ratio)):
         taken = amount[firm].groupby(exchanges.loc[firm, column]).sum()
         available = streams["annual_quantity"].reindex(taken.index)
-        over = taken[(taken > available * (1 + 1e-6) + 1e-9)]
-        stream_rows = data.frames["streams"]["id"]
-        for stream_id, total in over.items():
-            unit = streams.at[stream_id, "annual_unit"]
+        for stream_id, total in taken[taken > available * (1 + 1e-6) + 1e-9].items():
             data.checks["streams"].at(
-                stream_rows == stream_id,
+                stream_ids == stream_id,
                 "quantity",
-                f"operating and agreed exchanges take {total:,.6g} {unit}/yr of this {column}, "
+                f"operating and agreed exchanges take {total:,.6g} "
+                f"{streams.at[stream_id, 'annual_unit']}/yr of this {column}, "
                 f"more than its {available[stream_id]:,.6g}",
             )
-
-
-def _ratio(catalogue: Catalogue, supply: str, demand: str) -> float:
-    """Units of the demanded resource one unit of the supplied resource replaces (NaN: none)."""
-    if supply == demand:
-        return 1.0
-    entry = catalogue.resources.get(supply)
-    for sub in entry.substitutes if entry else ():
-        if sub.resource == demand:
-            return sub.ratio
-    return np.nan
 
 
 def check_profiles(data: Tables) -> None:
@@ -371,29 +377,39 @@ def check_profiles(data: Tables) -> None:
         return
     profiles, check = data.frames["profiles"], data.checks["profiles"]
     period = profiles["period"]
-    check.at(period.notna() & period.duplicated(), "period", lambda i: f"period {period.iloc[i]} appears twice")
+    twice = period.notna() & period.duplicated()
+    check.at(twice, "period", [f"period {v} appears twice" for v in period[twice]])
     for name in profiles.columns.drop("period"):
         if not profiles[name].fillna(0).sum() > 0:
             check.header(name, "profile has no positive share")
 
 
-def check_meta(meta: dict[str, Any], file: str, catalogue: Catalogue) -> tuple[dict[str, Any], list[Problem]]:
+def check_meta(
+    meta: dict[str, Any], file: str, catalogue: Catalogue
+) -> tuple[dict[str, Any], list[Problem]]:
     """park.yaml: declared keys with their types; prices as {value, unit, ref} per resource."""
     table = tables()["park"]
     scalars = {str(k): v for k, v in meta.items() if not isinstance(v, dict | list)}
     text = pd.DataFrame([{k: "" if v is None else str(v).strip() for k, v in scalars.items()}])
     typed, problems = coerce(RawTable("park", file, text, [0]), table)
-    problems = [Problem(file, None, p.column, p.message) for p in problems]
+    problems = [
+        Problem(file, None, p.column, p.message.replace("required column", "required key"))
+        for p in problems
+    ]
     for key, value in meta.items():
         column = table.column(str(key))
         if isinstance(value, dict | list) and (column is None or column.type != "mapping"):
             problems.append(Problem(file, None, str(key), "must be a single value"))
-    clean = {k: v.item() if hasattr(v, "item") else v for k, v in typed.iloc[0].items() if not pd.isna(v)}
+    clean = {
+        k: v.item() if hasattr(v, "item") else v for k, v in typed.iloc[0].items() if not pd.isna(v)
+    }
     prices = meta.get("prices")
     if prices is None:
         return clean, problems
     if not isinstance(prices, dict):
-        problems.append(Problem(file, None, "prices", "must map resource ids to {value, unit, ref}"))
+        problems.append(
+            Problem(file, None, "prices", "must map resource ids to {value, unit, ref}")
+        )
         return clean, problems
     for key, entry in prices.items():
         where = f"prices.{key}"
@@ -406,6 +422,8 @@ def check_meta(meta: dict[str, Any], file: str, catalogue: Catalogue) -> tuple[d
             try:
                 convert(float(entry["value"]), str(entry["unit"]), f"EUR / ({resource.unit})")
             except (UnitProblem, TypeError, ValueError) as error:
-                problems.append(Problem(file, None, where, f"not a price per {resource.unit}: {error}"))
+                problems.append(
+                    Problem(file, None, where, f"not a price per {resource.unit}: {error}")
+                )
     clean["prices"] = prices
     return clean, problems
