@@ -26,7 +26,7 @@ def _spell(text: str) -> str:
     return text
 
 
-ureg = pint.UnitRegistry(preprocessors=[_spell], on_redefinition="raise")
+ureg: pint.UnitRegistry = pint.UnitRegistry(preprocessors=[_spell], on_redefinition="raise")
 ureg.define("annum = 365 * day")
 ureg.define("normal_cubic_meter = meter ** 3")
 ureg.define("kilotonne = 1000 * metric_ton")
