@@ -509,3 +509,15 @@ def test_invalid_yaml_is_reported_with_its_line(tmp_path: Path) -> None:
     with pytest.raises(SymbionetError, match="not valid YAML") as caught:
         load_catalogue(path)
     assert caught.value.problems[0].row is not None
+
+
+def test_a_park_synonym_that_names_a_shipped_resource_is_refused(tmp_path: Path) -> None:
+    extension = tmp_path / "catalogue.yaml"
+    extension.write_text(
+        "version: x\nresources:\n  my_gypsum:\n    name: My gypsum\n    class: material\n"
+        "    group: mineral\n    unit: t\n    synonyms: [FGD gypsum]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SymbionetError) as caught:
+        load_catalogue(extension)
+    assert any("'fgd gypsum' already names fgd_gypsum" in str(p) for p in caught.value.problems)

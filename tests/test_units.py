@@ -34,6 +34,8 @@ def test_mass_volume_and_energy_bridge_through_the_resource() -> None:
     assert annual_factor("t", "m3", density_t_per_m3=0.8) == pytest.approx(1.25)
     # steam at 0.76 MWh/t: 760 MWh of steam is 1000 t
     assert annual_factor("MWh", "t", energy_mwh_per_unit=0.76) == pytest.approx(1 / 0.76)
+    # natural gas counted in MWh, given in normal cubic metres at 11.0 kWh/Nm3
+    assert annual_factor("Nm3/h", "MWh", energy_mwh_per_m3=0.011) == pytest.approx(0.011 * 8760)
 
 
 @pytest.mark.parametrize(

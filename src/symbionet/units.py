@@ -60,12 +60,13 @@ def annual_factor(
     canonical: str,
     density_t_per_m3: float | None = None,
     energy_mwh_per_unit: float | None = None,
+    energy_mwh_per_m3: float | None = None,
 ) -> float:
     """Factor turning a quantity in ``unit`` into ``canonical`` amount per year.
 
     A unit without time is read as per year; a rate (t/day, m3/h, MW) is taken over one
     year. Mass and volume convert through the density, and either of them to energy
-    through the energy content of one canonical unit.
+    through the energy content of one canonical unit or of one cubic metre.
     """
     given = ureg.Quantity(1.0, parse_unit(unit))
     target = parse_unit(canonical)
@@ -74,6 +75,8 @@ def annual_factor(
         bridges.append(density_t_per_m3 * ureg.metric_ton / ureg.meter**3)
     if energy_mwh_per_unit:
         bridges.append(energy_mwh_per_unit * ureg.MWh / ureg.Quantity(1.0, target))
+    if energy_mwh_per_m3:
+        bridges.append(energy_mwh_per_m3 * ureg.MWh / ureg.meter**3)
     try:
         for amount in (given, given * YEAR):
             for exponents in product((0, -1, 1), repeat=len(bridges)):

@@ -75,6 +75,7 @@ class Resource(_Strict):
     typical: dict[str, float] = Field(default_factory=dict)
     density_t_per_m3: float | None = Field(None, gt=0)
     energy_mwh_per_unit: float | None = Field(None, gt=0)
+    energy_mwh_per_m3: float | None = Field(None, gt=0)
     price: Factor | None = None
     emission_factor: Factor | None = None
     substitutes: tuple[Substitution, ...] = ()
@@ -163,6 +164,18 @@ class Catalogue(_Strict):
                     found.append(
                         Problem(
                             file, None, f"{where}.substitutes", f"unknown reference {sub.ref!r}"
+                        )
+                    )
+        owner: dict[str, str] = {}
+        for key, resource in self.resources.items():
+            for name in dict.fromkeys(_normal(n) for n in (key, resource.name, *resource.synonyms)):
+                if owner.setdefault(name, key) != key:
+                    found.append(
+                        Problem(
+                            file,
+                            None,
+                            f"resources.{key}.synonyms",
+                            f"{name!r} already names {owner[name]}",
                         )
                     )
         for key, route in self.routes.items():

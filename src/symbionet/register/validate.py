@@ -251,7 +251,11 @@ def _annual(
             continue
         try:
             factor = annual_factor(
-                unit, entry.unit, entry.density_t_per_m3, entry.energy_mwh_per_unit
+                unit,
+                entry.unit,
+                entry.density_t_per_m3,
+                entry.energy_mwh_per_unit,
+                entry.energy_mwh_per_m3,
             )
             factors[(unit, key)] = (factor, "")
         except UnitProblem as error:
