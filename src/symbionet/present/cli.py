@@ -199,3 +199,32 @@ def schema(
     if fmt not in {"json", "markdown"}:
         raise SymbionetError(f"--format must be json or markdown, not {fmt!r}")
     print(markdown() if fmt == "markdown" else json.dumps(json_schema(), indent=2))
+
+
+@app.command()
+def impact(
+    park: ParkPath,
+    year: Annotated[
+        int | None, typer.Option(help="Count only exchanges active in this year.")
+    ] = None,
+    status: Annotated[
+        list[str] | None, typer.Option(help="Exchange statuses to count (default: operating).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Yearly CO2e, water, materials, waste and money saved against the no-symbiosis baseline."""
+    from symbionet.assess.impact import METHOD
+    from symbionet.assess.impact import impact as assess_impact
+
+    loaded = load_park(park)
+    result = assess_impact(loaded, tuple(status or ["operating"]), year)
+    if as_json:
+        _json(result.to_dict())
+        return
+    console.print(f"[bold]{loaded.name}[/bold]: impact of {len(result.exchanges)} exchanges")
+    columns = ["supplier", "receiver", "resource", "replaces", "amount", "unit", "co2e_t"]
+    columns += ["groundwater_m3", "net_saving_eur"]
+    console.print(rich_table(result.exchanges[columns], "Per exchange (per year)"))
+    console.print(rich_table(result.partners, "Per partner (per year)"))
+    console.print(rich_table(result.park, "Park totals (per year, EUR)"))
+    console.print(f"[dim]Method: {METHOD}[/dim]")

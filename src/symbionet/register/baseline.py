@@ -1,0 +1,86 @@
+"""The no-symbiosis baseline of each stream: what a surplus does and how a demand is met today.
+
+Every stream gets a cost (EUR) and an emission (t CO2e) per canonical unit of its
+resource, from its ``fate`` (supplies) or ``source`` (demands) route in the catalogue, or
+the resource's own price and emission factor when the route names none; a stream's own
+``price`` overrides the cost. ``basis`` says where each number came from.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from symbionet.register.catalogue import Catalogue, Factor
+from symbionet.register.park import Park
+from symbionet.units import annual_factor, convert
+
+
+def per_unit(catalogue: Catalogue, factor: Factor, resource: str, numerator: str) -> float:
+    """A factor such as 64 EUR/MWh or 0.227 t/MWh, per canonical unit of ``resource``."""
+    entry = catalogue.resources[resource]
+    amount_unit = factor.unit.partition("/")[2].strip() or entry.unit
+    per_amount = convert(factor.value, factor.unit, f"{numerator} / ({amount_unit})")
+    canonical_in_amount = annual_factor(
+        amount_unit,
+        entry.unit,
+        entry.density_t_per_m3,
+        entry.energy_mwh_per_unit,
+        entry.energy_mwh_per_m3,
+    )
+    return per_amount / canonical_in_amount
+
+
+SALES = frozenset({"sold", "recycling_market"})
+
+
+def route_factors(
+    catalogue: Catalogue, route_id: str | None, resource: str, direction: str
+) -> tuple[float, float, str]:
+    """(EUR, t CO2e, basis) per canonical unit of ``resource`` through a baseline route.
+
+    A route's own factors come first. Without them, a demand costs the resource's
+    catalogue price and emission factor (buying it on the market); a supply that is sold
+    earns the resource's price; any other supply costs nothing.
+    """
+    entry = catalogue.resources[resource]
+    route = catalogue.routes.get(route_id) if route_id else None
+    parts: list[str] = []
+    cost = co2e = 0.0
+    if route is not None and (route.cost or route.emission_factor):
+        if route.cost:
+            cost = per_unit(catalogue, route.cost, resource, "EUR")
+            parts.append(f"cost: route {route.id} ({route.cost.ref})")
+        if route.emission_factor:
+            co2e = per_unit(catalogue, route.emission_factor, resource, "t")
+            parts.append(f"CO2e: route {route.id} ({route.emission_factor.ref})")
+    elif direction == "demand":
+        if entry.price:
+            cost = catalogue.price_eur(resource) or 0.0
+            parts.append(f"price: {resource} ({entry.price.ref})")
+        if entry.emission_factor:
+            co2e = catalogue.emission_t(resource) or 0.0
+            parts.append(f"CO2e: {resource} ({entry.emission_factor.ref})")
+    elif route_id in SALES and entry.price:
+        cost = -(catalogue.price_eur(resource) or 0.0)
+        parts.append(f"sale price: {resource} ({entry.price.ref})")
+    return cost, co2e, "; ".join(parts) or "no cost or emission on record"
+
+
+def stream_baseline(park: Park) -> pd.DataFrame:
+    """Per stream: its baseline route and the cost and CO2e per canonical unit it implies."""
+    streams = park.streams
+    rows = []
+    for stream_id, stream in streams.iterrows():
+        direction = stream["direction"]
+        route = stream["fate"] if direction == "supply" else stream["source"]
+        route = route if isinstance(route, str) else None
+        cost, co2e, basis = route_factors(park.catalogue, route, stream["resource"], direction)
+        if pd.notna(stream["price"]):
+            cost = convert(float(stream["price"]), park.currency, "EUR")
+            basis = f"price: stream {stream_id}; " + basis.split("; ", 1)[-1]
+        rows.append(
+            {"id": stream_id, "route": route, "cost_eur": cost, "co2e_t": co2e, "basis": basis}
+        )
+    return pd.DataFrame(rows, columns=["id", "route", "cost_eur", "co2e_t", "basis"]).set_index(
+        "id"
+    )
