@@ -182,11 +182,35 @@ def catalogue(
 
 
 @app.command()
-def run(park: ParkPath = Path("examples/kalundborg")) -> None:
-    """The main job on a park: check it and summarise it."""
+def run(
+    park: ParkPath = Path("examples/kalundborg"),
+    out: Annotated[Path, typer.Option(help="Folder for the report.")] = Path("out"),
+) -> None:
+    """The main job on a park: check it, summarise it, assess it and write its report."""
+    from symbionet.present.report import write_report
+
     loaded = load_park(park)
     console.print(f"[green]ok[/green] {park} is a valid park")
     print_park(loaded)
+    target = write_report(loaded, out / _slug(loaded.name))
+    console.print(f"[bold]Report:[/bold] {target.resolve()}")
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-") or "park"
+
+
+@app.command()
+def report(
+    park: ParkPath,
+    out: Annotated[Path, typer.Option(help="Folder to write report.html into.")] = Path("out"),
+    pdf: Annotated[bool, typer.Option(help="Also print report.pdf with a local Chromium.")] = False,
+) -> None:
+    """Write a self-contained HTML report: map, Sankey, KPIs per partner, method notes."""
+    from symbionet.present.report import write_report
+
+    target = write_report(load_park(park), out, pdf=pdf)
+    console.print(f"wrote {target}" + (f" and {target.with_suffix('.pdf')}" if pdf else ""))
 
 
 @app.command()
