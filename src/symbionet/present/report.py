@@ -99,8 +99,22 @@ def site_map(park: Park) -> go.Figure:
             hoverinfo="text",
         )
     )
-    fig.update_xaxes(title="longitude (scaled)", showticklabels=False)
-    fig.update_yaxes(title="latitude", scaleanchor="x", scaleratio=1)
+    linked = sites.loc[
+        sites.index.isin(site_of[[*park.exchanges["supply"], *park.exchanges["demand"]]])
+    ]
+    frame = linked if len(linked) else sites
+    pad = 0.1 * max(frame["lat"].max() - frame["lat"].min(), 0.01)
+    fig.update_xaxes(
+        title="longitude (scaled); zoomed on the sites that exchange",
+        showticklabels=False,
+        range=[(frame["lon"].min() - pad) * scale, (frame["lon"].max() + pad) * scale],
+    )
+    fig.update_yaxes(
+        title="latitude",
+        scaleanchor="x",
+        scaleratio=1,
+        range=[frame["lat"].min() - pad, frame["lat"].max() + pad],
+    )
     fig.update_layout(title="Sites and exchanges", height=560)
     return fig
 
