@@ -24,6 +24,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+from symbionet.present.cli_target import target_app  # noqa: E402
+
+app.add_typer(target_app, name="target", help="Heat and water integration targets (pinch).")
 console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
 

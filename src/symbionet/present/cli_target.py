@@ -1,0 +1,178 @@
+"""``symbionet target``: heat and water integration targets from CSV files or a park."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from symbionet.design.targeting import write_html
+from symbionet.design.targeting.heat import (
+    HeatTargets,
+    composite_curves_figure,
+    grand_composite_figure,
+    heat_targets,
+    read_heat_streams,
+)
+from symbionet.design.targeting.water import WaterTargets, read_water_table, water_figure
+from symbionet.design.targeting.water import water_targets as compute_water_targets
+
+target_app = typer.Typer(
+    help="Integration targets: least utility or freshwater, the pinch, what a park could share.",
+    no_args_is_help=True,
+)
+console = Console(width=None if sys.stdout.isatty() else 120)
+err_console = Console(stderr=True)
+
+
+class Method(StrEnum):
+    """How the targets are computed: the pinch algorithm or the linear program."""
+
+    cascade = "cascade"
+    lp = "lp"
+
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+PlotFile = Annotated[
+    Path | None, typer.Option("--plot", help="Write the curves to this self-contained HTML file.")
+]
+MethodOption = Annotated[
+    Method, typer.Option("--method", help="cascade (pinch algorithm) or lp (linear program).")
+]
+
+
+def _print_json(data: object) -> None:
+    typer.echo(json.dumps(data, indent=2, allow_nan=False))
+
+
+def _kw(value: float) -> str:
+    return f"{value:,.2f} kW"
+
+
+def _pair_table(title: str, rows: list[tuple[str, str]]) -> Table:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    table.add_column("target")
+    table.add_column("value")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+@target_app.command("heat")
+def heat(
+    streams: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV: name, supply_temp_c, target_temp_c, cp_kw_per_k "
+            "[, site, dt_min_contribution_k]."
+        ),
+    ],
+    dt_min: Annotated[
+        float, typer.Option("--dt-min", min=0, help="Minimum approach temperature (K).")
+    ],
+    method: MethodOption = Method.cascade,
+    json_output: JsonFlag = False,
+    plot: PlotFile = None,
+) -> None:
+    """Minimum hot and cold utility, maximum heat recovery and the pinch."""
+    table = read_heat_streams(streams)
+    targets = heat_targets(table, dt_min, "lp" if method is Method.lp else "cascade")
+    if plot is not None:
+        figures = [composite_curves_figure(table, targets), grand_composite_figure(targets)]
+        write_html(figures, plot, title=f"Heat targets: {streams.name}")
+        err_console.print(f"Wrote {plot}", markup=False, highlight=False)
+    if json_output:
+        _print_json(targets.to_dict())
+    else:
+        console.print(_heat_table(targets, streams.name))
+
+
+def _utility_needed(targets: HeatTargets) -> str:
+    if targets.hot_utility_kw > 0:
+        return "hot utility only"
+    if targets.cold_utility_kw > 0:
+        return "cold utility only"
+    return "no utility needed"
+
+
+def _heat_table(targets: HeatTargets, name: str) -> Table:
+    rows = [
+        ("minimum approach", f"{targets.dt_min_k:g} K"),
+        ("minimum hot utility", _kw(targets.hot_utility_kw)),
+        ("minimum cold utility", _kw(targets.cold_utility_kw)),
+        ("maximum heat recovery", _kw(targets.heat_recovery_kw)),
+    ]
+    if targets.pinch_shifted_c is None:
+        rows.append(("pinch", f"none: threshold problem, {_utility_needed(targets)}"))
+    else:
+        rows += [
+            ("pinch, shifted", f"{targets.pinch_shifted_c:g} °C"),
+            ("pinch, hot side", f"{targets.pinch_hot_c:g} °C"),
+            ("pinch, cold side", f"{targets.pinch_cold_c:g} °C"),
+        ]
+    rows.append(("method", targets.method))
+    return _pair_table(f"Heat targets: {name}", rows)
+
+
+@target_app.command("water")
+def water(
+    data: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV, fixed load (operation, contaminant, mass_load_kg_per_h, c_in_max_ppm, "
+            "c_out_max_ppm) or fixed flowrate (stream_id, kind, flow_t_per_h, concentration_ppm)."
+        ),
+    ],
+    freshwater_ppm: Annotated[
+        float,
+        typer.Option("--freshwater-ppm", min=0, help="Contaminant concentration of freshwater."),
+    ] = 0.0,
+    method: MethodOption = Method.cascade,
+    json_output: JsonFlag = False,
+    plot: PlotFile = None,
+) -> None:
+    """Minimum freshwater and wastewater, the pinch and a reuse network that reaches them."""
+    table = read_water_table(data)
+    targets = compute_water_targets(
+        table, freshwater_ppm, "lp" if method is Method.lp else "cascade"
+    )
+    if plot is not None:
+        write_html([water_figure(table, targets)], plot, title=f"Water targets: {data.name}")
+        err_console.print(f"Wrote {plot}", markup=False, highlight=False)
+    if json_output:
+        _print_json(targets.to_dict())
+        return
+    console.print(_water_table(targets, data.name))
+    console.print(_network_table(targets))
+
+
+def _water_table(targets: WaterTargets, name: str) -> Table:
+    pinch = "none" if targets.pinch_ppm is None else f"{targets.pinch_ppm:g} ppm"
+    rows = [
+        ("form", targets.form),
+        ("freshwater concentration", f"{targets.freshwater_ppm:g} ppm"),
+        ("minimum freshwater", f"{targets.freshwater_t_per_h:,.4g} t/h"),
+        ("minimum wastewater", f"{targets.wastewater_t_per_h:,.4g} t/h"),
+        ("pinch", pinch),
+        ("optimality", targets.optimality),
+        ("method", targets.method),
+    ]
+    if len(targets.contaminants) > 1:
+        rows.insert(1, ("contaminants", ", ".join(targets.contaminants)))
+    return _pair_table(f"Water targets: {name}", rows)
+
+
+def _network_table(targets: WaterTargets) -> Table:
+    table = Table(title="Reuse network", title_justify="left", header_style="bold")
+    table.add_column("from")
+    table.add_column("to")
+    table.add_column("flow (t/h)", justify="right")
+    for edge in targets.network:
+        table.add_row(str(edge["from"]), str(edge["to"]), f"{edge['flow_t_per_h']:,.4g}")
+    return table
