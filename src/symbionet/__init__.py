@@ -9,6 +9,7 @@ a web platform. Each step is a plain function over a park's tables::
     park.streams  # a pandas DataFrame
 """
 
+from symbionet.design import design
 from symbionet.errors import Problem, SymbionetError
 from symbionet.register.catalogue import Catalogue, load_catalogue
 from symbionet.register.park import Park, check_park, load_park
@@ -22,6 +23,7 @@ __all__ = [
     "SymbionetError",
     "__version__",
     "check_park",
+    "design",
     "load_catalogue",
     "load_park",
 ]

@@ -1,1 +1,357 @@
-"""Design step."""
+"""Solving a design: one run, a run in parts for a fixed design, and the baseline."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time as clock
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from symbionet.design.model import KPIS, OBJECTIVES, Built, build_model, fixed_charge
+from symbionet.design.network import Network, build_network, restrict
+from symbionet.design.periods import parse_time
+from symbionet.design.result import (
+    KPI_NAMES,
+    DesignResult,
+    balance_table,
+    baseline_kpis,
+    built_table,
+    price_table,
+    unmet_table,
+)
+from symbionet.errors import SymbionetError
+from symbionet.register.park import Park
+
+# Longest run of periods solved at once when operating a fixed design (no investment):
+# periods are independent apart from storage, which carries its level from part to part.
+CHUNK = 24 * 7 * 4
+
+Report = Callable[[str, float], None]
+
+
+def baseline_cost(park: Park, actors: Sequence[str] | None = None) -> float:
+    """Yearly cost (EUR) of a park, or a coalition of its actors, with no exchange at all."""
+    return baseline(park, actors)["cost_eur"]
+
+
+def baseline(park: Park, actors: Sequence[str] | None = None) -> dict[str, float]:
+    """KPIs of the no-symbiosis baseline: every demand from its source, every supply to
+    its fate (cost in EUR, CO2e in t, freshwater in m3, waste in t, unmet demand)."""
+    net = build_network(restrict(park, actors), "annual", baseline=True)
+    return baseline_kpis(net)
+
+
+def _fixed_design(fix: Any) -> dict[str, float] | None:
+    """The build share of each arc and technology from a mapping, a list or a result."""
+    if fix is None:
+        return None
+    if isinstance(fix, DesignResult):
+        return {k: float(v) for k, v in fix.built["built"].items()}
+    if isinstance(fix, Mapping):
+        return {str(k): float(v) for k, v in fix.items()}
+    return {str(k): 1.0 for k in fix}
+
+
+def design(
+    park: Park,
+    objective: str = "cost",
+    time: str = "annual",
+    *,
+    actors: Sequence[str] | None = None,
+    exclude_exchanges: Sequence[str] = (),
+    mode: str = "invest",
+    fix: Any = None,
+    greenfield: bool = False,
+    candidates: bool = True,
+    linear: bool = False,
+    caps: Mapping[str, float] | None = None,
+    mip_gap: float = 1e-4,
+    time_limit: float | None = None,
+    dt_min: float = 10.0,
+    prices: bool = True,
+    verbose: bool = False,
+    report: Report | None = None,
+) -> DesignResult:
+    """The best network for a park (or a coalition of its actors).
+
+    ``objective`` is ``cost`` (annualised capex + opex + purchases - sales + CO2 price x
+    emissions), ``co2`` or ``freshwater``; ``time`` is ``annual``, ``monthly``,
+    ``hourly`` or ``typical-days:N``. ``actors`` keeps only those actors' sites, streams,
+    exchanges and technologies; ``exclude_exchanges`` drops exchanges or candidates by
+    id. ``mode="operate"`` runs the operating exchanges and existing technologies with no
+    new investment; ``fix`` runs a given design (a result, a mapping id -> share built,
+    or a list of ids): everything else that would need building is left out.
+    ``greenfield`` prices operating exchanges as if they were still to be built.
+    ``caps`` bounds KPIs (``{"co2": 5000}``), ``linear`` relaxes the binaries. ``report``
+    receives progress as (message, share done).
+    """
+    if objective not in OBJECTIVES:
+        raise SymbionetError(f"objective must be {', '.join(OBJECTIVES)}, not {objective!r}")
+    parse_time(time)
+    for name in caps or {}:
+        if name not in KPIS:
+            raise SymbionetError(f"cannot bound {name!r}: use one of {', '.join(KPIS)}")
+    say = report or (lambda message, done: None)
+    started = clock.perf_counter()
+    say("reading the park", 0.0)
+    sub = restrict(park, actors)
+    net = build_network(
+        sub,
+        time,
+        mode=mode,
+        greenfield=greenfield,
+        candidates=candidates,
+        exclude=exclude_exchanges,
+        dt_min=dt_min,
+    )
+    fixed = _complete_fix(net, _fixed_design(fix))
+    options = _solver_options(mip_gap, time_limit, verbose)
+    result = _solve(net, objective, dict(caps or {}), linear, fixed, options, prices, say)
+    result.baseline = baseline_kpis(build_network(sub, "annual", baseline=True))
+    result.timings["total_s"] = clock.perf_counter() - started
+    say("done", 1.0)
+    return result
+
+
+def _complete_fix(net: Network, fix: dict[str, float] | None) -> dict[str, float] | None:
+    """A fixed design covers every decision: what it does not name is not built."""
+    if fix is None:
+        return None
+    decisions = list(net.arcs.index[~net.arcs["built"].astype(bool)])
+    techs = net.techs
+    decisions += list(techs.index[(techs["fixed_cost"] > 0) | (techs["size_cost"] > 0)])
+    return {k: float(fix.get(k, 0.0)) for k in decisions}
+
+
+def _solver_options(mip_gap: float, time_limit: float | None, verbose: bool) -> dict[str, Any]:
+    options: dict[str, Any] = {"mip_rel_gap": mip_gap, "output_flag": verbose}
+    if time_limit is not None:
+        options["time_limit"] = float(time_limit)
+    return options
+
+
+def _solve(
+    net: Network,
+    objective: str,
+    caps: dict[str, float],
+    linear: bool,
+    fixed: dict[str, float] | None,
+    options: dict[str, Any],
+    prices: bool,
+    say: Report,
+) -> DesignResult:
+    """Solve the whole year at once, or in parts when nothing links the parts but storage."""
+    decisions = fixed is not None or _no_decisions(net)
+    periods = net.periods.index
+    if decisions and not caps and len(periods) > CHUNK:
+        return _solve_in_parts(net, objective, linear, fixed, options, prices, say)
+    say("building the model", 0.05)
+    started = clock.perf_counter()
+    built = build_model(net, objective, caps=caps, linear=linear, fix=fixed)
+    build_s = clock.perf_counter() - started
+    say("solving", 0.2)
+    status, termination, solve_s = _run(built, options)
+    solution = _solution(built, net, fixed)
+    duals = _duals(built, net, objective, caps, fixed, options, prices, solution)
+    return _result(
+        net,
+        built,
+        objective,
+        status,
+        termination,
+        solution,
+        duals,
+        {"build_s": build_s, "solve_s": solve_s},
+    )
+
+
+def _no_decisions(net: Network) -> bool:
+    techs = net.techs
+    open_techs = ((techs["fixed_cost"] > 0) | (techs["size_cost"] > 0)).any()
+    return bool(net.arcs["built"].astype(bool).all() and not open_techs)
+
+
+@contextmanager
+def _solver_output(verbose: bool) -> Iterator[None]:
+    """Send what the solver prints to stderr (verbose) or nowhere, never to stdout."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    target = os.dup(2) if verbose else os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(target, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(target)
+
+
+def _run(built: Built, options: dict[str, Any]) -> tuple[str, str, float]:
+    started = clock.perf_counter()
+    with _solver_output(bool(options.get("output_flag"))):
+        status, termination = built.model.solve(solver_name="highs", io_api="direct", **options)
+    return str(status), str(termination), clock.perf_counter() - started
+
+
+def _solution(built: Built, net: Network, fixed: dict[str, float] | None) -> xr.Dataset:
+    m = built.model
+    data = {name: m.variables[name].solution for name in m.variables}
+    solution = xr.Dataset(data)
+    solution["weight"] = xr.DataArray(
+        net.periods.weight.to_numpy(), coords={"period": net.periods.index}
+    )
+    solution.attrs["fixed"] = fixed or {}
+    for name in built.kpis:
+        solution.attrs[f"kpi_{name}"] = built.value(name) if m.status == "ok" else float("nan")
+    return solution
+
+
+def _duals(
+    built: Built,
+    net: Network,
+    objective: str,
+    caps: dict[str, float],
+    fixed: dict[str, float] | None,
+    options: dict[str, Any],
+    prices: bool,
+    solution: xr.Dataset,
+) -> xr.DataArray | None:
+    """Duals of the balances: directly for an LP, from the LP with the builds fixed for a MILP."""
+    if not prices or built.model.status != "ok":
+        return None
+    if not built.integer:
+        return built.model.constraints["balance"].dual
+    decided: dict[str, float] = {}
+    if "build" in solution:
+        decided.update(solution["build"].round().to_pandas().to_dict())
+    if "open" in solution:
+        opened = solution["open"].round().to_pandas()
+        sizes = solution["size"].to_pandas()
+        capacity = net.techs["capacity"]
+        for tech in opened.index:
+            decided[tech] = float(sizes[tech] / capacity[tech]) if opened[tech] else 0.0
+    if fixed:
+        decided.update(fixed)
+    lp = build_model(net, objective, caps=caps, linear=True, fix=decided)
+    _run(lp, options)
+    return lp.model.constraints["balance"].dual if lp.model.status == "ok" else None
+
+
+def _result(
+    net: Network,
+    built: Built,
+    objective: str,
+    status: str,
+    termination: str,
+    solution: xr.Dataset,
+    duals: xr.DataArray | None,
+    timings: dict[str, float],
+) -> DesignResult:
+    m = built.model
+    kpis = {KPI_NAMES[k]: solution.attrs.get(f"kpi_{k}", np.nan) for k in KPIS}
+    flows = (
+        solution["flow"].transpose("arc", "period").to_pandas()
+        if "flow" in solution and solution["flow"].size
+        else pd.DataFrame(columns=net.periods.index, index=net.arcs.index, dtype=float)
+    )
+    annual = flows.mul(net.periods.weight, axis=1).sum(axis=1)
+    gap = _gap(m, built.integer)
+    return DesignResult(
+        status=status,
+        termination=termination,
+        objective_name=objective,
+        objective=kpis[KPI_NAMES[objective]],
+        gap=gap,
+        kpis=kpis,
+        baseline={},
+        built=built_table(net, solution, annual),
+        flows=flows,
+        balance=balance_table(net, solution),
+        unmet=unmet_table(net, solution),
+        prices=price_table(net, duals),
+        solution=solution,
+        periods=pd.DataFrame({"weight": net.periods.weight, "hours": net.periods.hours}),
+        timings=timings,
+    )
+
+
+def _gap(m: Any, integer: bool) -> float:
+    if not integer:
+        return 0.0
+    try:
+        return float(m.solver_model.getInfo().mip_gap)
+    except AttributeError:
+        return float("nan")
+
+
+def _solve_in_parts(
+    net: Network,
+    objective: str,
+    linear: bool,
+    fixed: dict[str, float] | None,
+    options: dict[str, Any],
+    prices: bool,
+    say: Report,
+) -> DesignResult:
+    """Operate a fixed design part by part (rolling horizon), storage levels carried over."""
+    periods = net.periods.index
+    parts = [periods[i : i + CHUNK] for i in range(0, len(periods), CHUNK)]
+    solutions, duals = [], []
+    level: pd.Series | None = None
+    timings = {"build_s": 0.0, "solve_s": 0.0}
+    statuses = []
+    for number, part in enumerate(parts):
+        say(f"operating periods {part[0]}-{part[-1]}", 0.05 + 0.9 * number / len(parts))
+        piece = net.subset(part)
+        started = clock.perf_counter()
+        built = build_model(
+            piece,
+            objective,
+            linear=True,
+            fix=fixed,
+            initial_level=level if net.techs["storage"].any() else None,
+        )
+        timings["build_s"] += clock.perf_counter() - started
+        status, termination, solve_s = _run(built, options)
+        timings["solve_s"] += solve_s
+        statuses.append((status, termination))
+        solutions.append(_solution(built, piece, fixed))
+        if prices and status == "ok":
+            duals.append(built.model.constraints["balance"].dual)
+        if "level" in built.model.variables:
+            level = built.model.variables["level"].solution.isel(period=-1).to_pandas()
+    combined = xr.concat(
+        [s.drop_attrs() for s in solutions],
+        dim="period",
+        data_vars="all",
+        coords="different",
+        compat="equals",
+        join="outer",
+    )
+    combined.attrs["fixed"] = fixed or {}
+    for name in KPIS:
+        values = [s.attrs[f"kpi_{name}"] for s in solutions]
+        combined.attrs[f"kpi_{name}"] = float(sum(values))
+    if "cost" in KPIS:
+        constant = fixed_charge(net, fixed) + net.constant_cost
+        combined.attrs["kpi_cost"] -= constant * (len(parts) - 1)
+    status, termination = next((s for s in statuses if s[0] != "ok"), statuses[0])
+    return _result(
+        net,
+        built,
+        objective,
+        status,
+        termination,
+        combined,
+        xr.concat(duals, dim="period") if len(duals) == len(parts) else None,
+        timings,
+    )
+
+
+__all__ = ["DesignResult", "baseline", "baseline_cost", "design"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
@@ -16,6 +16,9 @@ from symbionet.errors import SymbionetError
 from symbionet.present import summary
 from symbionet.register.catalogue import load_catalogue
 from symbionet.register.park import Park, load_park
+
+if TYPE_CHECKING:
+    from symbionet.design.result import DesignResult
 
 app = typer.Typer(
     name="symbionet",
@@ -255,3 +258,95 @@ def impact(
     console.print(rich_table(result.partners, "Per partner (per year)"))
     console.print(rich_table(result.park, "Park totals (per year, EUR)"))
     console.print(f"[dim]Method: {METHOD}[/dim]")
+
+
+@app.command("design")
+def design_command(
+    park: ParkPath,
+    objective: Annotated[
+        str, typer.Option(help="What to minimise: cost, co2 or freshwater.")
+    ] = "cost",
+    time: Annotated[
+        str, typer.Option(help="annual, monthly, hourly or typical-days:N.")
+    ] = "annual",
+    pareto: Annotated[
+        str | None, typer.Option(help="Trade-off curve between two objectives, e.g. cost,co2.")
+    ] = None,
+    points: Annotated[int, typer.Option(help="Points on the trade-off curve.")] = 7,
+    actors: Annotated[
+        str | None, typer.Option(help="Only these actors (comma-separated ids).")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Leave out this exchange (repeatable).")
+    ] = None,
+    operate: Annotated[
+        bool, typer.Option(help="Run the operating network only, with no new investment.")
+    ] = False,
+    greenfield: Annotated[
+        bool, typer.Option(help="Price operating exchanges as if still to be built.")
+    ] = False,
+    gap: Annotated[float, typer.Option(help="Relative optimality gap for the MILP.")] = 1e-4,
+    time_limit: Annotated[float | None, typer.Option(help="Solver time limit in seconds.")] = None,
+    verbose: Annotated[bool, typer.Option(help="Show the solver log.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Design the network: what to build and how to run it, at least cost, CO2e or freshwater."""
+    from symbionet.design import design
+    from symbionet.design import pareto as trade_off
+    from symbionet.design.pareto import parse_objectives
+
+    loaded = load_park(park)
+    options = {
+        "time": time,
+        "actors": [a.strip() for a in actors.split(",")] if actors else None,
+        "exclude_exchanges": exclude or [],
+        "mode": "operate" if operate else "invest",
+        "greenfield": greenfield,
+        "mip_gap": gap,
+        "time_limit": time_limit,
+        "verbose": verbose,
+    }
+    with err_console.status("designing", spinner="dots") as status:
+
+        def report(message: str, done: float) -> None:
+            status.update(f"{message} ({done:.0%})")
+
+        if pareto:
+            curve = trade_off(loaded, parse_objectives(pareto), points, report=report, **options)
+        else:
+            result = design(loaded, objective, report=report, **options)
+    if as_json:
+        _json(curve.to_dict() if pareto else result.to_dict())
+    elif pareto:
+        console.print(rich_table(curve.table(), f"Trade-off {pareto} ({points} points)"))
+    else:
+        _print_design(result)
+
+
+def _print_design(result: DesignResult) -> None:
+    """Status, KPIs against the baseline, what is built, flows, balances and prices."""
+    colour = "green" if result.ok else "red"
+    console.print(
+        f"[{colour}]{result.status}[/{colour}] ({result.termination}), least "
+        f"{result.objective_name}: {result.objective:,.6g}, gap {result.gap:.2g}, "
+        f"solved in {result.timings.get('total_s', 0):.1f} s"
+    )
+    kpis = pd.DataFrame(
+        {"design": result.kpis, "baseline": result.baseline, "saving": result.savings}
+    )
+    kpis.index.name = "per year"
+    console.print(rich_table(kpis, "Key figures (EUR, t CO2e, m3, t)"))
+    built = result.built[result.built["built"]]
+    columns = ["kind", "from", "to", "resource", "status", "km", "capex_eur", "annual"]
+    console.print(rich_table(built[columns], "Built and used (annual in canonical units)"))
+    not_built = result.built[~result.built["built"] & (result.built["kind"] != "hub")]
+    if len(not_built):
+        console.print(rich_table(not_built[columns[:-1]], "Not built"))
+    balance = result.balance[(result.balance.abs() > 1e-6).any(axis=1)]
+    console.print(
+        rich_table(balance.reset_index(), "Balance per site and resource (per year)", index=False)
+    )
+    if len(result.prices):
+        console.print(rich_table(result.prices, "Marginal value (EUR per unit)"))
+    if len(result.unmet):
+        console.print(rich_table(result.unmet, "[red]Unmet demand (per year)[/red]"))

@@ -1,0 +1,653 @@
+"""The design network as labelled tables: nodes, arcs and technologies over periods.
+
+Nodes are the streams themselves (a supply or a demand keeps its own quality) and one hub
+per site and resource where a technology takes or delivers it. Arcs carry a resource
+from a supply or hub to a demand or hub: the park's exchanges, candidate exchanges
+between compatible streams, on-site connections to the hubs and links between hubs.
+Every number is per canonical unit of the resource (EUR, t CO2e, m3 of freshwater).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from symbionet.design.periods import FLAT, Periods, build_periods
+from symbionet.errors import SymbionetError
+from symbionet.register.catalogue import Catalogue, Factor
+from symbionet.register.park import Park
+from symbionet.units import UnitProblem, annual_factor, convert
+
+FRESH_GROUPS = frozenset({"freshwater", "potable", "treated water"})
+SALES = frozenset({"sold", "recycling_market"})
+DISPOSAL = frozenset({"landfill", "incineration", "hazardous_treatment", "flare"})
+DEFAULT_LIFETIME = 20.0
+MODES = ("invest", "operate")
+
+
+def annuity(rate: float, years: float) -> float:
+    """Share of an investment paid back each year over ``years`` at ``rate``."""
+    return 1.0 / years if rate == 0 else rate / (1.0 - (1.0 + rate) ** -years)
+
+
+def per_unit(catalogue: Catalogue, factor: Factor, resource: str, numerator: str) -> float:
+    """A factor such as 64 EUR/MWh or 0.227 t/MWh, per canonical unit of ``resource``."""
+    entry = catalogue.resources[resource]
+    amount = factor.unit.partition("/")[2].strip() or entry.unit
+    value = convert(factor.value, factor.unit, f"{numerator} / ({amount})")
+    return value / annual_factor(
+        amount,
+        entry.unit,
+        entry.density_t_per_m3,
+        entry.energy_mwh_per_unit,
+        entry.energy_mwh_per_m3,
+    )
+
+
+def route_factors(
+    catalogue: Catalogue, route_id: str | None, resource: str, direction: str
+) -> tuple[float, float]:
+    """(EUR, t CO2e) per canonical unit through a baseline route.
+
+    A route's own factors come first; without them a demand pays the resource's catalogue
+    price and emission factor, a sold supply earns its price and any other supply costs
+    nothing.
+    """
+    route = catalogue.routes.get(route_id) if route_id else None
+    if route is not None and (route.cost or route.emission_factor):
+        cost = per_unit(catalogue, route.cost, resource, "EUR") if route.cost else 0.0
+        co2e = (
+            per_unit(catalogue, route.emission_factor, resource, "t")
+            if route.emission_factor
+            else 0.0
+        )
+        return cost, co2e
+    if direction == "demand":
+        return catalogue.price_eur(resource) or 0.0, catalogue.emission_t(resource) or 0.0
+    if route_id in SALES:
+        return -(catalogue.price_eur(resource) or 0.0), 0.0
+    return 0.0, 0.0
+
+
+@cache
+def transport_defaults() -> dict[str, Any]:
+    """The shipped transport modes (``symbionet/data/transport.yaml``)."""
+    text = (files("symbionet") / "data" / "transport.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    return dict(data["modes"])
+
+
+def _factor(mode: dict[str, Any], name: str, unit: str, default: float = 0.0) -> float:
+    entry = mode.get(name)
+    return default if entry is None else convert(entry["value"], entry["unit"], unit)
+
+
+@dataclass(frozen=True)
+class Network:
+    """Everything the model needs, as tables indexed by node, arc and technology."""
+
+    periods: Periods
+    nodes: pd.DataFrame
+    arcs: pd.DataFrame
+    techs: pd.DataFrame
+    quantity: pd.DataFrame
+    limits: pd.DataFrame
+    concentration: pd.DataFrame
+    co2_price: float
+    constant_cost: float
+
+    def subset(self, periods: pd.Index) -> Network:
+        """The same network over fewer periods."""
+        return replace(
+            self, periods=self.periods.subset(periods), quantity=self.quantity.loc[:, periods]
+        )
+
+
+def _resource_frame(catalogue: Catalogue, resources: Iterable[str]) -> pd.DataFrame:
+    rows = {}
+    for r in dict.fromkeys(resources):
+        entry = catalogue.resources[r]
+        rows[r] = {
+            "resource_class": entry.resource_class,
+            "group": entry.group,
+            "price": catalogue.price_eur(r),
+            "co2e": catalogue.emission_t(r) or 0.0,
+            "fresh": float(entry.group in FRESH_GROUPS),
+            "temperature": entry.typical.get("temperature_c", np.nan),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _stream_nodes(park: Park, currency_eur: float) -> pd.DataFrame:
+    """One node per stream with its baseline cost, CO2e, freshwater and disposal per unit."""
+    streams = park.streams
+    catalogue = park.catalogue
+    rows = []
+    for stream_id, s in streams.iterrows():
+        supply = s["direction"] == "supply"
+        route = s["fate"] if supply else s["source"]
+        route = route if isinstance(route, str) else None
+        cost, co2e = route_factors(catalogue, route, s["resource"], s["direction"])
+        if pd.notna(s["price"]):
+            cost = float(s["price"]) * currency_eur
+        entry = catalogue.resources[s["resource"]]
+        routed = catalogue.routes.get(route) if route else None
+        source_resource = routed.resource if routed is not None and routed.resource else None
+        fresh_resource = source_resource or s["resource"]
+        fresh = catalogue.resources[fresh_resource].group in FRESH_GROUPS
+        rows.append(
+            {
+                "node": stream_id,
+                "kind": "supply" if supply else "demand",
+                "site": s["site"],
+                "resource": s["resource"],
+                "route": route,
+                "unit_cost": cost,
+                "unit_co2e": co2e,
+                "has_route": supply
+                or route is not None
+                or pd.notna(s["price"])
+                or entry.price is not None,
+                # a supply of fresh water with no fate is abstracted only when used
+                "fresh_out": float(supply and route is None and fresh),
+                "fresh_in": float(not supply and fresh),
+                "disposal": float(supply and route in DISPOSAL),
+                "temperature": s.get("temperature_c", np.nan),
+                "profile": s["profile"] if isinstance(s["profile"], str) else FLAT,
+                "annual": float(s["annual_quantity"]),
+            }
+        )
+    columns = [
+        "node",
+        "kind",
+        "site",
+        "resource",
+        "route",
+        "unit_cost",
+        "unit_co2e",
+        "has_route",
+        "fresh_out",
+        "fresh_in",
+        "disposal",
+        "temperature",
+        "profile",
+        "annual",
+    ]
+    return pd.DataFrame(rows, columns=columns).set_index("node")
+
+
+def _hub(site: str, resource: str) -> str:
+    return f"{site}/{resource}"
+
+
+def _technologies(park: Park, greenfield_techs: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Technologies with their ports on hub nodes, and the hub nodes themselves."""
+    techs = park.technologies
+    catalogue = park.catalogue
+    rate = float(park.meta.get("discount_rate", 0.05))
+    currency = convert(1.0, park.currency, "EUR")
+    rows = []
+    for tech_id, k in techs.iterrows():
+        ports = {}
+        for port in ("input", "input2", "output", "output2"):
+            resource = k.get(port)
+            ports[port] = _hub(k["site"], resource) if isinstance(resource, str) else None
+        entry = catalogue.resources[k["input"]]
+        capacity = np.nan
+        if pd.notna(k["capacity"]):
+            unit = k["capacity_unit"] if isinstance(k["capacity_unit"], str) else entry.unit
+            try:
+                capacity = float(k["capacity"]) * annual_factor(
+                    unit,
+                    entry.unit,
+                    entry.density_t_per_m3,
+                    entry.energy_mwh_per_unit,
+                    entry.energy_mwh_per_m3,
+                )
+            except UnitProblem as error:
+                raise SymbionetError(f"technology {tech_id!r}: capacity: {error}") from None
+            if k["kind"] != "storage":
+                capacity /= 8760.0
+        existing = k["status"] == "existing" and not greenfield_techs
+        lifetime = float(k["lifetime"]) if pd.notna(k["lifetime"]) else DEFAULT_LIFETIME
+        factor = annuity(rate, lifetime)
+        per_capacity = np.nan
+        if pd.notna(k["capex_per_capacity"]) and pd.notna(k["capacity"]):
+            # per unit of the declared capacity unit, turned into per canonical rate
+            per_capacity = float(k["capex_per_capacity"]) * float(k["capacity"]) / capacity
+        rows.append(
+            {
+                "tech": tech_id,
+                "site": k["site"],
+                "kind": k["kind"],
+                "storage": k["kind"] == "storage",
+                "in0": ports["input"],
+                "in2": ports["input2"],
+                "out0": ports["output"],
+                "out2": ports["output2"],
+                "efficiency": float(k["efficiency"]) if pd.notna(k["efficiency"]) else 1.0,
+                "ratio2": float(k["ratio2"]) if pd.notna(k["ratio2"]) else 0.0,
+                "efficiency2": float(k["efficiency2"]) if pd.notna(k["efficiency2"]) else 0.0,
+                "capacity": capacity,
+                "existing": existing,
+                "fixed_cost": 0.0
+                if existing
+                else currency * (factor * _num(k["capex"]) + _num(k["opex_fixed"])),
+                "size_cost": 0.0 if existing else currency * factor * _num(per_capacity),
+                "existing_cost": currency * _num(k["opex_fixed"]) if existing else 0.0,
+                "unit_cost": currency * _num(k["opex_variable"]),
+            }
+        )
+    columns = [
+        "tech",
+        "site",
+        "kind",
+        "storage",
+        "in0",
+        "in2",
+        "out0",
+        "out2",
+        "efficiency",
+        "ratio2",
+        "efficiency2",
+        "capacity",
+        "existing",
+        "fixed_cost",
+        "size_cost",
+        "existing_cost",
+        "unit_cost",
+    ]
+    table = pd.DataFrame(rows, columns=columns).set_index("tech")
+    hubs = {}
+    for _, k in techs.iterrows():
+        for port in ("input", "input2", "output", "output2"):
+            resource = k.get(port)
+            if isinstance(resource, str):
+                hubs[_hub(k["site"], resource)] = (k["site"], resource)
+    hub_frame = pd.DataFrame(
+        [{"node": h, "kind": "hub", "site": s, "resource": r} for h, (s, r) in hubs.items()],
+        columns=["node", "kind", "site", "resource"],
+    ).set_index("node")
+    return table, hub_frame
+
+
+def _num(value: Any) -> float:
+    return float(value) if value is not None and pd.notna(value) else 0.0
+
+
+def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> np.ndarray:
+    """Great-circle distance in km."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return np.asarray(6371.0 * 2 * np.arcsin(np.sqrt(a)))
+
+
+def _mode_for(catalogue: Catalogue, resource: str, kind: str) -> tuple[str, dict[str, Any]] | None:
+    """The first transport mode of ``kind`` (pipeline, truck...) that carries ``resource``."""
+    entry = catalogue.resources[resource]
+    for name, mode in transport_defaults().items():
+        carried = (
+            entry.resource_class in mode.get("classes", ())
+            or entry.group in mode.get("groups", ())
+            or resource in mode.get("resources", ())
+        )
+        if carried and (kind == "any" or mode["kind"] == kind):
+            return name, mode
+    return None
+
+
+def _arc_costs(
+    catalogue: Catalogue,
+    resource: str,
+    kind: str,
+    km: float,
+    annual: float,
+    rate: float,
+    electricity: tuple[float, float],
+) -> dict[str, float]:
+    """Fixed yearly cost, per-unit cost and CO2e, and share delivered of one arc."""
+    free = {
+        "reach_km": np.inf,
+        "capex": 0.0,
+        "annuity": annuity(rate, DEFAULT_LIFETIME),
+        "opex_share": 0.0,
+        "unit_cost": 0.0,
+        "unit_co2e": 0.0,
+        "delivered": 1.0,
+    }
+    if kind == "onsite" or km <= 0:
+        return free
+    found = _mode_for(catalogue, resource, "pipeline" if kind == "pipeline" else kind)
+    if found is None:
+        found = _mode_for(catalogue, resource, "any")
+    if found is None:
+        return {**free, "reach_km": 0.0}
+    _, mode = found
+    free["reach_km"] = _factor(mode, "max_km", "km", np.inf)
+    entry = catalogue.resources[resource]
+    route_km = km * _factor(mode, "circuity", "1", 1.0)
+    convert_args = (
+        entry.unit,
+        entry.density_t_per_m3,
+        entry.energy_mwh_per_unit,
+        entry.energy_mwh_per_m3,
+    )
+    if mode["kind"] in {"truck", "ship"}:
+        per_t = (
+            _factor(mode, "handling_per_t", "EUR/t")
+            + _factor(mode, "cost_per_tkm", "EUR/t/km") * route_km
+        )
+        t_per_unit = 1.0 / annual_factor("t", *convert_args)
+        co2 = _factor(mode, "emission_per_tkm", "t/t/km") * route_km
+        return {**free, "unit_cost": per_t * t_per_unit, "unit_co2e": co2 * t_per_unit}
+    if mode["kind"] == "grid":
+        mwh_per_unit = 1.0 / annual_factor("MWh", *convert_args)
+        return {**free, "unit_cost": _factor(mode, "cost_per_unit", "EUR/MWh") * mwh_per_unit}
+    flow_unit = mode["flow_unit"]
+    per_flow = 1.0 / annual_factor(flow_unit, *convert_args)
+    reference = _factor(mode, "reference_flow", f"{flow_unit}/yr")
+    scale = (max(annual, 0.0) * per_flow / reference) ** _factor(mode, "scale_exponent", "1", 1)
+    per_km = max(
+        _factor(mode, "capex_per_km", "EUR/km") * scale, _factor(mode, "min_capex_per_km", "EUR/km")
+    )
+    capex = per_km * route_km
+    pumping = _factor(mode, "pumping_per_km", f"MWh/({flow_unit})/km") * route_km * per_flow
+    return {
+        **free,
+        "capex": capex,
+        "annuity": annuity(rate, _factor(mode, "lifetime", "yr", DEFAULT_LIFETIME)),
+        "opex_share": _factor(mode, "opex_share", "1/yr"),
+        "unit_cost": pumping * electricity[0],
+        "unit_co2e": pumping * electricity[1],
+        "delivered": float(np.clip(1 - _factor(mode, "loss_per_km", "1/km") * route_km, 0, 1)),
+    }
+
+
+def _quality_ok(supply: pd.Series, demand: pd.Series, dt_min: float) -> bool:
+    """Heat at T serves a demand at T' <= T - dt_min when both temperatures are known."""
+    t_s, t_d = supply.get("temperature"), demand.get("temperature")
+    return bool(pd.isna(t_s) or pd.isna(t_d) or t_d <= t_s - dt_min)
+
+
+def _candidate_pairs(park: Park, nodes: pd.DataFrame, dt_min: float) -> pd.DataFrame:
+    """Supply-demand pairs of compatible resources at different sites, within transport reach."""
+    catalogue = park.catalogue
+    supplies = nodes[nodes["kind"] == "supply"]
+    demands = nodes[nodes["kind"] == "demand"]
+    rows = []
+    for s_id, s in supplies.iterrows():
+        for d_id, d in demands.iterrows():
+            ratio = catalogue.ratio(s["resource"], d["resource"])
+            if ratio is None or s["site"] == d["site"] or not _quality_ok(s, d, dt_min):
+                continue
+            rows.append({"supply": s_id, "demand": d_id, "mode": "pipeline", "status": "idea"})
+    return pd.DataFrame(rows, columns=["supply", "demand", "mode", "status"])
+
+
+def _site_km(park: Park, a: pd.Series, b: pd.Series) -> np.ndarray:
+    sites = park.sites
+    return haversine_km(
+        sites.loc[a, "lat"].to_numpy(),
+        sites.loc[a, "lon"].to_numpy(),
+        sites.loc[b, "lat"].to_numpy(),
+        sites.loc[b, "lon"].to_numpy(),
+    )
+
+
+def _arcs(
+    park: Park,
+    nodes: pd.DataFrame,
+    hubs: pd.DataFrame,
+    mode: str,
+    greenfield: bool,
+    candidates: bool,
+    dt_min: float,
+) -> pd.DataFrame:
+    """Every arc: the park's exchanges, candidate exchanges and the links to hubs."""
+    catalogue = park.catalogue
+    rate = float(park.meta.get("discount_rate", 0.05))
+    electricity = (
+        catalogue.price_eur("electricity") or 0.0,
+        catalogue.emission_t("electricity") or 0.0,
+    )
+    currency = convert(1.0, park.currency, "EUR")
+    exchanges = park.exchanges
+    exchanges = exchanges[
+        exchanges["supply"].isin(nodes.index)
+        & exchanges["demand"].isin(nodes.index)
+        & (exchanges["status"] != "ended")
+    ]
+    if mode == "operate":
+        exchanges = exchanges[exchanges["status"] == "operating"]
+    listed = exchanges.reset_index().rename(columns={"id": "arc"})
+    listed["origin"] = "exchange"
+    frames = [listed]
+    if candidates and mode == "invest":
+        pairs = _candidate_pairs(park, nodes, dt_min)
+        known = set(zip(listed["supply"], listed["demand"], strict=True))
+        pairs = pairs[
+            [(s, d) not in known for s, d in zip(pairs["supply"], pairs["demand"], strict=True)]
+        ]
+        pairs["arc"] = pairs["supply"] + ">" + pairs["demand"]
+        pairs["origin"] = "candidate"
+        frames.append(pairs)
+    hub_links = _hub_links(nodes, hubs, catalogue) if mode == "invest" or len(hubs) else None
+    if hub_links is not None:
+        frames.append(hub_links)
+    arcs = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    if arcs.empty:
+        return _empty_arcs()
+    for column in ("distance_km", "capex", "opex"):
+        if column not in arcs:
+            arcs[column] = np.nan
+    every = pd.concat([nodes[["site", "resource", "annual"]], hubs[["site", "resource"]]])
+    source, target = every.loc[arcs["supply"]], every.loc[arcs["demand"]]
+    arcs["from_node"], arcs["to_node"] = arcs["supply"], arcs["demand"]
+    arcs["resource"] = source["resource"].to_numpy()
+    ratios = [
+        catalogue.ratio(a, b) for a, b in zip(source["resource"], target["resource"], strict=True)
+    ]
+    arcs["ratio"] = [np.nan if r is None else r for r in ratios]
+    arcs = arcs[arcs["ratio"].notna()].reset_index(drop=True)
+    source, target = every.loc[arcs["supply"]], every.loc[arcs["demand"]]
+    same_site = source["site"].to_numpy() == target["site"].to_numpy()
+    km = np.where(
+        same_site,
+        0.0,
+        _site_km(park, source["site"], target["site"]),
+    )
+    km = np.where(arcs["distance_km"].notna(), arcs["distance_km"], km)
+    annual = np.minimum(
+        source["annual"].fillna(np.inf).to_numpy(),
+        target["annual"].fillna(np.inf).to_numpy() / arcs["ratio"].to_numpy(),
+    )
+    annual = np.where(np.isfinite(annual), annual, 0.0)
+    priced = [
+        _arc_costs(
+            catalogue, r, "onsite" if same else str(k), float(d), float(q), rate, electricity
+        )
+        for r, k, d, q, same in zip(
+            arcs["resource"], arcs["mode"].fillna("pipeline"), km, annual, same_site, strict=True
+        )
+    ]
+    costs = pd.DataFrame(priced)
+    arcs["km"] = km
+    arcs["efficiency"] = arcs["ratio"] * costs["delivered"]
+    arcs["unit_cost"] = costs["unit_cost"]
+    arcs["unit_co2e"] = costs["unit_co2e"]
+    operating = (arcs["status"] == "operating").to_numpy()
+    built = operating & (not greenfield)
+    given_capex = arcs["capex"].to_numpy(dtype=float) * currency
+    given_opex = arcs["opex"].to_numpy(dtype=float) * currency
+    capex = np.where(np.isfinite(given_capex), given_capex, costs["capex"])
+    opex = np.where(np.isfinite(given_opex), given_opex, capex * costs["opex_share"])
+    fixed = capex * costs["annuity"] + opex
+    arcs["capex"] = capex
+    arcs["fixed_cost"] = np.where(built, 0.0, fixed)
+    arcs["existing_cost"] = np.where(built, opex, 0.0)
+    arcs["built"] = built | (arcs["fixed_cost"] <= 0)
+    in_reach = (km <= costs["reach_km"].to_numpy()) | (arcs["origin"] == "exchange").to_numpy()
+    arcs = arcs[in_reach]
+    arcs["status"] = arcs["status"].fillna("idea")
+    arcs = arcs.set_index("arc")
+    return arcs[ARC_COLUMNS]
+
+
+ARC_COLUMNS = [
+    "origin",
+    "from_node",
+    "to_node",
+    "resource",
+    "status",
+    "km",
+    "ratio",
+    "efficiency",
+    "unit_cost",
+    "unit_co2e",
+    "capex",
+    "fixed_cost",
+    "existing_cost",
+    "built",
+]
+
+
+def _empty_arcs() -> pd.DataFrame:
+    return pd.DataFrame(columns=ARC_COLUMNS, index=pd.Index([], name="arc"))
+
+
+def _hub_links(nodes: pd.DataFrame, hubs: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """Arcs from supplies into hubs and from hubs to demands."""
+    rows = []
+    for h_id, h in hubs.iterrows():
+        for n_id, n in nodes.iterrows():
+            if n["kind"] == "supply" and catalogue.ratio(n["resource"], h["resource"]) is not None:
+                rows.append((n_id, h_id))
+            if n["kind"] == "demand" and catalogue.ratio(h["resource"], n["resource"]) is not None:
+                rows.append((h_id, n_id))
+    frame = pd.DataFrame(rows, columns=["supply", "demand"])
+    frame["arc"] = frame["supply"] + ">" + frame["demand"]
+    frame["mode"] = "pipeline"
+    frame["status"] = "idea"
+    frame["origin"] = "hub"
+    return frame
+
+
+def restrict(park: Park, actors: Sequence[str] | None) -> Park:
+    """The park of a coalition: its actors' sites, streams, exchanges and technologies."""
+    if actors is None:
+        return park
+    unknown = [a for a in actors if a not in park.actors.index]
+    if unknown:
+        raise SymbionetError(f"unknown actor {', '.join(map(repr, unknown))}")
+    sites = park.sites.index[park.sites["actor"].isin(actors)]
+    streams = park.streams.index[park.streams["site"].isin(sites)]
+    frames = dict(park.frames)
+    frames["actors"] = park.actors.loc[list(actors)]
+    frames["sites"] = park.sites.loc[sites]
+    frames["streams"] = park.streams.loc[streams]
+    if "exchanges" in frames:
+        ex = frames["exchanges"]
+        frames["exchanges"] = ex[ex["supply"].isin(streams) & ex["demand"].isin(streams)]
+    if "technologies" in frames:
+        tech = frames["technologies"]
+        frames["technologies"] = tech[tech["site"].isin(sites)]
+    return replace(park, frames=frames, _empty={})
+
+
+def build_network(
+    park: Park,
+    time: str = "annual",
+    *,
+    mode: str = "invest",
+    greenfield: bool = False,
+    candidates: bool = True,
+    exclude: Sequence[str] = (),
+    baseline: bool = False,
+    dt_min: float = 10.0,
+) -> Network:
+    """The network of a park for one time resolution.
+
+    ``mode="operate"`` keeps only operating exchanges and existing technologies;
+    ``baseline`` keeps no arcs and no technologies at all (every demand from its source,
+    every supply to its fate); ``exclude`` drops arcs by id.
+    """
+    if mode not in MODES:
+        raise SymbionetError(f"mode must be {' or '.join(MODES)}, not {mode!r}")
+    currency = convert(1.0, park.currency, "EUR")
+    nodes = _stream_nodes(park, currency)
+    techs, hubs = _technologies(park, greenfield_techs=False)
+    if mode == "operate" or baseline:
+        techs = techs[techs["existing"]] if not baseline else techs.iloc[:0]
+        used = set(techs[["in0", "in2", "out0", "out2"]].stack().dropna())
+        hubs = hubs[hubs.index.isin(used)]
+    if baseline:
+        arcs = _empty_arcs()
+    else:
+        arcs = _arcs(park, nodes, hubs, mode, greenfield, candidates, dt_min)
+    unknown = [e for e in exclude if e not in arcs.index and e not in park.exchanges.index]
+    if unknown:
+        raise SymbionetError(f"unknown exchange {', '.join(map(repr, unknown))}")
+    arcs = arcs.drop(index=[e for e in exclude if e in arcs.index])
+    periods = build_periods(park.profiles, sorted(set(nodes["profile"])), time)
+    shares = periods.shares[nodes["profile"]].to_numpy().T
+    quantity = pd.DataFrame(
+        nodes["annual"].to_numpy()[:, None] * shares, index=nodes.index, columns=periods.index
+    )
+    resources = _resource_frame(park.catalogue, list(nodes["resource"]) + list(hubs["resource"]))
+    hubs = hubs.assign(
+        unit_cost=resources.loc[hubs["resource"], "price"].to_numpy(dtype=float),
+        unit_co2e=resources.loc[hubs["resource"], "co2e"].to_numpy(dtype=float),
+        fresh_in=resources.loc[hubs["resource"], "fresh"].to_numpy(dtype=float),
+    )
+    hubs["has_route"] = hubs["unit_cost"].notna()
+    hubs["unit_cost"] = hubs["unit_cost"].fillna(0.0)
+    all_nodes = pd.concat([nodes, hubs])
+    all_nodes["resource_class"] = resources.loc[all_nodes["resource"], "resource_class"].to_numpy()
+    for column in ("fresh_out", "fresh_in", "disposal", "annual"):
+        all_nodes[column] = all_nodes[column].fillna(0.0)
+    all_nodes["has_route"] = all_nodes["has_route"].astype(bool)
+    limits, concentration = _contaminants(park, all_nodes)
+    quantity = quantity.reindex(all_nodes.index, fill_value=0.0)
+    constant = float(arcs["existing_cost"].sum() + techs["existing_cost"].sum())
+    return Network(
+        periods=periods,
+        nodes=all_nodes,
+        arcs=arcs,
+        techs=techs,
+        quantity=quantity,
+        limits=limits,
+        concentration=concentration,
+        co2_price=convert(float(park.meta.get("co2_price") or 0.0), park.currency, "EUR"),
+        constant_cost=constant,
+    )
+
+
+def _contaminants(park: Park, nodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Limits of demands and concentrations of supplies, one column per contaminant (ppm).
+
+    A supply or hub whose concentration is not stated carries the resource's typical
+    value, else none.
+    """
+    streams = park.streams
+    columns = [c for c in streams.columns if c.startswith("ppm_") and streams[c].notna().any()]
+    demands = nodes.index[nodes["kind"] == "demand"]
+    limits = streams.reindex(demands)[columns].rename(columns=lambda c: c[4:])
+    limits = limits.dropna(how="all")
+    typical = pd.DataFrame(
+        {
+            c: [park.catalogue.resources[r].typical.get(c, np.nan) for r in nodes["resource"]]
+            for c in columns
+        },
+        index=nodes.index,
+    )
+    stated = streams.reindex(nodes.index)[columns]
+    concentration = stated.fillna(typical).fillna(0.0).rename(columns=lambda c: c[4:])
+    return limits, concentration
