@@ -1,1 +1,5 @@
-"""Discover step."""
+"""Discover step: candidate exchanges between streams, and sector screening."""
+
+from symbionet.discover.engine import discover
+
+__all__ = ["discover"]

@@ -1,0 +1,138 @@
+"""What a candidate exchange is worth each year: CO2e, freshwater, virgin material, waste
+and money, and the score that ranks candidates.
+
+Each stream's baseline (what its surplus does, or how its demand is met, without the
+exchange) costs and emits per canonical unit what ``symbionet.register.baseline`` says:
+its route's factors, else its resource's catalogue price and emission factor; a stream's
+own ``price`` overrides the cost.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from symbionet.discover.candidates import Found, Matcher
+from symbionet.discover.transport import Defaults, Transport, per_canonical
+from symbionet.register.baseline import route_factors
+from symbionet.register.catalogue import Catalogue
+from symbionet.register.park import Park
+from symbionet.units import convert
+
+WASTE_FATES = ("landfill", "incineration", "discharge")
+FRESHWATER = ("groundwater", "surface_water", "drinking_water")
+
+
+def baseline_terms(park: Park, frame: pd.DataFrame) -> pd.DataFrame:
+    """Cost (EUR) and CO2e (t) per canonical unit of each stream's baseline."""
+    combos = frame[["direction", "route", "resource"]].fillna({"route": ""}).drop_duplicates()
+    terms = pd.DataFrame(
+        [
+            (
+                direction,
+                route,
+                resource,
+                *route_factors(park.catalogue, route or None, resource, direction)[:2],
+            )
+            for direction, route, resource in combos.itertuples(index=False)
+        ],
+        columns=["direction", "route", "resource", "cost", "co2e"],
+    )
+    keyed = frame[["direction", "route", "resource"]].fillna({"route": ""})
+    merged = keyed.merge(terms, how="left", on=["direction", "route", "resource"])
+    own_price = frame["price"].to_numpy() * convert(1.0, park.currency, "EUR")
+    cost = np.where(np.isnan(own_price), merged["cost"].to_numpy(), own_price)
+    return pd.DataFrame({"cost": cost, "co2e": merged["co2e"].to_numpy()}, index=frame.index)
+
+
+def treatment_terms(defaults: Defaults, catalogue: Catalogue, pairs: pd.DataFrame) -> pd.DataFrame:
+    """Treatment cost (EUR) and CO2e (t) per supply unit for each resource pair."""
+    steps = {(t.supply, t.demand): t for t in defaults.treatment.values()}
+    cost, co2e = np.zeros(len(pairs)), np.zeros(len(pairs))
+    for i, (supply, demand) in enumerate(zip(pairs["supply"], pairs["demand"], strict=True)):
+        step = steps.get((supply, demand))
+        if step is None:
+            continue
+        entry = catalogue.resources[supply]
+        cost[i] = per_canonical(step.cost, entry, "EUR")
+        if step.emission_factor is not None:
+            co2e[i] = per_canonical(step.emission_factor, entry, "t")
+    return pd.DataFrame({"cost": cost, "co2e": co2e}, index=pairs.index)
+
+
+def evaluate(
+    park: Park,
+    matcher: Matcher,
+    transport: Transport,
+    defaults: Defaults,
+    found: Found,
+    co2_price: float,
+) -> pd.DataFrame:
+    """Yearly CO2e, freshwater, virgin material, waste and money of each candidate.
+
+    CO2e avoided = replaced amount × its baseline emission + supply × its fate's emission
+    − transport − treatment. Money = what the receiver no longer pays + what the supplier
+    no longer pays to dispose of it − transport − treatment.
+    """
+    catalogue = park.catalogue
+    supplies, demands, pairs = matcher.supplies, matcher.demands, matcher.pairs
+    supply_terms = baseline_terms(park, supplies)
+    demand_terms = baseline_terms(park, demands)
+    treatment = treatment_terms(defaults, catalogue, pairs)
+    s, d, p = found.supply, found.demand, found.pair
+    ratio = pairs["ratio"].to_numpy()[p]
+    receiver_unit = demand_terms["cost"].to_numpy()[d]
+    replaced_unit_co2e = demand_terms["co2e"].to_numpy()[d]
+    worth = ratio * (receiver_unit + co2_price * replaced_unit_co2e)
+    legs = transport.choose(
+        matcher.codes_s[s],
+        found.km,
+        matcher.site_s[s] == matcher.site_d[d],
+        supplies["port"].to_numpy()[s] & demands["port"].to_numpy()[d],
+        found.amount,
+        worth,
+        co2_price,
+    )
+    amount = found.amount
+    replaced = amount * legs.delivered * ratio
+    fate = supplies["route"].to_numpy()[s]
+    demand_resource = demands["resource"].to_numpy()[d]
+    supply_resource = supplies["resource"].to_numpy()[s]
+    source_resource = pd.Series(demands["route"].to_numpy()[d]).map(
+        {k: r.resource for k, r in catalogue.routes.items()}
+    )
+    primary = {
+        key
+        for key, entry in catalogue.resources.items()
+        if entry.resource_class == "material" and entry.ewc is None
+    }
+    freshwater = np.isin(demand_resource, FRESHWATER) | source_resource.isin(FRESHWATER).to_numpy()
+    virgin = np.isin(demand_resource, list(primary)) & (supply_resource != demand_resource)
+    treat_cost = amount * treatment["cost"].to_numpy()[p]
+    co2e = (
+        replaced * replaced_unit_co2e
+        + amount * supply_terms["co2e"].to_numpy()[s]
+        - legs.co2e
+        - amount * treatment["co2e"].to_numpy()[p]
+    )
+    receiver = replaced * receiver_unit
+    supplier = amount * supply_terms["cost"].to_numpy()[s]
+    value = receiver + supplier - legs.cost - treat_cost
+    return pd.DataFrame(
+        {
+            "replaced": replaced,
+            "share_of_demand": replaced / demands["amount"].to_numpy()[d],
+            "mode": legs.kind,
+            "route": legs.mode,
+            "co2e_t": co2e,
+            "freshwater_m3": np.where(freshwater, replaced, 0.0),
+            "virgin_t": np.where(virgin, replaced, 0.0),
+            "waste_diverted": np.where(np.isin(fate, WASTE_FATES), amount, 0.0),
+            "receiver_saving_eur": receiver,
+            "supplier_saving_eur": supplier,
+            "transport_eur": legs.cost,
+            "treatment_eur": treat_cost,
+            "value_eur": value,
+            "benefit_eur": value + co2_price * co2e,
+        }
+    )
