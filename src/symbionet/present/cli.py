@@ -350,3 +350,72 @@ def _print_design(result: DesignResult) -> None:
         console.print(rich_table(result.prices, "Marginal value (EUR per unit)"))
     if len(result.unmet):
         console.print(rich_table(result.unmet, "[red]Unmet demand (per year)[/red]"))
+
+
+@app.command()
+def share(
+    park: ParkPath,
+    method: Annotated[
+        str, typer.Option(help="shapley, nucleolus, least-core or proportional.")
+    ] = "shapley",
+    mode: Annotated[
+        str, typer.Option(help="operate: the existing exchanges; invest: with candidates.")
+    ] = "operate",
+    samples: Annotated[int, typer.Option(help="Random orders for sampled Shapley (>15).")] = 200,
+    as_json: JsonFlag = False,
+) -> None:
+    """Split the park's saving fairly between partners and check no group does better alone."""
+    from rich.progress import Progress
+
+    from symbionet.assess.share import share as share_benefit
+
+    loaded = load_park(park)
+    with Progress(console=err_console, transient=True) as progress:
+        task = progress.add_task("solving coalitions", total=None)
+        result = share_benefit(
+            loaded,
+            method,
+            mode,
+            samples,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    if as_json:
+        _json(result.to_dict())
+        return
+    console.print(rich_table(result.table, f"Benefit shares ({method}, EUR per year)"))
+    console.print(f"Saving of the whole park: {result.grand_value:,.0f} EUR/yr")
+    if result.in_core:
+        console.print("[green]In the core:[/green] no group of partners gets more on its own.")
+    elif result.in_core is False:
+        console.print(
+            f"[red]Not in the core:[/red] {', '.join(result.worst_coalition)} could gain "
+            f"{result.worst_shortfall:,.0f} EUR/yr more on their own."
+        )
+    if result.note:
+        console.print(f"[dim]{result.note}[/dim]")
+
+
+@app.command()
+def stress(
+    park: ParkPath,
+    remove: Annotated[
+        list[str] | None, typer.Option(help="Partner or exchange to remove (repeatable).")
+    ] = None,
+    all_single: Annotated[bool, typer.Option(help="Remove each partner in turn.")] = False,
+    k: Annotated[int, typer.Option(help="Remove every combination of up to k partners.")] = 1,
+    as_json: JsonFlag = False,
+) -> None:
+    """Re-optimise without partners or exchanges: who is hit, extra cost, CO2e rebound."""
+    from symbionet.assess.stress import stress as stress_park
+
+    if k < 1:
+        raise SymbionetError("--k must be at least 1")
+    result = stress_park(load_park(park), remove or [], all_single, k)
+    if as_json:
+        _json(result.to_dict())
+        return
+    console.print(rich_table(result.scenarios.drop(columns=["removed"]), "Scenarios (per year)"))
+    console.print(rich_table(result.partners, "Remaining partners hit (per year)"))
+    if len(result.ranking):
+        console.print(rich_table(result.ranking, "Partners ranked by how critical they are"))
+    console.print(rich_table(result.graph, "Exchange network metrics"))
