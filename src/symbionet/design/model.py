@@ -103,12 +103,18 @@ def build_model(
     bound[from_stream] = quantity.loc[arcs["from_node"][from_stream]].to_numpy()
     limit_to = quantity.loc[arcs["to_node"][to_stream]].to_numpy() / eff[to_stream, None]
     bound[to_stream] = np.minimum(bound[to_stream], limit_to)
-    fixed_arcs = arcs.index.intersection(list(fix))
-    if len(fixed_arcs):
-        share = pd.Series(fix, dtype=float).reindex(arcs.index).fillna(1.0).to_numpy()
-        bound = bound * share[:, None]
     upper = xr.DataArray(bound, coords={"arc": arc_index, "period": period})
-    flow = m.add_variables(lower=0, upper=upper, coords=[arc_index, period], name="flow")
+    # the stream bounds only limit arcs that are partly or not built: elsewhere the balances
+    # imply them, and stating them again would blur the duals
+    fixed_arcs = arcs.index.intersection(list(fix))
+    share = pd.Series(fix, dtype=float).reindex(arcs.index).fillna(1.0).to_numpy()
+    limited = np.where(share[:, None] < 1.0, bound * share[:, None], np.inf)
+    flow = m.add_variables(
+        lower=0,
+        upper=xr.DataArray(limited, coords=upper.coords),
+        coords=[arc_index, period],
+        name="flow",
+    )
 
     chosen = arcs.index[~arcs["built"].to_numpy(bool)].difference(fixed_arcs)
     invest = _index(chosen, "arc")

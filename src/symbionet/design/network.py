@@ -155,8 +155,8 @@ def _stream_nodes(park: Park, currency_eur: float) -> pd.DataFrame:
                 or route is not None
                 or pd.notna(s["price"])
                 or entry.price is not None,
-                # a supply of fresh water with no fate is abstracted only when used
-                "fresh_out": float(supply and route is None and fresh),
+                # fresh water on offer with no fate and no price is abstracted only when used
+                "fresh_out": float(supply and route is None and pd.isna(s["price"]) and fresh),
                 "fresh_in": float(not supply and fresh),
                 "disposal": float(supply and route in DISPOSAL),
                 "temperature": s.get("temperature_c", np.nan),
@@ -433,18 +433,18 @@ def _arcs(
     if candidates and mode == "invest":
         pairs = _candidate_pairs(park, nodes, dt_min)
         known = set(zip(listed["supply"], listed["demand"], strict=True))
-        pairs = pairs[
-            [(s, d) not in known for s, d in zip(pairs["supply"], pairs["demand"], strict=True)]
-        ]
+        fresh = [(s, d) not in known for s, d in zip(pairs["supply"], pairs["demand"], strict=True)]
+        pairs = pairs.loc[np.array(fresh, dtype=bool)]
         pairs["arc"] = pairs["supply"] + ">" + pairs["demand"]
         pairs["origin"] = "candidate"
         frames.append(pairs)
     hub_links = _hub_links(nodes, hubs, catalogue) if mode == "invest" or len(hubs) else None
     if hub_links is not None:
         frames.append(hub_links)
-    arcs = pd.concat([f for f in frames if len(f)], ignore_index=True)
-    if arcs.empty:
+    frames = [f for f in frames if len(f)]
+    if not frames:
         return _empty_arcs()
+    arcs = pd.concat(frames, ignore_index=True)
     for column in ("distance_km", "capex", "opex"):
         if column not in arcs:
             arcs[column] = np.nan

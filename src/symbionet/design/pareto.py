@@ -75,6 +75,7 @@ def pareto(
     if points < 2:
         raise SymbionetError(f"a trade-off curve needs at least 2 points, not {points}")
     say = report or (lambda message, done: None)
+    options.setdefault("prices", False)
     say(f"least {first}", 0.0)
     start = design(park, first, **options)
     say(f"least {second}", 1 / (points + 1))

@@ -230,12 +230,15 @@ def _duals(
     decided: dict[str, float] = {}
     if "build" in solution:
         decided.update(solution["build"].round().to_pandas().to_dict())
-    if "open" in solution:
-        opened = solution["open"].round().to_pandas()
+    if "size" in solution:
         sizes = solution["size"].to_pandas()
-        capacity = net.techs["capacity"]
-        for tech in opened.index:
-            decided[tech] = float(sizes[tech] / capacity[tech]) if opened[tech] else 0.0
+        share = sizes / net.techs.loc[sizes.index, "capacity"]
+        if "open" in solution:
+            opened = solution["open"].round().to_pandas().reindex(sizes.index).fillna(1.0)
+            # with no cost per unit of size, an opened plant is available in full
+            free = net.techs.loc[sizes.index, "size_cost"] <= 0
+            share = share.where(~free, opened).where(opened > 0, 0.0)
+        decided.update(share.to_dict())
     if fixed:
         decided.update(fixed)
     lp = build_model(net, objective, caps=caps, linear=True, fix=decided)

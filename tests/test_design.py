@@ -1,0 +1,298 @@
+"""The design optimiser on small parks whose optimum is computed by hand, and on Kalundborg."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+import symbionet
+from symbionet.design import baseline_cost, design, pareto
+from symbionet.errors import SymbionetError
+from symbionet.present.cli import app
+from tests.conftest import EXAMPLES, write_park
+
+REL = 1e-6
+
+PARK = "name: Design test\ncurrency: EUR\ndiscount_rate: 0\n"
+ACTORS = "id,name\na,Alpha\nb,Beta\n"
+SITES = "id,actor,lat,lon\nsa,a,55.66,11.08\nsb,b,55.67,11.09\n"
+NO_EXCHANGES = "id,supply,demand,quantity,unit\n"
+
+
+def park_of(tmp_path: Path, streams: str, **files: str) -> symbionet.Park:
+    """A two-actor park with the given streams (and other files), loaded."""
+    contents = {
+        "park.yaml": PARK,
+        "actors.csv": ACTORS,
+        "sites.csv": SITES,
+        "streams.csv": streams,
+        "exchanges.csv": NO_EXCHANGES,
+        **{name.replace("_csv", ".csv"): text for name, text in files.items()},
+    }
+    return symbionet.load_park(write_park(tmp_path / "park", contents))
+
+
+HEAT = (
+    "id,site,direction,resource,quantity,unit,price\n"
+    "waste_heat,sa,supply,district_heat,1000,MWh/yr,1\n"
+    "town_heat,sb,demand,district_heat,1000,MWh/yr,64\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("capex", "expected", "built"), [(1e6, 50_000.0, True), (2e6, 65_000.0, False)]
+)
+def test_pipe_is_built_only_when_its_savings_exceed_its_annualised_capex(
+    tmp_path: Path, capex: float, expected: float, built: bool
+) -> None:
+    # without the pipe: 1000 MWh cooled at 1 EUR + 1000 MWh bought at 64 EUR = 65,000 EUR;
+    # with it: capex / 20 years at a 0 % discount rate (the default lifetime)
+    exchanges = f"{NO_EXCHANGES}pipe,waste_heat,town_heat,1000,MWh/yr\n"
+    exchanges = exchanges.replace("unit\n", "unit,mode,capex\n").replace(
+        "MWh/yr\n", f"MWh/yr,onsite,{capex}\n"
+    )
+    park = park_of(tmp_path, HEAT, exchanges_csv=exchanges)
+    result = design(park, candidates=False)
+    assert result.ok
+    assert result.objective == pytest.approx(expected, rel=REL)
+    assert bool(result.built.loc["pipe", "built"]) is built
+    assert result.baseline["cost_eur"] == pytest.approx(65_000.0, rel=REL)
+    assert baseline_cost(park) == pytest.approx(65_000.0, rel=REL)
+
+
+def test_heat_pump_replaces_the_boiler_when_it_pays(tmp_path: Path) -> None:
+    # 1000 MWh of heat: 64 EUR/MWh from the boiler, or 150 / 4 = 37.5 EUR/MWh from a heat
+    # pump on grid electricity plus its capex of 100,000 EUR over 10 years
+    streams = "id,site,direction,resource,quantity,unit,price\nheat,sa,demand,district_heat,1000,MWh/yr,64\n"
+    technologies = (
+        "id,site,kind,input,output,efficiency,capacity,capacity_unit,status,capex,lifetime\n"
+        "hp,sa,heat_pump,electricity,district_heat,4,1,MW,candidate,100000,10\n"
+    )
+    result = design(park_of(tmp_path, streams, technologies_csv=technologies))
+    assert result.objective == pytest.approx(10_000 + 1000 / 4 * 150, rel=REL)
+    assert result.built.loc["hp", "built"]
+    assert result.prices.loc["heat", "value_eur"] == pytest.approx(150 / 4, rel=REL)
+    dear = technologies.replace("100000,10", "300000,10")
+    result = design(park_of(tmp_path / "dear", streams, technologies_csv=dear))
+    assert result.objective == pytest.approx(64_000, rel=REL)
+    assert not result.built.loc["hp", "built"]
+
+
+WATER = (
+    "id,site,direction,resource,quantity,unit,price,ppm_cod\n"
+    "rinse,sa,supply,process_water,1000,m3/yr,4,100\n"
+    "wash,sb,demand,process_water,1000,m3/yr,3,50\n"
+)
+
+
+def test_water_cascade_respects_the_contaminant_limit(tmp_path: Path) -> None:
+    # rinse water at 100 ppm may make up at most half of a wash fed at 50 ppm at most:
+    # 500 m3 reused; 500 m3 disposed (4 EUR) and 500 m3 of fresh water bought (3 EUR)
+    exchanges = f"{NO_EXCHANGES.strip()},mode\nreuse,rinse,wash,1000,m3/yr,onsite\n"
+    result = design(park_of(tmp_path, WATER, exchanges_csv=exchanges))
+    assert result.objective == pytest.approx(500 * 4 + 500 * 3, rel=REL)
+    assert result.annual["reuse"] == pytest.approx(500, rel=REL)
+    assert result.kpis["freshwater_m3"] == pytest.approx(500, rel=REL)
+    # one more m3 of wash water takes half a m3 more rinse water (saving its 4 EUR disposal)
+    # and half a m3 of fresh water (3 EUR): the dual of the wash balance is -0.5 EUR/m3
+    assert result.prices.loc["wash", "value_eur"] == pytest.approx(0.5 * 3 - 0.5 * 4, rel=REL)
+
+
+def test_storage_shifts_a_summer_surplus_to_winter(tmp_path: Path) -> None:
+    # 1000 MWh of summer heat, 1000 MWh of winter demand at 50 EUR/MWh; a store that keeps
+    # 90 % of what it takes costs 10,000 EUR a year: 900 MWh shifted, 100 MWh bought
+    streams = (
+        "id,site,direction,resource,quantity,unit,price,profile\n"
+        "surplus,sa,supply,district_heat,1000,MWh/yr,0,summer\n"
+        "heating,sa,demand,district_heat,1000,MWh/yr,50,winter\n"
+    )
+    months = "\n".join(f"{m},{int(m in (6, 7, 8))},{int(m in (1, 2, 12))}" for m in range(1, 13))
+    technologies = (
+        "id,site,kind,input,output,efficiency,capacity,capacity_unit,status,capex,lifetime\n"
+        "store,sa,storage,district_heat,district_heat,0.9,2000,MWh,candidate,10000,1\n"
+    )
+    park = park_of(
+        tmp_path,
+        streams,
+        technologies_csv=technologies,
+        profiles_csv=f"period,summer,winter\n{months}\n",
+    )
+    result = design(park, time="monthly")
+    assert result.objective == pytest.approx(10_000 + 100 * 50, rel=REL)
+    assert result.built.loc["store", "built"]
+    # a single yearly period hides the timing: the surplus seems to meet the demand directly
+    annual = design(park, time="annual")
+    assert annual.objective == pytest.approx(0, abs=1e-6)
+    assert not annual.built.loc["store", "built"]
+
+
+def test_a_demand_nothing_can_meet_is_reported_by_name_and_amount(tmp_path: Path) -> None:
+    streams = (
+        "id,site,direction,resource,quantity,unit\n"
+        "feed,sb,demand,yeast_slurry,120,t/yr\n"
+        "heat,sa,demand,district_heat,10,MWh/yr\n"
+    )
+    result = design(park_of(tmp_path, streams))
+    assert result.ok
+    assert list(result.unmet.index) == ["feed"]
+    assert result.unmet.loc["feed", "unmet"] == pytest.approx(120, rel=REL)
+    assert result.kpis["unmet"] == pytest.approx(120, rel=REL)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"objective": "profit"}, "objective must be"),
+        ({"time": "weekly"}, "time must be"),
+        ({"time": "typical-days:0"}, "time must be"),
+        ({"actors": ["nobody"]}, "unknown actor"),
+        ({"exclude_exchanges": ["nothing"]}, "unknown exchange"),
+        ({"mode": "dream"}, "mode must be"),
+        ({"caps": {"noise": 1.0}}, "cannot bound"),
+    ],
+)
+def test_bad_options_give_clear_errors(options: dict, message: str) -> None:
+    park = symbionet.load_park(EXAMPLES / "kalundborg")
+    with pytest.raises(SymbionetError, match=message):
+        design(park, **options)
+
+
+@pytest.fixture(scope="module")
+def kalundborg() -> symbionet.Park:
+    return symbionet.load_park(EXAMPLES / "kalundborg")
+
+
+# Operating exchanges that pay for themselves at the documented transport prices, and
+# those that do not (see docs/design.md for the reasons).
+PAYING = {
+    "wastewater_novo",
+    "wastewater_novonesis",
+    "heat_pump_dh",
+    "asnaes_dh",
+    "steam_novo",
+    "steam_novonesis",
+    "condensate_refinery",
+    "yeast_biogas",
+    "biomass_biogas",
+    "biomethane_gyproc",
+    "biomethane_refinery",
+    "digestate_farms",
+}
+NOT_PAYING = {"tisso_refinery", "tisso_asnaes", "tisso_novo", "tisso_novonesis"}
+
+
+def test_kalundborg_builds_the_operating_exchanges_that_pay(kalundborg: symbionet.Park) -> None:
+    result = design(kalundborg, greenfield=True)
+    assert result.ok
+    built = set(result.built.index[result.built["built"]])
+    assert built >= PAYING
+    assert not built & NOT_PAYING
+    assert result.kpis["cost_eur"] < result.baseline["cost_eur"]
+    assert result.unmet.empty
+
+
+def test_kalundborg_operation_matches_the_design_with_the_network_in_place(
+    kalundborg: symbionet.Park,
+) -> None:
+    designed = design(kalundborg)
+    operated = design(kalundborg, mode="operate")
+    assert operated.objective == pytest.approx(designed.objective, rel=REL)
+    assert design(kalundborg, fix=designed).objective == pytest.approx(designed.objective, rel=REL)
+
+
+def test_a_coalition_is_worth_its_baseline_less_its_optimum(kalundborg: symbionet.Park) -> None:
+    coalition = ["orsted", "novo_nordisk", "novonesis"]
+    result = design(kalundborg, actors=coalition)
+    assert result.baseline["cost_eur"] == pytest.approx(baseline_cost(kalundborg, coalition))
+    value = baseline_cost(kalundborg, coalition) - result.kpis["cost_eur"]
+    assert value > 0
+    # steam alone: 315,000 t at 64 EUR/MWh x 0.693 MWh/t, less pipe losses
+    assert set(result.built.index[result.built["built"]]) == {"steam_novo", "steam_novonesis"}
+    # losing the steam to Novo Nordisk costs the coalition
+    broken = design(kalundborg, actors=coalition, exclude_exchanges=["steam_novo"])
+    assert broken.kpis["cost_eur"] > result.kpis["cost_eur"]
+
+
+def test_pareto_cost_rises_as_co2_falls(kalundborg: symbionet.Park) -> None:
+    curve = pareto(kalundborg, ("cost", "co2"), points=4)
+    table = curve.table()
+    assert list(table["status"]) == ["ok"] * 4
+    assert table["co2e_t"].is_monotonic_decreasing
+    assert table["cost_eur"].is_monotonic_increasing
+    assert table["cost_eur"].iloc[-1] > table["cost_eur"].iloc[0]
+    assert table["co2e_t"].iloc[-1] < table["co2e_t"].iloc[0]
+
+
+def test_hourly_operation_solved_in_parts_matches_the_yearly_model(
+    kalundborg: symbionet.Park,
+) -> None:
+    yearly = design(kalundborg, mode="operate")
+    hourly = design(kalundborg, mode="operate", time="hourly", prices=False)
+    assert hourly.flows.shape[1] == 8760
+    assert hourly.objective == pytest.approx(yearly.objective, rel=1e-6)
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    supply=st.floats(100, 5000),
+    demand=st.floats(100, 5000),
+    price=st.floats(0, 100),
+    capex=st.floats(0, 4e6),
+)
+def test_the_optimum_never_exceeds_the_baseline_and_a_candidate_never_raises_it(
+    tmp_path_factory: pytest.TempPathFactory,
+    supply: float,
+    demand: float,
+    price: float,
+    capex: float,
+) -> None:
+    streams = (
+        "id,site,direction,resource,quantity,unit,price\n"
+        f"waste_heat,sa,supply,district_heat,{supply},MWh/yr,1\n"
+        f"town_heat,sb,demand,district_heat,{demand},MWh/yr,{price}\n"
+    )
+    exchanges = (
+        f"{NO_EXCHANGES.strip()},mode,capex\npipe,waste_heat,town_heat,1,MWh/yr,onsite,{capex}\n"
+    )
+    park = park_of(tmp_path_factory.mktemp("p"), streams, exchanges_csv=exchanges)
+    with_pipe = design(park, candidates=False, prices=False)
+    without = design(park, candidates=False, prices=False, exclude_exchanges=["pipe"])
+    assert with_pipe.objective <= with_pipe.baseline["cost_eur"] * (1 + REL) + 1e-6
+    assert with_pipe.objective <= without.objective * (1 + REL) + 1e-6
+    assert without.objective == pytest.approx(without.baseline["cost_eur"], rel=REL)
+
+
+def test_cli_design_prints_json_and_tables() -> None:
+    runner = CliRunner()
+    park = str(EXAMPLES / "kalundborg")
+    result = runner.invoke(app, ["design", park, "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["status"] == "ok"
+    assert {"objective", "built", "flows", "kpis"} <= set(data)
+    result = runner.invoke(app, ["design", park, "--pareto", "cost,co2", "--points", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    points = json.loads(result.output)["points"]
+    assert len(points) == 3
+    assert all("cost" in p and "co2" in p for p in points)
+    result = runner.invoke(app, ["design", park, "--time", "monthly"])
+    assert result.exit_code == 0, result.output
+    assert "Key figures" in result.output
+
+
+def test_cli_design_rejects_bad_options() -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["design", str(EXAMPLES / "kalundborg"), "--time", "weekly"])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, SymbionetError)
+    result = runner.invoke(
+        app, ["design", str(EXAMPLES / "kalundborg"), "--pareto", "cost", "--json"]
+    )
+    assert isinstance(result.exception, SymbionetError)
