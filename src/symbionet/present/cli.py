@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import pandas as pd
 import typer
@@ -296,7 +296,7 @@ def design_command(
     from symbionet.design.pareto import parse_objectives
 
     loaded = load_park(park)
-    options = {
+    options: dict[str, Any] = {
         "time": time,
         "actors": [a.strip() for a in actors.split(",")] if actors else None,
         "exclude_exchanges": exclude or [],
