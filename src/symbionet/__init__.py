@@ -10,6 +10,7 @@ a web platform. Each step is a plain function over a park's tables::
 """
 
 from symbionet.design import design
+from symbionet.discover import discover, screen
 from symbionet.errors import Problem, SymbionetError
 from symbionet.register.catalogue import Catalogue, load_catalogue
 from symbionet.register.park import Park, check_park, load_park
@@ -24,6 +25,8 @@ __all__ = [
     "__version__",
     "check_park",
     "design",
+    "discover",
     "load_catalogue",
     "load_park",
+    "screen",
 ]
