@@ -8,6 +8,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from rapidfuzz import fuzz
 from rich.console import Console
 from rich.progress import Progress
 
@@ -56,8 +57,8 @@ COLUMNS = [
 ]
 
 
-def _fail(column: str, message: str) -> SymbionetError:
-    return SymbionetError([Problem("discover", None, column, message)])
+def _fail(option: str, message: str) -> SymbionetError:
+    return SymbionetError([Problem(option, None, None, message)])
 
 
 def resource_filter(catalogue: Catalogue, resource: str | None) -> Callable[[str, str], bool]:
@@ -74,7 +75,8 @@ def resource_filter(catalogue: Catalogue, resource: str | None) -> Callable[[str
         )
     key = catalogue.resolve(resource)
     if key is None:
-        close = ", ".join(catalogue.suggest(resource))
+        near = [c for c in CLASSES if fuzz.ratio(resource.lower(), c) >= 75]
+        close = ", ".join(dict.fromkeys(near + catalogue.suggest(resource)))
         raise _fail(
             "resource",
             f"{resource!r} is neither a class ({', '.join(CLASSES)}) nor a catalogue resource"

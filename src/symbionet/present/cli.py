@@ -12,6 +12,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from symbionet.discover import discover as find_candidates
+from symbionet.discover import generate_park
+from symbionet.discover import screen as screen_sectors
 from symbionet.errors import SymbionetError
 from symbionet.present import summary
 from symbionet.register.catalogue import load_catalogue
@@ -419,3 +422,99 @@ def stress(
     if len(result.ranking):
         console.print(rich_table(result.ranking, "Partners ranked by how critical they are"))
     console.print(rich_table(result.graph, "Exchange network metrics"))
+
+
+CANDIDATE_COLUMNS = [
+    "supplier",
+    "receiver",
+    "resource",
+    "replaces",
+    "quantity",
+    "unit",
+    "mode",
+    "distance_km",
+    "co2e_t",
+    "freshwater_m3",
+    "value_eur",
+    "score",
+    "existing",
+]
+PROPOSAL_COLUMNS = [
+    "supplier",
+    "receiver",
+    "what",
+    "sectors",
+    "match",
+    "cases",
+    "score",
+    "existing",
+]
+
+
+@app.command("discover")
+def discover_command(
+    park: ParkPath,
+    top: Annotated[int, typer.Option(min=0, help="Show the best N (0: all).")] = 20,
+    max_km: Annotated[
+        float | None, typer.Option("--max-km", help="Farthest straight-line distance, km.")
+    ] = None,
+    resource: Annotated[
+        str | None,
+        typer.Option(help="Only exchanges of this class (water, energy, material) or resource."),
+    ] = None,
+    internal: Annotated[
+        bool, typer.Option("--internal", help="Include matches within one actor.")
+    ] = False,
+    per_demand: Annotated[
+        int, typer.Option("--per-demand", help="Nearest compatible supplies kept per demand.")
+    ] = 10,
+    screen: Annotated[
+        bool, typer.Option("--screen", help="Propose synergies from the actors' sectors alone.")
+    ] = False,
+    as_json: JsonFlag = False,
+    csv: Annotated[
+        Path | None, typer.Option("--csv", help="Write the table to a CSV file.")
+    ] = None,
+) -> None:
+    """Candidate exchanges: which supply could meet which demand, how, and what it saves."""
+    if as_json and csv:
+        raise SymbionetError("--json and --csv: choose one")
+    loaded = load_park(park)
+    if screen:
+        table = screen_sectors(loaded, top=top or None)
+        key, columns, title = "proposals", PROPOSAL_COLUMNS, "Likely synergies from sectors"
+    else:
+        table = find_candidates(
+            loaded,
+            top=top or None,
+            max_km=max_km,
+            resource=resource,
+            internal=internal,
+            per_demand=per_demand,
+            progress=True,
+        )
+        found = table.attrs["candidates"]
+        key, columns = "candidates", CANDIDATE_COLUMNS
+        title = f"Candidate exchanges: best {len(table)} of {found} (per year)"
+    if csv is not None:
+        table.to_csv(csv)
+        console.print(f"wrote {len(table)} {key} to {csv}")
+    elif as_json:
+        _json({key: _records(table)})
+    else:
+        console.print(rich_table(table[columns], title))
+        for rank, line in table["explanation"].items():
+            console.print(f"{rank}. {line}", markup=False, highlight=False)
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Park folder (or .xlsx or .json file) to write.")],
+    sites: Annotated[int, typer.Option(min=1, help="Number of sites, one actor each.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same park.")] = 0,
+) -> None:
+    """Write a synthetic national park: sites clustered around Danish towns, typical streams."""
+    generated = generate_park(sites, seed)
+    generated.save(out)
+    counts = ", ".join(f"{n} {name}" for name, n in summary.counts(generated).items() if n)
+    console.print(f"wrote {out}: {counts}")
