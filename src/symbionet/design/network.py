@@ -21,12 +21,12 @@ import yaml
 
 from symbionet.design.periods import FLAT, Periods, build_periods
 from symbionet.errors import SymbionetError
-from symbionet.register.catalogue import Catalogue, Factor
+from symbionet.register.baseline import stream_baseline
+from symbionet.register.catalogue import Catalogue
 from symbionet.register.park import Park
 from symbionet.units import UnitProblem, annual_factor, convert
 
 FRESH_GROUPS = frozenset({"freshwater", "potable", "treated water"})
-SALES = frozenset({"sold", "recycling_market"})
 DISPOSAL = frozenset({"landfill", "incineration", "hazardous_treatment", "flare"})
 DEFAULT_LIFETIME = 20.0
 MODES = ("invest", "operate")
@@ -35,45 +35,6 @@ MODES = ("invest", "operate")
 def annuity(rate: float, years: float) -> float:
     """Share of an investment paid back each year over ``years`` at ``rate``."""
     return 1.0 / years if rate == 0 else rate / (1.0 - (1.0 + rate) ** -years)
-
-
-def per_unit(catalogue: Catalogue, factor: Factor, resource: str, numerator: str) -> float:
-    """A factor such as 64 EUR/MWh or 0.227 t/MWh, per canonical unit of ``resource``."""
-    entry = catalogue.resources[resource]
-    amount = factor.unit.partition("/")[2].strip() or entry.unit
-    value = convert(factor.value, factor.unit, f"{numerator} / ({amount})")
-    return value / annual_factor(
-        amount,
-        entry.unit,
-        entry.density_t_per_m3,
-        entry.energy_mwh_per_unit,
-        entry.energy_mwh_per_m3,
-    )
-
-
-def route_factors(
-    catalogue: Catalogue, route_id: str | None, resource: str, direction: str
-) -> tuple[float, float]:
-    """(EUR, t CO2e) per canonical unit through a baseline route.
-
-    A route's own factors come first; without them a demand pays the resource's catalogue
-    price and emission factor, a sold supply earns its price and any other supply costs
-    nothing.
-    """
-    route = catalogue.routes.get(route_id) if route_id else None
-    if route is not None and (route.cost or route.emission_factor):
-        cost = per_unit(catalogue, route.cost, resource, "EUR") if route.cost else 0.0
-        co2e = (
-            per_unit(catalogue, route.emission_factor, resource, "t")
-            if route.emission_factor
-            else 0.0
-        )
-        return cost, co2e
-    if direction == "demand":
-        return catalogue.price_eur(resource) or 0.0, catalogue.emission_t(resource) or 0.0
-    if route_id in SALES:
-        return -(catalogue.price_eur(resource) or 0.0), 0.0
-    return 0.0, 0.0
 
 
 @cache
@@ -125,62 +86,42 @@ def _resource_frame(catalogue: Catalogue, resources: Iterable[str]) -> pd.DataFr
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def _stream_nodes(park: Park, currency_eur: float) -> pd.DataFrame:
+def _stream_nodes(park: Park) -> pd.DataFrame:
     """One node per stream with its baseline cost, CO2e, freshwater and disposal per unit."""
     streams = park.streams
     catalogue = park.catalogue
-    rows = []
-    for stream_id, s in streams.iterrows():
-        supply = s["direction"] == "supply"
-        route = s["fate"] if supply else s["source"]
-        route = route if isinstance(route, str) else None
-        cost, co2e = route_factors(catalogue, route, s["resource"], s["direction"])
-        if pd.notna(s["price"]):
-            cost = float(s["price"]) * currency_eur
-        entry = catalogue.resources[s["resource"]]
-        routed = catalogue.routes.get(route) if route else None
-        source_resource = routed.resource if routed is not None and routed.resource else None
-        fresh_resource = source_resource or s["resource"]
-        fresh = catalogue.resources[fresh_resource].group in FRESH_GROUPS
-        rows.append(
-            {
-                "node": stream_id,
-                "kind": "supply" if supply else "demand",
-                "site": s["site"],
-                "resource": s["resource"],
-                "route": route,
-                "unit_cost": cost,
-                "unit_co2e": co2e,
-                "has_route": supply
-                or route is not None
-                or pd.notna(s["price"])
-                or entry.price is not None,
-                # fresh water on offer with no fate and no price is abstracted only when used
-                "fresh_out": float(supply and route is None and pd.isna(s["price"]) and fresh),
-                "fresh_in": float(not supply and fresh),
-                "disposal": float(supply and route in DISPOSAL),
-                "temperature": s.get("temperature_c", np.nan),
-                "profile": s["profile"] if isinstance(s["profile"], str) else FLAT,
-                "annual": float(s["annual_quantity"]),
-            }
-        )
-    columns = [
-        "node",
-        "kind",
-        "site",
-        "resource",
-        "route",
-        "unit_cost",
-        "unit_co2e",
-        "has_route",
-        "fresh_out",
-        "fresh_in",
-        "disposal",
-        "temperature",
-        "profile",
-        "annual",
+    base = stream_baseline(park)
+    supply = (streams["direction"] == "supply").to_numpy()
+    route = base["route"].reindex(streams.index)
+    routed = [catalogue.routes.get(r) if isinstance(r, str) else None for r in route]
+    drawn = [
+        r.resource if r is not None and r.resource else resource
+        for r, resource in zip(routed, streams["resource"], strict=True)
     ]
-    return pd.DataFrame(rows, columns=columns).set_index("node")
+    fresh = np.array([catalogue.resources[r].group in FRESH_GROUPS for r in drawn])
+    priced = streams["price"].notna().to_numpy()
+    listed_price = np.array([catalogue.resources[r].price is not None for r in streams["resource"]])
+    nodes = pd.DataFrame(
+        {
+            "kind": np.where(supply, "supply", "demand"),
+            "site": streams["site"],
+            "resource": streams["resource"],
+            "route": route,
+            "unit_cost": base["cost_eur"],
+            "unit_co2e": base["co2e_t"],
+            "has_route": supply | route.notna().to_numpy() | priced | listed_price,
+            # fresh water on offer with no fate and no price is abstracted only when used
+            "fresh_out": (supply & route.isna().to_numpy() & ~priced & fresh).astype(float),
+            "fresh_in": (~supply & fresh).astype(float),
+            "disposal": (supply & route.isin(DISPOSAL).to_numpy()).astype(float),
+            "temperature": streams["temperature_c"],
+            "profile": streams["profile"].where(streams["profile"].notna(), FLAT),
+            "annual": streams["annual_quantity"].astype(float),
+        },
+        index=streams.index,
+    )
+    nodes.index.name = "node"
+    return nodes
 
 
 def _hub(site: str, resource: str) -> str:
@@ -438,14 +379,12 @@ def _arcs(
         pairs["arc"] = pairs["supply"] + ">" + pairs["demand"]
         pairs["origin"] = "candidate"
         frames.append(pairs)
-    hub_links = _hub_links(nodes, hubs, catalogue) if mode == "invest" or len(hubs) else None
-    if hub_links is not None:
-        frames.append(hub_links)
+    frames.append(_hub_links(nodes, hubs, catalogue, remote=candidates and mode == "invest"))
     frames = [f for f in frames if len(f)]
     if not frames:
         return _empty_arcs()
     arcs = pd.concat(frames, ignore_index=True)
-    for column in ("distance_km", "capex", "opex"):
+    for column in ("distance_km", "capex", "opex", "lifetime"):
         if column not in arcs:
             arcs[column] = np.nan
     every = pd.concat([nodes[["site", "resource", "annual"]], hubs[["site", "resource"]]])
@@ -489,7 +428,14 @@ def _arcs(
     given_opex = arcs["opex"].to_numpy(dtype=float) * currency
     capex = np.where(np.isfinite(given_capex), given_capex, costs["capex"])
     opex = np.where(np.isfinite(given_opex), given_opex, capex * costs["opex_share"])
-    fixed = capex * costs["annuity"] + opex
+    lifetime = arcs["lifetime"].to_numpy(dtype=float)
+    stated = np.isfinite(given_capex) & np.isfinite(lifetime)
+    yearly_share = np.where(
+        stated,
+        [annuity(rate, y) if y > 0 else 0.0 for y in np.nan_to_num(lifetime)],
+        costs["annuity"],
+    )
+    fixed = capex * yearly_share + opex
     arcs["capex"] = capex
     arcs["fixed_cost"] = np.where(built, 0.0, fixed)
     arcs["existing_cost"] = np.where(built, opex, 0.0)
@@ -523,11 +469,16 @@ def _empty_arcs() -> pd.DataFrame:
     return pd.DataFrame(columns=ARC_COLUMNS, index=pd.Index([], name="arc"))
 
 
-def _hub_links(nodes: pd.DataFrame, hubs: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
-    """Arcs from supplies into hubs and from hubs to demands."""
+def _hub_links(
+    nodes: pd.DataFrame, hubs: pd.DataFrame, catalogue: Catalogue, remote: bool
+) -> pd.DataFrame:
+    """Arcs from supplies into hubs and from hubs to demands (at the hub's site only unless
+    ``remote``)."""
     rows = []
     for h_id, h in hubs.iterrows():
         for n_id, n in nodes.iterrows():
+            if not remote and n["site"] != h["site"]:
+                continue
             if n["kind"] == "supply" and catalogue.ratio(n["resource"], h["resource"]) is not None:
                 rows.append((n_id, h_id))
             if n["kind"] == "demand" and catalogue.ratio(h["resource"], n["resource"]) is not None:
@@ -581,8 +532,7 @@ def build_network(
     """
     if mode not in MODES:
         raise SymbionetError(f"mode must be {' or '.join(MODES)}, not {mode!r}")
-    currency = convert(1.0, park.currency, "EUR")
-    nodes = _stream_nodes(park, currency)
+    nodes = _stream_nodes(park)
     techs, hubs = _technologies(park, greenfield_techs=False)
     if mode == "operate" or baseline:
         techs = techs[techs["existing"]] if not baseline else techs.iloc[:0]
