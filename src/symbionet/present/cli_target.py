@@ -8,6 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -20,8 +21,10 @@ from symbionet.design.targeting.heat import (
     heat_targets,
     read_heat_streams,
 )
+from symbionet.design.targeting.site import HeatSharing, WaterSharing, site_targets
 from symbionet.design.targeting.water import WaterTargets, read_water_table, water_figure
 from symbionet.design.targeting.water import water_targets as compute_water_targets
+from symbionet.register.park import load_park
 
 target_app = typer.Typer(
     help="Integration targets: least utility or freshwater, the pinch, what a park could share.",
@@ -175,4 +178,78 @@ def _network_table(targets: WaterTargets) -> Table:
     table.add_column("flow (t/h)", justify="right")
     for edge in targets.network:
         table.add_row(str(edge["from"]), str(edge["to"]), f"{edge['flow_t_per_h']:,.4g}")
+    return table
+
+
+@target_app.command("site")
+def site(
+    park: Annotated[Path, typer.Argument(help="Park folder, .xlsx workbook or .json file.")],
+    dt_min: Annotated[
+        float, typer.Option("--dt-min", min=0, help="Minimum approach temperature (K).")
+    ] = 10.0,
+    freshwater_ppm: Annotated[
+        float,
+        typer.Option("--freshwater-ppm", min=0, help="Contaminant concentration of freshwater."),
+    ] = 0.0,
+    json_output: JsonFlag = False,
+) -> None:
+    """Heat and water the plants of a park could share, against each plant on its own."""
+    streams = load_park(park).streams.copy()
+    streams.attrs["file"] = str(park)
+    targets = site_targets(streams, dt_min, freshwater_ppm)
+    if json_output:
+        _print_json(targets.to_dict())
+        return
+    if targets.heat is None:
+        console.print("Heat: no stream in MWh with a temperature.")
+    else:
+        console.print(_heat_sharing_table(targets.heat, targets.dt_min_k))
+        console.print(_per_site_table(targets.heat.per_site, "Heat per plant on its own"))
+    if targets.water is None:
+        console.print("Water: no water stream with a ppm_<contaminant> value.")
+    else:
+        console.print(_water_sharing_table(targets.water, targets.freshwater_ppm))
+        console.print(_per_site_table(targets.water.per_site, "Water per plant on its own"))
+
+
+def _heat_sharing_table(heat: HeatSharing, dt_min: float) -> Table:
+    return _pair_table(
+        "Heat shared through a loop",
+        [
+            ("minimum approach", f"{dt_min:g} K at each exchanger"),
+            ("heat streams", str(heat.streams)),
+            ("hot utility, plants on their own", _kw(heat.plants_hot_utility_kw)),
+            ("hot utility, park", _kw(heat.park_hot_utility_kw)),
+            ("cold utility, plants on their own", _kw(heat.plants_cold_utility_kw)),
+            ("cold utility, park", _kw(heat.park_cold_utility_kw)),
+            ("recoverable between plants", _kw(heat.interplant_recovery_kw)),
+            ("per year", f"{heat.interplant_recovery_mwh_per_year:,.0f} MWh/yr"),
+        ],
+    )
+
+
+def _water_sharing_table(water: WaterSharing, freshwater_ppm: float) -> Table:
+    return _pair_table(
+        "Water reuse between plants",
+        [
+            ("freshwater concentration", f"{freshwater_ppm:g} ppm"),
+            ("water streams", str(water.streams)),
+            ("contaminants", ", ".join(water.contaminants)),
+            ("freshwater, plants on their own", f"{water.plants_freshwater_t_per_h:,.4g} t/h"),
+            ("freshwater, park", f"{water.park_freshwater_t_per_h:,.4g} t/h"),
+            ("wastewater, plants on their own", f"{water.plants_wastewater_t_per_h:,.4g} t/h"),
+            ("wastewater, park", f"{water.park_wastewater_t_per_h:,.4g} t/h"),
+            ("reusable between plants", f"{water.interplant_reuse_t_per_h:,.4g} t/h"),
+        ],
+    )
+
+
+def _per_site_table(frame: pd.DataFrame, title: str) -> Table:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    table.add_column("site")
+    for column in frame.columns[1:]:
+        unit = column.replace("_t_per_h", " (t/h)").replace("_kw", " (kW)")
+        table.add_column(unit.replace("_", " "), justify="right")
+    for row in frame.itertuples(index=False):
+        table.add_row(str(row[0]), *(f"{value:,.4g}" for value in row[1:]))
     return table

@@ -42,8 +42,8 @@ HEAT_COLUMNS = (
 
 HeatMethod = Literal["cascade", "lp"]
 HEAT_METHODS: dict[str, str] = {
-    "cascade": "problem table cascade",
-    "lp": "transshipment LP (linopy + HiGHS)",
+    "cascade": "problem table",
+    "lp": "transshipment LP",
 }
 
 

@@ -37,6 +37,7 @@ from symbionet.design.targeting import (
     read_table,
     result_dict,
     solve,
+    table_file,
     tolerance,
 )
 from symbionet.errors import Problem, SymbionetError
@@ -59,7 +60,7 @@ FRESHWATER, WASTEWATER = "freshwater", "wastewater"
 PPM_PER_KG_PER_T = 1000.0  # 1 kg of contaminant in 1 t of water is 1000 ppm
 
 WaterMethod = Literal["cascade", "lp"]
-BILINEAR_METHOD = "bilinear model: successive LP + piecewise McCormick MILP (linopy + HiGHS)"
+BILINEAR_METHOD = "bilinear model: successive LP + piecewise McCormick MILP"
 SEGMENTS = (1, 4, 16)  # partition of each outlet concentration, one MILP per entry
 REPAIR_MARGINS = (0.001, 0.01, 0.1)  # room given to a relaxed network's concentrations
 RELATIVE_GAP = 1e-5
@@ -159,6 +160,20 @@ def water_targets(
     return _fixed_flowrate_targets(table, freshwater_ppm, method)
 
 
+def cascade_targets(table: pd.DataFrame, freshwater_ppm: float = 0.0) -> tuple[float, float | None]:
+    """The water cascade alone, for one contaminant: minimum freshwater (t/h) and pinch (ppm)."""
+    if "operation" not in table:
+        cascade = _flowrate_cascade(_checked_flowrate_table(table), freshwater_ppm)
+    else:
+        problem = _load_problem(table, freshwater_ppm)
+        if len(problem.contaminants) > 1:
+            message = "the water cascade takes one contaminant"
+            raise SymbionetError([Problem(table_file(table), None, "contaminant", message)])
+        cascade = _load_cascade(problem, problem.contaminants[0])
+    freshwater = cascade.minimum_freshwater()
+    return freshwater, cascade.pinch(freshwater)
+
+
 # --- one contaminant: the water cascade -------------------------------------------------
 
 
@@ -229,10 +244,9 @@ def _load_cascade(problem: _LoadProblem, contaminant: str) -> _Cascade:
 # --- fixed flowrate ---------------------------------------------------------------------
 
 
-def _fixed_flowrate_targets(table: pd.DataFrame, c_fw: float, method: WaterMethod) -> WaterTargets:
-    streams = _checked_flowrate_table(table)
-    sinks = streams[streams.kind == "sink"].set_index("stream_id")
-    sources = streams[streams.kind == "source"].set_index("stream_id")
+def _flowrate_cascade(streams: pd.DataFrame, c_fw: float) -> _Cascade:
+    """The cascade of checked fixed-flowrate streams; raises if no network can meet the sinks."""
+    sinks, sources = streams[streams.kind == "sink"], streams[streams.kind == "source"]
     cascade = _Cascade(
         sink_flow=sinks.flow_t_per_h.to_numpy(),
         sink_ppm=sinks.concentration_ppm.to_numpy(),
@@ -243,9 +257,17 @@ def _fixed_flowrate_targets(table: pd.DataFrame, c_fw: float, method: WaterMetho
     if cascade.infeasible():
         raise SymbionetError(
             locate(streams, i, "concentration_ppm", _too_clean(row.concentration_ppm, c_fw))
-            for i, row in streams.iterrows()
-            if row.kind == "sink" and row.concentration_ppm < c_fw
+            for i, row in sinks.iterrows()
+            if row.concentration_ppm < c_fw
         )
+    return cascade
+
+
+def _fixed_flowrate_targets(table: pd.DataFrame, c_fw: float, method: WaterMethod) -> WaterTargets:
+    streams = _checked_flowrate_table(table)
+    cascade = _flowrate_cascade(streams, c_fw)
+    sinks = streams[streams.kind == "sink"].set_index("stream_id")
+    sources = streams[streams.kind == "source"].set_index("stream_id")
     network = allocation_network(
         sinks[["flow_t_per_h", "concentration_ppm"]],
         sources[["flow_t_per_h", "concentration_ppm"]],
@@ -255,8 +277,8 @@ def _fixed_flowrate_targets(table: pd.DataFrame, c_fw: float, method: WaterMetho
     freshwater = cascade.minimum_freshwater() if method == "cascade" else network.total
     wastewater = freshwater + cascade.source_flow.sum() - cascade.sink_flow.sum()
     names = {
-        "cascade": "water cascade (targets); source-sink allocation LP (network)",
-        "lp": "source-sink allocation LP (linopy + HiGHS)",
+        "cascade": "water cascade; network by source-sink allocation LP",
+        "lp": "source-sink allocation LP",
     }
     return WaterTargets(
         freshwater_t_per_h=freshwater,
@@ -373,8 +395,8 @@ def _fixed_load_targets(table: pd.DataFrame, c_fw: float, method: WaterMethod) -
     assert network is not None, "freshwater alone always meets the checked limits"
     freshwater = single_bound if method == "cascade" else network.total
     names = {
-        "cascade": "limiting composite / water cascade (targets); Savelski-Bagajewicz LP (network)",
-        "lp": "Savelski-Bagajewicz LP, outlets at their maximum (linopy + HiGHS)",
+        "cascade": "limiting composite; network by Savelski-Bagajewicz LP",
+        "lp": "Savelski-Bagajewicz LP (outlets at their maximum)",
     }
     return WaterTargets(
         freshwater_t_per_h=freshwater,

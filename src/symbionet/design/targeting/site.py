@@ -1,0 +1,254 @@
+"""Park-wide targets: heat and water the plants could share, against each plant on its own.
+
+Each site is a plant. Heat: streams measured in MWh per year that carry a temperature
+(``temperature_c``). A supply is a hot stream that cools from its temperature down to
+``HEAT_SINK_C`` (heat below it is not worth recovering), a demand a cold stream heated
+from ``HEAT_SINK_C`` up to its temperature; an optional ``target_temp_c`` column gives
+the other end instead (the stream then runs from ``temperature_c`` to ``target_temp_c``).
+The yearly quantity becomes an average duty over 8760 h. Each plant is first targeted on
+its own; what it still needs or rejects (its grand composite curve, pockets removed) is
+then pooled through a shared hot-water or steam loop. The loop costs a second approach
+temperature, so plant-to-plant heat moves only across twice ``dt_min``: this is the total
+site target.
+
+Water: streams of the water class with at least one ``ppm_<contaminant>`` value, a supply
+a source at its concentrations, a demand a sink accepting at most its concentrations
+(1 m3 = 1 t). The source-sink allocation LP is solved for each plant alone and for the
+whole park; the difference is the water that reuse between plants could save.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from symbionet.design.targeting import result_dict, table_file
+from symbionet.design.targeting.heat import HeatTargets, heat_targets
+from symbionet.design.targeting.water import Network, allocation_network
+from symbionet.errors import Problem, SymbionetError
+
+HEAT_SINK_C = 40.0
+HOURS_PER_YEAR = 8760.0
+HEAT_UNIT = "MWh"
+WATER_UNITS = ("m3", "t")  # 1 m3 of water is 1 t
+
+
+@dataclass(frozen=True)
+class HeatSharing:
+    """Hot and cold utility (kW, yearly average) of the plants on their own and of the park."""
+
+    streams: int
+    plants_hot_utility_kw: float
+    plants_cold_utility_kw: float
+    park_hot_utility_kw: float
+    park_cold_utility_kw: float
+    interplant_recovery_kw: float
+    interplant_recovery_mwh_per_year: float
+    per_site: pd.DataFrame = field(repr=False, compare=False, metadata={"json": False})
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready dict, with one record per site."""
+        return {**result_dict(self), "sites": self.per_site.to_dict("records")}
+
+
+@dataclass(frozen=True)
+class WaterSharing:
+    """Freshwater and wastewater (t/h) of the plants on their own and of the park."""
+
+    streams: int
+    contaminants: list[str]
+    plants_freshwater_t_per_h: float
+    park_freshwater_t_per_h: float
+    interplant_reuse_t_per_h: float
+    plants_wastewater_t_per_h: float
+    park_wastewater_t_per_h: float
+    network: list[dict[str, object]]
+    per_site: pd.DataFrame = field(repr=False, compare=False, metadata={"json": False})
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready dict, with one record per site."""
+        return {**result_dict(self), "sites": self.per_site.to_dict("records")}
+
+
+@dataclass(frozen=True)
+class SiteTargets:
+    """What an exchange programme can aim at; None where the park has no data for it."""
+
+    dt_min_k: float
+    freshwater_ppm: float
+    heat: HeatSharing | None
+    water: WaterSharing | None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready dict."""
+        return {
+            "dt_min_k": self.dt_min_k,
+            "freshwater_ppm": self.freshwater_ppm,
+            "heat": None if self.heat is None else self.heat.to_dict(),
+            "water": None if self.water is None else self.water.to_dict(),
+        }
+
+
+def site_targets(
+    streams: pd.DataFrame, dt_min: float = 10.0, freshwater_ppm: float = 0.0
+) -> SiteTargets:
+    """Heat and water targets of a park's streams table, plant by plant and park-wide."""
+    streams = streams.reset_index() if "id" not in streams else streams
+    return SiteTargets(
+        dt_min_k=float(dt_min),
+        freshwater_ppm=float(freshwater_ppm),
+        heat=_heat_sharing(heat_streams_of(streams), dt_min),
+        water=_water_sharing(streams, freshwater_ppm),
+    )
+
+
+def heat_streams_of(streams: pd.DataFrame) -> pd.DataFrame:
+    """The park's heat streams in the heat CSV form (name, site, temperatures, CP)."""
+    heat = streams[(streams.annual_unit == HEAT_UNIT) & streams.temperature_c.notna()]
+    supply = heat.direction == "supply"
+    given = heat.get("target_temp_c", pd.Series(np.nan, index=heat.index)).astype(float)
+    start = heat.temperature_c.where(given.notna() | supply, HEAT_SINK_C)
+    end = given.fillna(heat.temperature_c.where(~supply, HEAT_SINK_C))
+    wrong_way = given.notna() & ((end < start) != supply)
+    if wrong_way.any():
+        raise SymbionetError(
+            Problem(table_file(streams), None, "target_temp_c", _wrong_way(row))
+            for _, row in heat[wrong_way].iterrows()
+        )
+    moving = (end < start) == supply
+    kw = heat.annual_quantity * 1000 / HOURS_PER_YEAR
+    table = pd.DataFrame(
+        {
+            "name": heat.id.astype(str),
+            "site": heat.site.astype(str),
+            "supply_temp_c": start,
+            "target_temp_c": end,
+            "cp_kw_per_k": kw / (end - start).abs(),
+        }
+    )
+    return table[moving & (kw > 0)].reset_index(drop=True)
+
+
+def _wrong_way(row: pd.Series) -> str:
+    way = "cool down" if row.direction == "supply" else "heat up"
+    return f"stream {row.id!r}: a {row.direction} must {way} to target_temp_c"
+
+
+def _heat_sharing(table: pd.DataFrame, dt_min: float) -> HeatSharing | None:
+    if table.empty:
+        return None
+    per_site = {site: heat_targets(rows, dt_min) for site, rows in table.groupby("site")}
+    profiles = pd.concat([_profile_streams(site, t) for site, t in per_site.items()])
+    plants_hot = sum(t.hot_utility_kw for t in per_site.values())
+    plants_cold = sum(t.cold_utility_kw for t in per_site.values())
+    recovered = 0.0
+    if not profiles.empty:
+        loop = heat_targets(profiles.assign(dt_min_contribution_k=dt_min / 2), dt_min)
+        recovered = plants_hot - loop.hot_utility_kw
+    return HeatSharing(
+        streams=len(table),
+        plants_hot_utility_kw=plants_hot,
+        plants_cold_utility_kw=plants_cold,
+        park_hot_utility_kw=plants_hot - recovered,
+        park_cold_utility_kw=plants_cold - recovered,
+        interplant_recovery_kw=recovered,
+        interplant_recovery_mwh_per_year=recovered * HOURS_PER_YEAR / 1000,
+        per_site=pd.DataFrame(
+            {
+                "site": list(per_site),
+                "hot_utility_kw": [t.hot_utility_kw for t in per_site.values()],
+                "cold_utility_kw": [t.cold_utility_kw for t in per_site.values()],
+            }
+        ),
+    )
+
+
+def _profile_streams(site: str, targets: HeatTargets) -> pd.DataFrame:
+    """What a plant still needs (cold) and rejects (hot), as streams on its shifted scale.
+
+    Heat needed at or above a shifted temperature is the hot utility less the least heat
+    flow above it; heat rejected at or below one is the cold utility less the least flow
+    below it. Pockets of the grand composite curve stay inside the plant.
+    """
+    temps = targets.cascade.shifted_temp_c.to_numpy()
+    flow = targets.cascade.heat_flow_kw.to_numpy()
+    needed = targets.hot_utility_kw - np.minimum.accumulate(flow)
+    rejected = targets.cold_utility_kw - np.minimum.accumulate(flow[::-1])[::-1]
+    top, bottom = temps[:-1], temps[1:]
+    cold = pd.DataFrame({"supply_temp_c": bottom, "target_temp_c": top, "kw": np.diff(needed)})
+    hot = pd.DataFrame({"supply_temp_c": top, "target_temp_c": bottom, "kw": -np.diff(rejected)})
+    profile = pd.concat([cold, hot])
+    profile = profile[
+        profile.kw > 1e-9 * max(1.0, targets.hot_utility_kw + targets.cold_utility_kw)
+    ]
+    return pd.DataFrame(
+        {
+            "name": [f"{site} profile {i}" for i in range(len(profile))],
+            "supply_temp_c": profile.supply_temp_c,
+            "target_temp_c": profile.target_temp_c,
+            "cp_kw_per_k": profile.kw / (profile.supply_temp_c - profile.target_temp_c).abs(),
+        }
+    )
+
+
+def _water_sharing(streams: pd.DataFrame, freshwater_ppm: float) -> WaterSharing | None:
+    contaminants = [c for c in streams.columns if str(c).startswith("ppm_")]
+    if not contaminants or "resource_class" not in streams:
+        return None
+    water = streams[
+        (streams.resource_class == "water")
+        & streams.annual_unit.isin(WATER_UNITS)
+        & streams[contaminants].notna().any(axis=1)
+    ]
+    if water.empty:
+        return None
+    table = water.set_index(water.id.astype(str))[contaminants].astype(float)
+    table.insert(0, "flow_t_per_h", water.annual_quantity.to_numpy(float) / HOURS_PER_YEAR)
+    demand = (water.direction == "demand").to_numpy()
+    sites = water.site.astype(str).to_numpy()
+    file = table_file(streams)
+    plants = {
+        site: _allocate(
+            table[(sites == site) & demand],
+            table[(sites == site) & ~demand],
+            freshwater_ppm,
+            f"site {site!r}",
+            file,
+        )
+        for site in pd.unique(sites)
+    }
+    park = _allocate(table[demand], table[~demand], freshwater_ppm, "the park", file)
+    plants_freshwater = sum(network.total for network in plants.values())
+    return WaterSharing(
+        streams=len(water),
+        contaminants=[c.removeprefix("ppm_") for c in contaminants],
+        plants_freshwater_t_per_h=plants_freshwater,
+        park_freshwater_t_per_h=park.total,
+        interplant_reuse_t_per_h=plants_freshwater - park.total,
+        plants_wastewater_t_per_h=sum(_wastewater(n) for n in plants.values()),
+        park_wastewater_t_per_h=_wastewater(park),
+        network=park.edges(),
+        per_site=pd.DataFrame(
+            {
+                "site": list(plants),
+                "freshwater_t_per_h": [network.total for network in plants.values()],
+                "wastewater_t_per_h": [_wastewater(network) for network in plants.values()],
+            }
+        ),
+    )
+
+
+def _wastewater(network: Network) -> float:
+    return float(network.wastewater.sum())
+
+
+def _allocate(
+    sinks: pd.DataFrame, sources: pd.DataFrame, freshwater_ppm: float, where: str, file: str
+) -> Network:
+    network = allocation_network(sinks, sources, freshwater_ppm)
+    if network is None:
+        message = f"no water network meets every demand of {where}: some need cleaner water"
+        raise SymbionetError([Problem(file, None, None, message)])
+    return network
