@@ -535,7 +535,7 @@ def build_network(
     nodes = _stream_nodes(park)
     techs, hubs = _technologies(park, greenfield_techs=False)
     if mode == "operate" or baseline:
-        techs = techs[techs["existing"]] if not baseline else techs.iloc[:0]
+        techs = techs[techs["existing"].astype(bool)] if not baseline else techs.iloc[:0]
         used = set(techs[["in0", "in2", "out0", "out2"]].stack().dropna())
         hubs = hubs[hubs.index.isin(used)]
     if baseline:
@@ -557,7 +557,9 @@ def build_network(
         unit_co2e=resources.loc[hubs["resource"], "co2e"].to_numpy(dtype=float),
         fresh_in=resources.loc[hubs["resource"], "fresh"].to_numpy(dtype=float),
     )
-    hubs["has_route"] = hubs["unit_cost"].notna()
+    # a hub buys on the market only what a technology takes in, and only at a known price
+    inputs = set(techs[["in0", "in2"]].stack().dropna())
+    hubs["has_route"] = hubs["unit_cost"].notna() & hubs.index.isin(list(inputs))
     hubs["unit_cost"] = hubs["unit_cost"].fillna(0.0)
     all_nodes = pd.concat([nodes, hubs])
     all_nodes["resource_class"] = resources.loc[all_nodes["resource"], "resource_class"].to_numpy()
