@@ -95,7 +95,7 @@ def site_targets(
     streams: pd.DataFrame, dt_min: float = 10.0, freshwater_ppm: float = 0.0
 ) -> SiteTargets:
     """Heat and water targets of a park's streams table, plant by plant and park-wide."""
-    streams = streams.reset_index() if "id" not in streams else streams
+    streams = _with_id_column(streams)
     return SiteTargets(
         dt_min_k=float(dt_min),
         freshwater_ppm=float(freshwater_ppm),
@@ -104,8 +104,14 @@ def site_targets(
     )
 
 
+def _with_id_column(streams: pd.DataFrame) -> pd.DataFrame:
+    """The park keeps stream ids as the index; make them a column."""
+    return streams if "id" in streams else streams.reset_index()
+
+
 def heat_streams_of(streams: pd.DataFrame) -> pd.DataFrame:
     """The park's heat streams in the heat CSV form (name, site, temperatures, CP)."""
+    streams = _with_id_column(streams)
     heat = streams[(streams.annual_unit == HEAT_UNIT) & streams.temperature_c.notna()]
     supply = heat.direction == "supply"
     given = heat.get("target_temp_c", pd.Series(np.nan, index=heat.index)).astype(float)

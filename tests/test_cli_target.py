@@ -1,0 +1,169 @@
+"""The target commands as a user runs them: heat, water and site, tables, JSON, plots and
+bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from symbionet.errors import SymbionetError
+from symbionet.present.cli import app
+from tests.conftest import EXAMPLES, write_park
+
+runner = CliRunner()
+TARGETING = EXAMPLES / "targeting"
+SYMBIONET = Path(sys.executable).with_name("symbionet")
+
+
+def run_json(*args: object) -> dict[str, object]:
+    result = runner.invoke(app, ["target", *map(str, args), "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_heat_table_shows_the_kemp_targets() -> None:
+    result = runner.invoke(
+        app, ["target", "heat", str(TARGETING / "kemp_four_stream.csv"), "--dt-min", "10"]
+    )
+    assert result.exit_code == 0, result.output
+    for text in ("20.00 kW", "60.00 kW", "450.00 kW", "85 °C", "90 °C", "80 °C", "problem table"):
+        assert text in result.stdout
+
+
+@pytest.mark.parametrize("method", ["cascade", "lp"])
+def test_heat_json(method: str) -> None:
+    data = run_json("heat", TARGETING / "kemp_four_stream.csv", "--dt-min", 10, "--method", method)
+    assert data == {
+        "hot_utility_kw": pytest.approx(20, rel=1e-6),
+        "cold_utility_kw": pytest.approx(60, rel=1e-6),
+        "heat_recovery_kw": pytest.approx(450, rel=1e-6),
+        "pinch_shifted_c": pytest.approx(85, rel=1e-6),
+        "pinch_hot_c": pytest.approx(90, rel=1e-6),
+        "pinch_cold_c": pytest.approx(80, rel=1e-6),
+        "threshold": False,
+        "method": "problem table" if method == "cascade" else "transshipment LP",
+        "dt_min_k": 10.0,
+    }
+
+
+def test_threshold_problem_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "streams.csv"
+    path.write_text("name,supply_temp_c,target_temp_c,cp_kw_per_k\nH,150,50,1\nC,30,100,2\n")
+    result = runner.invoke(app, ["target", "heat", str(path), "--dt-min", "10"])
+    assert "none: threshold problem, hot utility only" in result.stdout
+    data = run_json("heat", path, "--dt-min", 10)
+    assert data["threshold"] is True and data["pinch_shifted_c"] is None
+
+
+def test_heat_plot_is_one_offline_html_file(tmp_path: Path) -> None:
+    plot = tmp_path / "kemp.html"
+    args = ["target", "heat", str(TARGETING / "kemp_four_stream.csv"), "--dt-min", "10"]
+    result = runner.invoke(app, [*args, "--plot", str(plot)])
+    assert result.exit_code == 0, result.output
+    html = plot.read_text(encoding="utf-8")
+    assert re.search(r"<(script|link)[^>]*\b(src|href)=", html) is None  # nothing remote
+    assert "plotly.js" in html  # the library itself is inlined
+    assert html.count("Plotly.newPlot") == 2  # composite and grand composite curves
+    assert "Grand composite curve" in html
+
+
+@pytest.mark.parametrize(
+    "name", ["wang_smith_1994_fixed_load.csv", "wang_smith_1994_fixed_flowrate.csv"]
+)
+def test_water_json_on_both_wang_smith_forms(name: str) -> None:
+    data = run_json("water", TARGETING / name)
+    assert data["freshwater_t_per_h"] == pytest.approx(90, rel=1e-6)
+    assert data["wastewater_t_per_h"] == pytest.approx(90, rel=1e-6)
+    assert data["pinch_ppm"] == pytest.approx(100, rel=1e-6)
+    assert data["optimal"] is True
+    network = data["network"]
+    assert isinstance(network, list)
+    assert {"from", "to", "flow_t_per_h"} == set(network[0])
+    fresh = sum(e["flow_t_per_h"] for e in network if e["from"] == "freshwater")
+    waste = sum(e["flow_t_per_h"] for e in network if e["to"] == "wastewater")
+    assert (fresh, waste) == (pytest.approx(90), pytest.approx(90))
+
+
+def test_water_table_and_plot(tmp_path: Path) -> None:
+    plot = tmp_path / "water.html"
+    data = TARGETING / "wang_smith_1994_fixed_load.csv"
+    result = runner.invoke(app, ["target", "water", str(data), "--plot", str(plot)])
+    assert result.exit_code == 0, result.output
+    for text in ("90 t/h", "100 ppm", "proven optimal", "Reuse network", "wastewater"):
+        assert text in result.stdout
+    assert "Limiting composite curve" in plot.read_text(encoding="utf-8")
+
+
+def test_water_with_two_contaminants(tmp_path: Path) -> None:
+    path = tmp_path / "two.csv"
+    path.write_text(
+        "operation,contaminant,mass_load_kg_per_h,c_in_max_ppm,c_out_max_ppm\n"
+        "A,X,1,0,100\nA,Y,0.5,0,100\nB,X,2,100,200\nB,Y,1,50,150\n"
+    )
+    result = runner.invoke(app, ["target", "water", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "15 t/h" in result.stdout and "proven optimal" in result.stdout
+    assert "X, Y" in result.stdout
+
+
+def test_site_json(tmp_path: Path) -> None:
+    park = write_park(
+        tmp_path / "park",
+        {
+            "streams.csv": "id,site,direction,resource,quantity,unit,temperature_c\n"
+            "waste_heat,p1,supply,low_temp_heat,876,MWh/yr,90\n"
+            "board_heat,b1,demand,low_temp_heat,394.2,MWh/yr,85\n",
+            "exchanges.csv": "id,supply,demand,quantity,unit,mode,status\n",
+        },
+    )
+    data = run_json("site", park)
+    assert data["water"] is None
+    heat = data["heat"]
+    assert isinstance(heat, dict)
+    assert heat["interplant_recovery_kw"] == pytest.approx(30)
+    assert heat["plants_hot_utility_kw"] == pytest.approx(45)
+    assert len(heat["sites"]) == 2
+    table = runner.invoke(app, ["target", "site", str(park)])
+    assert "recoverable between plants" in table.stdout and "30.00 kW" in table.stdout
+
+
+def test_bad_input_through_the_app_raises_located_problems(tmp_path: Path) -> None:
+    path = tmp_path / "streams.csv"
+    path.write_text("name,supply_temp_c,target_temp_c,cp_kw_per_k\nH,150,50,x\n")
+    result = runner.invoke(app, ["target", "heat", str(path), "--dt-min", "10"])
+    assert isinstance(result.exception, SymbionetError)
+    ((file, row, column),) = [(p.file, p.row, p.column) for p in result.exception.problems]
+    assert (file, row, column) == (str(path), 2, "cp_kw_per_k")
+
+
+def test_console_script_reports_bad_input_without_traceback(tmp_path: Path) -> None:
+    heat = tmp_path / "streams.csv"
+    heat.write_text("name,supply_temp_c,target_temp_c,cp_kw_per_k\nH,150,50,2\nC,20,90,-1\n")
+    water = tmp_path / "water.csv"
+    water.write_text("stream_id,kind,flow_t_per_h\nk,sink,5\n")
+    runs = [
+        (
+            ["target", "heat", str(heat), "--dt-min", "10"],
+            f"{heat}:3:cp_kw_per_k: must be positive",
+        ),
+        (["target", "water", str(water)], f"{water}:1:concentration_ppm: missing column"),
+    ]
+    for args, message in runs:
+        done = subprocess.run(
+            [str(SYMBIONET), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+            env={**os.environ, "COLUMNS": "250"},  # one problem per line
+        )
+        assert done.returncode == 1
+        assert message in done.stderr
+        assert "Traceback" not in done.stderr + done.stdout
