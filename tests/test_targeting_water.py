@@ -219,7 +219,7 @@ concentration = st.integers(min_value=0, max_value=500)
 flow = st.integers(min_value=1, max_value=100)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     sinks=st.lists(st.tuples(flow, concentration), min_size=1, max_size=4),
     sources=st.lists(st.tuples(flow, concentration), min_size=1, max_size=4),
@@ -245,7 +245,7 @@ def test_water_cascade_and_allocation_lp_agree(
     assert_fixed_flowrate_network(table, lp)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     operations=st.lists(
         st.tuples(
@@ -255,10 +255,11 @@ def test_water_cascade_and_allocation_lp_agree(
         ),
         min_size=1,
         max_size=4,
-    )
+    ),
+    freshwater_ppm=st.sampled_from([0, 0, 10]),
 )
 def test_limiting_composite_and_savelski_bagajewicz_lp_agree(
-    operations: list[tuple[int, int, int]],
+    operations: list[tuple[int, int, int]], freshwater_ppm: int
 ) -> None:
     table = load_table(
         *(
@@ -266,8 +267,12 @@ def test_limiting_composite_and_savelski_bagajewicz_lp_agree(
             for i, (load, c_in, rise) in enumerate(operations)
         )
     )
-    freshwater, pinch = cascade_targets(table)
-    lp = water_targets(table, method="lp")
+    if (table.c_in_max_ppm < freshwater_ppm).any():
+        with pytest.raises(SymbionetError, match="cleaner than the freshwater"):
+            water_targets(table, freshwater_ppm, method="lp")
+        return
+    freshwater, pinch = cascade_targets(table, freshwater_ppm)
+    lp = water_targets(table, freshwater_ppm, method="lp")
     assert lp.freshwater_t_per_h == pytest.approx(freshwater, rel=1e-6, abs=1e-6)
     assert lp.pinch_ppm == pinch
     assert_fixed_load_network(table, lp)
