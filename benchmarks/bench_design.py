@@ -78,8 +78,7 @@ def case_typical() -> dict[str, Any]:
 def case_operate() -> dict[str, Any]:
     park = _park(30)
     chosen = design(park, time="typical-days:12", linear=True, candidates=False, prices=False)
-    fixed = chosen.built["built"] & chosen.built["kind"].isin(["exchange", "candidate"])
-    result = design(park, time="hourly", fix=fixed, candidates=False, prices=False)
+    result = design(park, time="hourly", fix=chosen, candidates=False, prices=False)
     figures = _figures(result, "operate")
     figures["periods"] = int(result.flows.shape[1])
     return figures
@@ -110,6 +109,14 @@ def energy_network() -> Network:
     return net.subset(net.periods.index[:HOURS_PYPSA])
 
 
+def _peak_mib() -> float:
+    """This process's own peak resident memory (VmHWM, reset when the process starts)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def side_symbionet() -> dict[str, Any]:
     net = energy_network()
     started = time.perf_counter()
@@ -118,7 +125,12 @@ def side_symbionet() -> dict[str, Any]:
     started = time.perf_counter()
     built.model.solve(solver_name="highs", io_api="direct", output_flag=False)
     solve_s = time.perf_counter() - started
-    return {"objective": float(built.model.objective.value), "build_s": build_s, "solve_s": solve_s}
+    return {
+        "objective": float(built.model.objective.value),
+        "build_s": build_s,
+        "solve_s": solve_s,
+        "peak_mib": _peak_mib(),
+    }
 
 
 def to_pypsa(net: Network) -> Any:
@@ -261,21 +273,20 @@ def side_pypsa() -> dict[str, Any]:
     started = time.perf_counter()
     n.model.solve(solver_name="highs", io_api="direct", output_flag=False)
     solve_s = time.perf_counter() - started
-    return {"objective": float(n.model.objective.value), "build_s": build_s, "solve_s": solve_s}
+    return {
+        "objective": float(n.model.objective.value),
+        "build_s": build_s,
+        "solve_s": solve_s,
+        "peak_mib": _peak_mib(),
+    }
 
 
 def _child(side: str) -> dict[str, Any]:
-    """Run one side in a fresh process; its figures plus its own peak memory (MiB)."""
-    with tempfile.TemporaryFile("w+") as out:
-        child = subprocess.Popen([sys.executable, __file__, f"--side={side}"], stdout=out)
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        if child.returncode:
-            raise RuntimeError(f"{side} side failed with exit code {child.returncode}")
-        out.seek(0)
-        figures = json.loads(out.read().strip().splitlines()[-1])
-    figures["peak_mib"] = usage.ru_maxrss / 1024
-    return figures
+    """Run one side in a fresh process and return what it prints last."""
+    completed = subprocess.run(
+        [sys.executable, __file__, f"--side={side}"], capture_output=True, text=True, check=True
+    )
+    return dict(json.loads(completed.stdout.strip().splitlines()[-1]))
 
 
 def case_pypsa() -> dict[str, Any]:

@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from symbionet.design.periods import FLAT, Periods, build_periods
 from symbionet.errors import SymbionetError
@@ -69,6 +71,54 @@ class Network:
         return replace(
             self, periods=self.periods.subset(periods), quantity=self.quantity.loc[:, periods]
         )
+
+    def components(self) -> list[pd.Index]:
+        """Groups of nodes that no arc or technology joins to another group."""
+        position = pd.Series(np.arange(len(self.nodes)), index=self.nodes.index)
+        pairs = [self.arcs[["from_node", "to_node"]].to_numpy()]
+        for port in ("in2", "out0", "out2"):
+            linked = self.techs[["in0", port]].dropna()
+            pairs.append(linked.to_numpy())
+        ends = np.concatenate([p for p in pairs if len(p)] or [np.empty((0, 2))])
+        rows = position.loc[ends[:, 0]].to_numpy() if len(ends) else np.array([], dtype=int)
+        cols = position.loc[ends[:, 1]].to_numpy() if len(ends) else np.array([], dtype=int)
+        graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(position),) * 2)
+        count, labels = connected_components(graph, directed=False)
+        return [self.nodes.index[labels == label] for label in range(count)]
+
+    def part(self, nodes: pd.Index) -> Network:
+        """The network of one group of nodes, with its own arcs and technologies."""
+        arcs = self.arcs[self.arcs["from_node"].isin(nodes)]
+        techs = self.techs[self.techs["in0"].isin(nodes)]
+        return replace(
+            self,
+            nodes=self.nodes.loc[nodes],
+            arcs=arcs,
+            techs=techs,
+            quantity=self.quantity.loc[nodes],
+            limits=self.limits[self.limits.index.isin(nodes)],
+            concentration=self.concentration.loc[nodes],
+            constant_cost=float(arcs["existing_cost"].sum() + techs["existing_cost"].sum()),
+        )
+
+    def steady(self) -> bool:
+        """Whether every stream is flat in time and nothing stores (one period then says all)."""
+        streams = self.nodes[self.nodes["kind"] != "hub"]
+        return bool((streams["profile"] == FLAT).all() and not self.techs["storage"].any())
+
+    def collapsed(self) -> Network:
+        """The same network over one yearly period."""
+        index = pd.RangeIndex(1, 2, name="period")
+        periods = Periods(
+            "annual",
+            pd.Series(1.0, index=index, name="weight"),
+            pd.Series(8760.0, index=index, name="hours"),
+            pd.Series(0, index=index, name="block"),
+            pd.DataFrame({FLAT: [1.0]}, index=index),
+        )
+        quantity = pd.DataFrame({1: self.nodes["annual"].to_numpy()}, index=self.nodes.index)
+        quantity.columns = index
+        return replace(self, periods=periods, quantity=quantity)
 
 
 def _resource_frame(catalogue: Catalogue, resources: Iterable[str]) -> pd.DataFrame:

@@ -7,6 +7,7 @@ import sys
 import time as clock
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ import xarray as xr
 
 from symbionet.design.model import KPIS, OBJECTIVES, Built, build_model, fixed_charge
 from symbionet.design.network import Network, build_network, restrict
-from symbionet.design.periods import parse_time
+from symbionet.design.periods import FLAT, parse_time
 from symbionet.design.result import (
     KPI_NAMES,
     DesignResult,
@@ -48,12 +49,13 @@ def baseline(park: Park, actors: Sequence[str] | None = None) -> dict[str, float
 
 
 def _fixed_design(fix: Any) -> dict[str, float] | None:
-    """The build share of each arc and technology from a mapping, a list or a result."""
+    """The build share of each arc and technology from a mapping or series of id -> share,
+    a list of ids, or a result."""
     if fix is None:
         return None
     if isinstance(fix, DesignResult):
-        return {k: float(v) for k, v in fix.built["built"].items()}
-    if isinstance(fix, Mapping):
+        fix = fix.built["built"]
+    if isinstance(fix, Mapping | pd.Series):
         return {str(k): float(v) for k, v in fix.items()}
     return {str(k): 1.0 for k in fix}
 
@@ -136,6 +138,18 @@ def _solver_options(mip_gap: float, time_limit: float | None, verbose: bool) -> 
     return options
 
 
+@dataclass
+class Piece:
+    """The solution of one independent part of a network."""
+
+    solution: xr.Dataset
+    duals: xr.DataArray | None
+    status: str
+    termination: str
+    gap: float
+    timings: dict[str, float]
+
+
 def _solve(
     net: Network,
     objective: str,
@@ -146,28 +160,106 @@ def _solve(
     prices: bool,
     say: Report,
 ) -> DesignResult:
-    """Solve the whole year at once, or in parts when nothing links the parts but storage."""
-    decisions = fixed is not None or _no_decisions(net)
-    periods = net.periods.index
-    if decisions and not caps and len(periods) > CHUNK:
-        return _solve_in_parts(net, objective, linear, fixed, options, prices, say)
-    say("building the model", 0.05)
+    """Solve each independent part of the network on its own and put the parts together.
+
+    Parts that share no arc, technology or bound can be solved apart (a bound on a KPI
+    links them all): the parts whose streams are all flat in time are solved together over
+    a single period and spread back over the periods, the others over all periods; a fixed
+    design over many periods is operated in runs of periods (rolling horizon).
+    """
+    groups = [net.nodes.index]
+    if not caps and len(net.periods.index) > 1:
+        steady = [c for c in net.components() if net.part(c).steady()]
+        flat = net.nodes.index[net.nodes.index.isin(np.concatenate([[], *steady]))]
+        groups = [g for g in (flat, net.nodes.index.difference(flat, sort=False)) if len(g)]
+    pieces = []
+    for number, nodes in enumerate(groups):
+        part = net.part(nodes) if len(groups) > 1 else net
+        say(f"solving part {number + 1} of {len(groups)}", 0.05 + 0.9 * number / len(groups))
+        if part.steady() and len(net.periods.index) > 1:
+            pieces.append(_solve_steady(part, objective, linear, fixed, options, prices))
+        elif (
+            (fixed is not None or _no_decisions(part))
+            and not caps
+            and len(part.periods.index) > CHUNK
+        ):
+            pieces.append(_solve_rolling(part, objective, fixed, options, prices, say))
+        else:
+            pieces.append(_solve_once(part, objective, caps, linear, fixed, options, prices))
+    return _result(net, objective, _merge(pieces))
+
+
+def _solve_once(
+    net: Network,
+    objective: str,
+    caps: dict[str, float],
+    linear: bool,
+    fixed: dict[str, float] | None,
+    options: dict[str, Any],
+    prices: bool,
+    initial_level: pd.Series | None = None,
+) -> Piece:
     started = clock.perf_counter()
-    built = build_model(net, objective, caps=caps, linear=linear, fix=fixed)
+    built = build_model(
+        net, objective, caps=caps, linear=linear, fix=fixed, initial_level=initial_level
+    )
     build_s = clock.perf_counter() - started
-    say("solving", 0.2)
     status, termination, solve_s = _run(built, options)
     solution = _solution(built, net, fixed)
     duals = _duals(built, net, objective, caps, fixed, options, prices, solution)
-    return _result(
-        net,
-        built,
-        objective,
-        status,
-        termination,
+    return Piece(
         solution,
         duals,
+        status,
+        termination,
+        _gap(built.model, built.integer),
         {"build_s": build_s, "solve_s": solve_s},
+    )
+
+
+def _solve_steady(
+    net: Network,
+    objective: str,
+    linear: bool,
+    fixed: dict[str, float] | None,
+    options: dict[str, Any],
+    prices: bool,
+) -> Piece:
+    """A part flat in time: solved over one yearly period, then spread over the periods."""
+    piece = _solve_once(net.collapsed(), objective, {}, linear, fixed, options, prices)
+    share = xr.DataArray(net.periods.shares[FLAT].to_numpy(), coords={"period": net.periods.index})
+    weight = xr.DataArray(net.periods.weight.to_numpy(), coords={"period": net.periods.index})
+    spread = xr.Dataset(
+        {
+            name: values.isel(period=0, drop=True) * share if "period" in values.dims else values
+            for name, values in piece.solution.data_vars.items()
+        },
+        attrs=piece.solution.attrs,
+    )
+    spread["weight"] = weight
+    duals = None if piece.duals is None else piece.duals.isel(period=0, drop=True) * weight
+    return replace(piece, solution=spread, duals=duals)
+
+
+def _merge(pieces: list[Piece]) -> Piece:
+    """One solution from the solutions of independent parts."""
+    if len(pieces) == 1:
+        return pieces[0]
+    solution = xr.merge(
+        [p.solution.drop_attrs() for p in pieces], join="outer", compat="no_conflicts"
+    )
+    solution.attrs["fixed"] = {k: v for p in pieces for k, v in p.solution.attrs["fixed"].items()}
+    for name in KPIS:
+        solution.attrs[f"kpi_{name}"] = sum(p.solution.attrs[f"kpi_{name}"] for p in pieces)
+    duals = [p.duals for p in pieces if p.duals is not None]
+    failed = next((p for p in pieces if p.status != "ok"), pieces[0])
+    return Piece(
+        solution,
+        xr.concat(duals, dim="node", join="outer") if len(duals) == len(pieces) else None,
+        failed.status,
+        failed.termination,
+        max(p.gap for p in pieces),
+        {k: sum(p.timings[k] for p in pieces) for k in ("build_s", "solve_s")},
     )
 
 
@@ -246,41 +338,31 @@ def _duals(
     return lp.model.constraints["balance"].dual if lp.model.status == "ok" else None
 
 
-def _result(
-    net: Network,
-    built: Built,
-    objective: str,
-    status: str,
-    termination: str,
-    solution: xr.Dataset,
-    duals: xr.DataArray | None,
-    timings: dict[str, float],
-) -> DesignResult:
-    m = built.model
+def _result(net: Network, objective: str, piece: Piece) -> DesignResult:
+    solution = piece.solution
     kpis = {KPI_NAMES[k]: solution.attrs.get(f"kpi_{k}", np.nan) for k in KPIS}
     flows = (
-        solution["flow"].transpose("arc", "period").to_pandas()
+        solution["flow"].transpose("arc", "period").to_pandas().reindex(net.arcs.index)
         if "flow" in solution and solution["flow"].size
-        else pd.DataFrame(columns=net.periods.index, index=net.arcs.index, dtype=float)
+        else pd.DataFrame(0.0, columns=net.periods.index, index=net.arcs.index)
     )
     annual = flows.mul(net.periods.weight, axis=1).sum(axis=1)
-    gap = _gap(m, built.integer)
     return DesignResult(
-        status=status,
-        termination=termination,
+        status=piece.status,
+        termination=piece.termination,
         objective_name=objective,
         objective=kpis[KPI_NAMES[objective]],
-        gap=gap,
+        gap=piece.gap,
         kpis=kpis,
         baseline={},
         built=built_table(net, solution, annual),
         flows=flows,
         balance=balance_table(net, solution),
         unmet=unmet_table(net, solution),
-        prices=price_table(net, duals),
+        prices=price_table(net, piece.duals),
         solution=solution,
         periods=pd.DataFrame({"weight": net.periods.weight, "hours": net.periods.hours}),
-        timings=timings,
+        timings=piece.timings,
     )
 
 
@@ -293,67 +375,58 @@ def _gap(m: Any, integer: bool) -> float:
         return float("nan")
 
 
-def _solve_in_parts(
+def _solve_rolling(
     net: Network,
     objective: str,
-    linear: bool,
     fixed: dict[str, float] | None,
     options: dict[str, Any],
     prices: bool,
     say: Report,
-) -> DesignResult:
-    """Operate a fixed design part by part (rolling horizon), storage levels carried over."""
+) -> Piece:
+    """Operate a fixed design run by run of periods, storage levels carried over."""
     periods = net.periods.index
-    parts = [periods[i : i + CHUNK] for i in range(0, len(periods), CHUNK)]
-    solutions, duals = [], []
+    runs = [periods[i : i + CHUNK] for i in range(0, len(periods), CHUNK)]
+    pieces: list[Piece] = []
     level: pd.Series | None = None
-    timings = {"build_s": 0.0, "solve_s": 0.0}
-    statuses = []
-    for number, part in enumerate(parts):
-        say(f"operating periods {part[0]}-{part[-1]}", 0.05 + 0.9 * number / len(parts))
-        piece = net.subset(part)
-        started = clock.perf_counter()
-        built = build_model(
-            piece,
+    storage = bool(net.techs["storage"].any())
+    for run in runs:
+        say(f"operating periods {run[0]}-{run[-1]}", 0.5)
+        piece = _solve_once(
+            net.subset(run),
             objective,
-            linear=True,
-            fix=fixed,
-            initial_level=level if net.techs["storage"].any() else None,
+            {},
+            True,
+            fixed,
+            options,
+            prices,
+            initial_level=level if storage else None,
         )
-        timings["build_s"] += clock.perf_counter() - started
-        status, termination, solve_s = _run(built, options)
-        timings["solve_s"] += solve_s
-        statuses.append((status, termination))
-        solutions.append(_solution(built, piece, fixed))
-        if prices and status == "ok":
-            duals.append(built.model.constraints["balance"].dual)
-        if "level" in built.model.variables:
-            level = built.model.variables["level"].solution.isel(period=-1).to_pandas()
-    combined = xr.concat(
-        [s.drop_attrs() for s in solutions],
+        pieces.append(piece)
+        if "level" in piece.solution:
+            level = piece.solution["level"].isel(period=-1).to_pandas()
+    solution = xr.concat(
+        [p.solution.drop_attrs() for p in pieces],
         dim="period",
         data_vars="all",
         coords="different",
         compat="equals",
         join="outer",
     )
-    combined.attrs["fixed"] = fixed or {}
+    solution.attrs["fixed"] = fixed or {}
     for name in KPIS:
-        values = [s.attrs[f"kpi_{name}"] for s in solutions]
-        combined.attrs[f"kpi_{name}"] = float(sum(values))
-    if "cost" in KPIS:
-        constant = fixed_charge(net, fixed) + net.constant_cost
-        combined.attrs["kpi_cost"] -= constant * (len(parts) - 1)
-    status, termination = next((s for s in statuses if s[0] != "ok"), statuses[0])
-    return _result(
-        net,
-        built,
-        objective,
-        status,
-        termination,
-        combined,
-        xr.concat(duals, dim="period") if len(duals) == len(parts) else None,
-        timings,
+        solution.attrs[f"kpi_{name}"] = sum(p.solution.attrs[f"kpi_{name}"] for p in pieces)
+    # the yearly fixed charges are in every run's cost: count them once
+    constant = fixed_charge(net, fixed) + net.constant_cost
+    solution.attrs["kpi_cost"] -= constant * (len(runs) - 1)
+    duals = [p.duals for p in pieces if p.duals is not None]
+    failed = next((p for p in pieces if p.status != "ok"), pieces[0])
+    return Piece(
+        solution,
+        xr.concat(duals, dim="period") if len(duals) == len(pieces) else None,
+        failed.status,
+        failed.termination,
+        0.0,
+        {k: sum(p.timings[k] for p in pieces) for k in ("build_s", "solve_s")},
     )
 
 

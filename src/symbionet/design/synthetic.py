@@ -147,7 +147,8 @@ def _unit(resource: str) -> str:
 def _candidate_exchanges(
     streams: pd.DataFrame, kinds: tuple[str, ...], count: int, rng: np.random.Generator
 ) -> pd.DataFrame:
-    """Up to ``count`` candidate exchanges between supplies and demands of the same kind."""
+    """Up to ``count`` candidate exchanges between supplies and demands of the same kind,
+    priced by the transport defaults (distance and volume)."""
     pairs = []
     for kind in kinds:
         supplies = streams[streams["id"].str.startswith(f"{kind}_supply")]["id"]
