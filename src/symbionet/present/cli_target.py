@@ -160,8 +160,8 @@ def _water_table(targets: WaterTargets, name: str) -> Table:
     rows = [
         ("form", targets.form),
         ("freshwater concentration", f"{targets.freshwater_ppm:g} ppm"),
-        ("minimum freshwater", f"{targets.freshwater_t_per_h:,.4g} t/h"),
-        ("minimum wastewater", f"{targets.wastewater_t_per_h:,.4g} t/h"),
+        ("minimum freshwater", f"{targets.freshwater_t_per_h:,.6g} t/h"),
+        ("minimum wastewater", f"{targets.wastewater_t_per_h:,.6g} t/h"),
         ("pinch", pinch),
         ("optimality", targets.optimality),
         ("method", targets.method),

@@ -13,8 +13,9 @@ Units: t/h x ppm = g/h, so a load of 1 kg/h raises 1 t/h of water by 1000 ppm.
 With one contaminant, the targets come from the water cascade (limiting composite curve)
 or from an LP; the fixed-load LP fixes every outlet at its maximum concentration, which
 loses nothing (Savelski and Bagajewicz, 2000). With several contaminants the mass
-balances are bilinear (flow x concentration): a successive LP finds good networks and a
-spatial branch and bound over McCormick relaxations proves how far they are from optimal.
+balances are bilinear (flow x concentration): a successive LP finds good networks and
+piecewise McCormick MILP relaxations bound how far they can be from optimal. That model
+lets no operation pass more water than the plant takes in (no recirculation loops).
 """
 
 from __future__ import annotations
@@ -417,23 +418,26 @@ def _bilinear_targets(problem: _LoadProblem, single_bound: float) -> WaterTarget
     network, lower_bound = _bilinear_search(problem, single_bound)
     freshwater = network.total
     lower_bound = min(lower_bound, freshwater)
-    optimal = _gap_closed(lower_bound, freshwater)
-    gap = f"gap {100 * (freshwater - lower_bound) / max(freshwater, 1e-12):.2g} %"
     return WaterTargets(
         freshwater_t_per_h=freshwater,
         wastewater_t_per_h=freshwater,
         pinch_ppm=None,
         network=network.edges(),
         method=BILINEAR_METHOD,
-        optimal=optimal,
-        optimality=f"proven optimal ({gap})"
-        if optimal
-        else f"best found: optimum >= {lower_bound:.6g} t/h ({gap})",
+        optimal=_gap_closed(lower_bound, freshwater),
+        optimality=_optimality(lower_bound, freshwater),
         lower_bound_t_per_h=lower_bound,
         form="fixed load",
         contaminants=problem.contaminants,
         freshwater_ppm=problem.c_fw,
     )
+
+
+def _optimality(lower_bound: float, incumbent: float) -> str:
+    gap = 100 * (incumbent - lower_bound) / max(incumbent, 1e-12)
+    if not _gap_closed(lower_bound, incumbent):
+        return f"best found: optimum >= {lower_bound:.6g} t/h (gap {gap:.2g} %)"
+    return f"proven optimal within {gap:.2g} %" if gap > 1e-7 else "proven optimal"
 
 
 def _load_problem(table: pd.DataFrame, c_fw: float) -> _LoadProblem:
@@ -497,7 +501,7 @@ def _as_sender(array: xr.DataArray) -> xr.DataArray:
     return array.rename(operation="source")
 
 
-def _into(expression: linopy.LinearExpression) -> linopy.LinearExpression:
+def _into(expression: linopy.Variable | linopy.LinearExpression) -> linopy.LinearExpression:
     """Sum over senders, labelled by the receiving operation."""
     return expression.sum("source").rename(sink="operation")
 
@@ -506,7 +510,7 @@ def _add_flow_balances(
     model: linopy.Model, flows: dict[str, linopy.Variable]
 ) -> linopy.LinearExpression:
     """Water in equals water out of every operation; returns the flow through each one."""
-    throughput = flows["freshwater"] + _into(1.0 * flows["reuse"])
+    throughput = flows["freshwater"] + _into(flows["reuse"])
     out = flows["reuse"].sum("sink").rename(source="operation") + flows["wastewater"]
     model.add_constraints(throughput == out, name="flow_balance")
     return throughput
@@ -646,7 +650,7 @@ def _relaxation(problem: _LoadProblem, points: xr.DataArray, cap: float) -> _Rel
     pipe = _product(model, flows["reuse"], sender_conc, sender_chosen, sender, cap, "pipe_mass")
     waste = _product(model, flows["wastewater"], conc, chosen, (low, high), cap, "waste_mass")
     outlet = _product(model, throughput, conc, chosen, (low, high), cap, "outlet_mass")
-    inlet_mass = problem.c_fw * flows["freshwater"] + _into(1.0 * pipe)
+    inlet_mass = problem.c_fw * flows["freshwater"] + _into(pipe)
     model.add_constraints(inlet_mass <= throughput * problem.c_in, name="inlet_limit")
     model.add_constraints(
         inlet_mass + PPM_PER_KG_PER_T * problem.load == outlet, name="operation_mass"
