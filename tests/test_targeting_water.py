@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from symbionet.design.targeting import water as water_module
 from symbionet.design.targeting.water import (
     FRESHWATER,
     WASTEWATER,
@@ -200,6 +201,19 @@ def test_two_contaminants_that_forbid_reuse() -> None:
     for one in ("X", "Y"):
         single = water_targets(table[table.contaminant == one]).freshwater_t_per_h
         assert single < 20  # each contaminant alone would allow reuse
+
+
+def test_an_open_gap_is_reported_as_best_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One plain McCormick round and no repair leave the successive LP's network (outlets
+    # first at their maxima) short of the bound on this three-contaminant problem.
+    monkeypatch.setattr(water_module, "SEGMENTS", (1,))
+    monkeypatch.setattr(water_module, "REPAIR_MARGINS", ())
+    table = read_water_table(ROOT / "examples" / "targeting" / "three_contaminants.csv")
+    targets = water_targets(table)
+    assert not targets.optimal
+    assert targets.optimality.startswith("best found: optimum >= 105.5")
+    assert 105 < targets.lower_bound_t_per_h < targets.freshwater_t_per_h < 106
+    assert_fixed_load_network(table, targets)
 
 
 def test_operations_must_list_every_contaminant_once() -> None:
