@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -23,6 +24,8 @@ from symbionet.errors import SymbionetError
 from symbionet.register.park import Park
 
 METHODS = ("shapley", "nucleolus", "least-core", "proportional")
+#: Worker processes take seconds to start: fewer solves than this run in this process.
+PARALLEL_FROM = 8
 
 
 @dataclass
@@ -72,6 +75,14 @@ def coalition_value(park: Park, coalition: Sequence[str], mode: str = "operate")
     return float(result.savings["cost_eur"])
 
 
+def _components(park: Park, coalition: Sequence[str]) -> list[list[str]]:
+    """The coalition split into groups linked by operating exchanges among its members."""
+    from symbionet.assess.stress import exchange_graph
+
+    graph = exchange_graph(park).to_undirected().subgraph(coalition)
+    return [sorted(c) for c in nx.connected_components(graph)]
+
+
 def _values(
     park: Park,
     names: Sequence[str],
@@ -79,24 +90,34 @@ def _values(
     workers: int,
     progress: Callable[[int, int], None] | None,
 ) -> np.ndarray:
-    """v(S) for every coalition, solved in parallel worker processes."""
-    masks = list(range(2 ** len(names)))
-    coalitions = [[p for i, p in enumerate(names) if m >> i & 1] for m in masks]
+    """v(S) for every coalition. In operate mode partners exchange only along operating
+    exchanges, so a coalition is worth the sum of its linked groups: only linked groups
+    are solved (in parallel worker processes), the rest are sums."""
+    coalitions = [
+        tuple(p for i, p in enumerate(names) if m >> i & 1) for m in range(2 ** len(names))
+    ]
+    if mode == "operate":
+        parts = {c: [tuple(g) for g in _components(park, c)] for c in coalitions}
+    else:
+        parts = {c: [c] for c in coalitions}
+    needed = sorted({g for groups in parts.values() for g in groups if len(g) > 1})
     evaluate = partial(coalition_value, park, mode=mode)
-    values = np.zeros(len(masks))
-    if workers <= 1:
-        results = map(evaluate, coalitions)
-        for done, value in enumerate(results, start=1):
-            values[done - 1] = value
+    solved: dict[tuple[str, ...], float] = {}
+    if workers <= 1 or len(needed) <= PARALLEL_FROM:
+        results: Any = map(evaluate, needed)
+        pool = None
+    else:
+        pool = ProcessPoolExecutor(max_workers=workers)
+        results = pool.map(evaluate, needed, chunksize=2)
+    try:
+        for done, (group, value) in enumerate(zip(needed, results, strict=True), start=1):
+            solved[group] = value
             if progress:
-                progress(done, len(masks))
-        return values
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for done, value in enumerate(pool.map(evaluate, coalitions, chunksize=4), start=1):
-            values[done - 1] = value
-            if progress:
-                progress(done, len(masks))
-    return values
+                progress(done, len(needed))
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return np.array([sum(solved.get(g, 0.0) for g in parts[c]) for c in coalitions])
 
 
 def share(

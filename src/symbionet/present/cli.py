@@ -55,7 +55,7 @@ def main() -> None:
 def rich_table(frame: pd.DataFrame, title: str | None = None, index: bool = True) -> Table:
     """A pandas table as a rich table, numbers right-aligned and thousands separated."""
     table = Table(title=title, title_justify="left", header_style="bold")
-    shown = frame.reset_index() if index and frame.index.name else frame
+    shown = frame.reset_index() if index and any(frame.index.names) else frame
     for name in shown.columns:
         numeric = pd.api.types.is_numeric_dtype(shown[name]) and not pd.api.types.is_bool_dtype(
             shown[name]
@@ -79,7 +79,7 @@ def _json(data: object) -> None:
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
-    shown = frame.reset_index() if frame.index.name else frame
+    shown = frame.reset_index() if any(frame.index.names) else frame
     return json.loads(shown.to_json(orient="records"))
 
 
@@ -196,17 +196,35 @@ def run(
     out: Annotated[Path, typer.Option(help="Folder for the report.")] = Path("out"),
 ) -> None:
     """The main job on a park: check it, summarise it, assess it and write its report."""
-    from symbionet.present.report import write_report
-
     loaded = load_park(park)
     console.print(f"[green]ok[/green] {park} is a valid park")
     print_park(loaded)
-    target = write_report(loaded, out / _slug(loaded.name))
+    target = _write_full_report(loaded, out / _slug(loaded.name), pdf=False)
     console.print(f"[bold]Report:[/bold] {target.resolve()}")
 
 
 def _slug(name: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-") or "park"
+
+
+def _write_full_report(park: Park, out: Path, pdf: bool) -> Path:
+    """Impact, benefit shares and resilience of a park, written as one report."""
+    from rich.progress import Progress
+
+    from symbionet.assess.share import share as share_benefit
+    from symbionet.assess.stress import stress as stress_park
+    from symbionet.present.report import share_section, stress_section, write_report
+
+    with Progress(console=err_console, transient=True) as progress:
+        task = progress.add_task("benefit shares: solving coalitions", total=None)
+        shares = share_benefit(
+            park, progress=lambda done, total: progress.update(task, completed=done, total=total)
+        )
+        progress.update(task, description="resilience: removing each partner", total=None)
+        resilience = stress_park(park, all_single=True)
+    return write_report(
+        park, out, pdf=pdf, extra=[share_section(shares), stress_section(resilience)]
+    )
 
 
 @app.command()
@@ -215,10 +233,9 @@ def report(
     out: Annotated[Path, typer.Option(help="Folder to write report.html into.")] = Path("out"),
     pdf: Annotated[bool, typer.Option(help="Also print report.pdf with a local Chromium.")] = False,
 ) -> None:
-    """Write a self-contained HTML report: map, Sankey, KPIs per partner, method notes."""
-    from symbionet.present.report import write_report
-
-    target = write_report(load_park(park), out, pdf=pdf)
+    """Write a self-contained HTML report: map, Sankey, KPIs per partner, benefit shares,
+    resilience ranking and method notes."""
+    target = _write_full_report(load_park(park), out, pdf)
     console.print(f"wrote {target}" + (f" and {target.with_suffix('.pdf')}" if pdf else ""))
 
 

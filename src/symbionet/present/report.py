@@ -15,6 +15,8 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from symbionet.assess.impact import METHOD, Impact, impact
+from symbionet.assess.share import ShareResult
+from symbionet.assess.stress import StressResult
 from symbionet.errors import SymbionetError
 from symbionet.register.park import Park
 
@@ -248,6 +250,40 @@ def render(park: Park, result: Impact | None = None, extra: list[Section] | None
         f"<h1>{html.escape(park.name)}</h1><p class='muted'>Symbiosis report, "
         f"{date.today():%d %B %Y}. {description}</p><ul>{contents}</ul>{body}</body></html>"
     )
+
+
+def share_section(result: ShareResult) -> Section:
+    """Benefit shares and whether they are stable."""
+    if result.in_core:
+        verdict = "The split is in the core: no group of partners would gain by going alone."
+    elif result.in_core is False:
+        verdict = (
+            f"The split is not in the core: {', '.join(result.worst_coalition)} could gain "
+            f"{result.worst_shortfall:,.0f} EUR/yr on their own."
+        )
+    else:
+        verdict = result.note
+    body = (
+        f"<p>Saving of the whole park: <b>{result.grand_value:,.0f} EUR/yr</b>, split by the "
+        f"{html.escape(result.method)} method over {len(result.table)} partners "
+        f"({result.coalitions_solved} coalition values). {html.escape(verdict)}</p>"
+        + _table(result.table)
+    )
+    return Section("Benefit shares", body, "shares")
+
+
+def stress_section(result: StressResult) -> Section:
+    """Partners ranked by what their departure costs the others."""
+    body = (
+        "<p>Each partner removed in turn, the rest re-optimised: extra cost and CO2e for the "
+        "partners who remain, and beside it the exchange-network metrics.</p>"
+        + _table(result.ranking)
+        + "<h3>Who is hit</h3>"
+        + _table(result.partners)
+        + "<h3>Network metrics</h3>"
+        + _table(result.graph, digits=3)
+    )
+    return Section("Resilience", body, "resilience")
 
 
 def write_report(
