@@ -203,10 +203,27 @@ def test_two_contaminants_that_forbid_reuse() -> None:
         assert single < 20  # each contaminant alone would allow reuse
 
 
+def test_relaxation_and_repair_prove_a_network_with_reuse() -> None:
+    # B's outlet can dilute into A only partly: the optimum mixes fresh and reused water.
+    table = load_table(
+        ("A", "X", 0.3, 50, 135),
+        ("A", "Y", 1.5, 50, 138),
+        ("B", "X", 1.4, 0, 110),
+        ("B", "Y", 0.4, 50, 147),
+    )
+    targets = water_targets(table)
+    assert targets.optimal
+    single = max(cascade_targets(table[table.contaminant == k])[0] for k in "XY")
+    assert targets.freshwater_t_per_h > single + 1  # the bound of one contaminant is not enough
+    assert targets.lower_bound_t_per_h == pytest.approx(targets.freshwater_t_per_h, rel=1e-5)
+    assert ("B", "A") in flows(targets).index
+    assert_fixed_load_network(table, targets)
+
+
 def test_an_open_gap_is_reported_as_best_found(monkeypatch: pytest.MonkeyPatch) -> None:
-    # One plain McCormick round and no repair leave the successive LP's network (outlets
-    # first at their maxima) short of the bound on this three-contaminant problem.
-    monkeypatch.setattr(water_module, "SEGMENTS", (1,))
+    # One relaxation and no repair leave the successive LP's network (outlets first at their
+    # maxima) short of the bound on this three-contaminant problem.
+    monkeypatch.setattr(water_module, "ROUNDS", 1)
     monkeypatch.setattr(water_module, "REPAIR_MARGINS", ())
     table = read_water_table(ROOT / "examples" / "targeting" / "three_contaminants.csv")
     targets = water_targets(table)

@@ -62,8 +62,9 @@ PPM_PER_KG_PER_T = 1000.0  # 1 kg of contaminant in 1 t of water is 1000 ppm
 
 WaterMethod = Literal["cascade", "lp"]
 BILINEAR_METHOD = "bilinear model: successive LP + piecewise McCormick MILP"
-SEGMENTS = (1, 4, 16)  # partition of each outlet concentration, one MILP per entry
-REPAIR_MARGINS = (0.001, 0.01, 0.1)  # room given to a relaxed network's concentrations
+ROUNDS = 6  # MILP relaxations, each on a finer partition of the outlet concentrations
+SHRINK = 0.25  # the window of new breakpoints shrinks by this factor each round
+REPAIR_MARGINS = (0.0, 0.01)  # room given to a relaxed network's real concentrations
 RELATIVE_GAP = 1e-5
 
 
@@ -668,38 +669,43 @@ def _relaxation(problem: _LoadProblem, points: xr.DataArray, cap: float) -> _Rel
 def _bilinear_search(problem: _LoadProblem, single_bound: float) -> tuple[Network, float]:
     """Best network found and a lower bound on the least freshwater, several contaminants.
 
-    Starts from the successive LP with every outlet at its maximum. Each round solves the
-    MILP relaxation on a finer partition of the outlet concentrations (``SEGMENTS``),
-    which raises the lower bound, and repairs the relaxation's network into a valid one,
-    which may lower the best found, until the gap closes.
+    Starts from the successive LP with every outlet at its maximum. Each round adds
+    breakpoints around the latest concentrations (a window that shrinks by ``SHRINK``),
+    solves the MILP relaxation, which bounds the optimum from below, and restarts the
+    successive LP from the real concentrations of the relaxation's network, which may find
+    a better one; it stops when the gap closes or after ``ROUNDS`` rounds.
     """
     best = _successive_lp(problem, problem.c_out)
     assert best is not None, "freshwater alone always meets the checked limits"
     lower_bound = single_bound
-    for segments in SEGMENTS:
+    least = problem.c_fw + PPM_PER_KG_PER_T * problem.load / max(best.total, 1e-12)
+    least = least.clip(max=problem.c_out)
+    points = [least, problem.c_out]
+    centre = _outlet_concentrations(problem, best)
+    for round_ in range(ROUNDS):
         if _gap_closed(lower_bound, best.total):
             break
-        relaxed = _relaxation(problem, _breakpoints(problem, best.total, segments), best.total)
+        window = (problem.c_out - least) * SHRINK ** (round_ + 1)
+        points += [(centre + offset).clip(least, problem.c_out) for offset in (-window, 0, window)]
+        relaxed = _relaxation(problem, _sorted_points(points), best.total)
         if relaxed is None:
             return best, best.total
         lower_bound = max(lower_bound, relaxed.bound)
-        if _gap_closed(lower_bound, best.total):
-            break
         for margin in REPAIR_MARGINS:
+            if _gap_closed(lower_bound, best.total):
+                break
             start = _outlet_concentrations(problem, relaxed.network) * (1 + margin)
             candidate = _successive_lp(problem, start.clip(max=problem.c_out))
             if candidate is not None and _improves(candidate.total, best.total):
                 best = candidate
+        centre = relaxed.outlet_ppm
     return best, lower_bound
 
 
-def _breakpoints(problem: _LoadProblem, cap: float, segments: int) -> xr.DataArray:
-    """Evenly spaced outlet concentrations from the least possible (all water fresh, flow at
-    most ``cap``) to the maximum, along dim ``point``."""
-    least = problem.c_fw + PPM_PER_KG_PER_T * problem.load / max(cap, 1e-12)
-    least = least.clip(max=problem.c_out)
-    fraction = xr.DataArray(np.linspace(0.0, 1.0, segments + 1), dims="point")
-    return (least + (problem.c_out - least) * fraction).transpose(..., "point")
+def _sorted_points(points: list[xr.DataArray]) -> xr.DataArray:
+    """Breakpoints of every outlet concentration, sorted along dim ``point``."""
+    stacked = xr.concat(points, dim="point").transpose(..., "point")
+    return stacked.copy(data=np.sort(stacked.to_numpy(), axis=-1))
 
 
 # --- figures ----------------------------------------------------------------------------
