@@ -159,7 +159,9 @@ class Matcher:
         self.cooling_approach = value(matching.cooling_approach, "K")
         self.storable_classes = set(matching.storable_classes)
         self.storable_groups = set(matching.storable_groups)
-        actors = pd.factorize(pd.concat([self.supplies["actor"], self.demands["actor"]]))[0]
+        actors, self.actor_ids = pd.factorize(
+            pd.concat([self.supplies["actor"], self.demands["actor"]])
+        )
         sites = pd.factorize(pd.concat([self.supplies["site"], self.demands["site"]]))[0]
         n = len(self.supplies)
         self.actor_s, self.actor_d = actors[:n], actors[n:]

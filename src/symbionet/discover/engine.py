@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from symbionet.discover.candidates import Found, Matcher
+from symbionet.discover.explain import explain
 from symbionet.discover.transport import Transport, load_defaults, value
 from symbionet.discover.value import evaluate
 from symbionet.errors import Problem, SymbionetError
@@ -156,44 +157,54 @@ def discover(
     table = _table(park, matcher, chosen, values.iloc[order].reset_index(drop=True))
     table["score"] = table["benefit_eur"] / (scale or 1.0)
     table["unverified"] = _unverified(matcher, chosen)
-    table["explanation"] = explain(table, park)
+    table["explanation"] = explain(table, park.actors["name"])
     table.index = pd.RangeIndex(1, len(table) + 1, name="rank")
     table.attrs["candidates"] = len(benefit)
     return table[COLUMNS]
 
 
+def _categories(values: pd.Series, rows: np.ndarray) -> pd.Categorical:
+    """``values`` (one per resource pair or stream) taken at ``rows``, as categories."""
+    codes, labels = pd.factorize(values)
+    return pd.Categorical.from_codes(codes[rows], categories=labels)
+
+
 def _table(park: Park, matcher: Matcher, found: Found, values: pd.DataFrame) -> pd.DataFrame:
     """Candidates with their streams, actors, resources, values and flags."""
     supplies, demands, pairs = matcher.supplies, matcher.demands, matcher.pairs
-    units = {key: entry.unit for key, entry in park.catalogue.resources.items()}
     s, d, p = found.supply, found.demand, found.pair
+    units = pairs[["supply", "demand"]].map(lambda r: park.catalogue.resources[r].unit + "/yr")
+    actor_s, actor_d = matcher.actor_s[s], matcher.actor_d[d]
     table = pd.DataFrame(
         {
-            "supply": supplies.index.to_numpy()[s],
-            "demand": demands.index.to_numpy()[d],
-            "supplier": supplies["actor"].to_numpy()[s],
-            "receiver": demands["actor"].to_numpy()[d],
-            "resource": pairs["supply"].to_numpy()[p],
+            "supply": pd.Categorical.from_codes(s, categories=supplies.index),
+            "demand": pd.Categorical.from_codes(d, categories=demands.index),
+            "supplier": pd.Categorical.from_codes(actor_s, categories=matcher.actor_ids),
+            "receiver": pd.Categorical.from_codes(actor_d, categories=matcher.actor_ids),
+            "resource": _categories(pairs["supply"], p),
             "quantity": found.amount,
-            "replaces": pairs["demand"].to_numpy()[p],
+            "unit": _categories(units["supply"], p),
+            "replaces": _categories(pairs["demand"], p),
+            "replaced_unit": _categories(units["demand"], p),
             "ratio": pairs["ratio"].to_numpy()[p],
-            "conditions": pairs["conditions"].to_numpy()[p],
+            "conditions": _categories(pairs["conditions"], p),
             "distance_km": found.km,
+            "internal": actor_s == actor_d,
         }
     )
-    table["unit"] = table["resource"].map(units) + "/yr"
-    table["replaced_unit"] = table["replaces"].map(units) + "/yr"
     table = pd.concat([table, values], axis=1)
-    table["internal"] = table["supplier"] == table["receiver"]
-    exchanges = park.exchanges
-    current = exchanges[exchanges["status"] != "ended"]
+    for column in ("mode", "route"):
+        table[column] = pd.Categorical(table[column])
+    exchanges = park.exchanges[park.exchanges["status"] != "ended"]
+    at_s = supplies.index.get_indexer(exchanges["supply"])
+    at_d = demands.index.get_indexer(exchanges["demand"])
+    known = (at_s >= 0) & (at_d >= 0)
     status = pd.Series(
-        current["status"].to_numpy(),
-        index=pd.MultiIndex.from_arrays([current["supply"], current["demand"]]),
+        exchanges["status"].to_numpy()[known],
+        index=at_s[known].astype(np.int64) * len(demands) + at_d[known],
     )
     status = status[~status.index.duplicated()]
-    keys = pd.MultiIndex.from_arrays([table["supply"], table["demand"]])
-    table["status"] = status.reindex(keys).to_numpy()
+    table["status"] = status.reindex(s.astype(np.int64) * len(demands) + d).to_numpy()
     table["existing"] = table["status"].notna()
     return table
 
@@ -208,73 +219,3 @@ def _unverified(matcher: Matcher, found: Found) -> np.ndarray:
             flagged = rows[unknown]
             labels[flagged] = labels[flagged] + np.where(labels[flagged] == "", "", ", ") + column
     return labels
-
-
-def amounts(values: pd.Series) -> np.ndarray:
-    """Amounts to three significant figures, with thousands separators."""
-    x = values.to_numpy(dtype=float)
-    magnitude = np.floor(np.log10(np.where(np.isfinite(x) & (x != 0), np.abs(x), 1.0)))
-    scale = 10.0 ** (magnitude - 2)
-    rounded = np.round(x / scale) * scale
-    decimals = np.clip(2 - magnitude, 0, None).astype(int)
-    return np.array([f"{v:,.{k}f}" for v, k in zip(rounded, decimals, strict=True)], dtype=object)
-
-
-def explain(table: pd.DataFrame, park: Park) -> pd.Series:
-    """One line per candidate: who, what, how much, how, and what it saves."""
-    names = park.actors["name"]
-    step = 100_000  # rows explained at once, to bound the memory of the text columns
-    lines = [_lines(table.iloc[i : i + step], names) for i in range(0, len(table), step)]
-    return pd.concat(lines) if lines else pd.Series([], dtype=object)
-
-
-def _lines(table: pd.DataFrame, names: pd.Series) -> pd.Series:
-    fmt = amounts
-    same = table["resource"] == table["replaces"]
-    what = np.where(
-        same,
-        "",
-        " for "
-        + fmt(table["replaced"])
-        + " "
-        + table["replaced_unit"]
-        + " of "
-        + table["replaces"],
-    )
-    how = np.where(
-        table["mode"] == "onsite",
-        " on site",
-        " by " + table["mode"] + " over " + table["distance_km"].map("{:.1f}".format) + " km",
-    )
-    share = np.where(
-        table["share_of_demand"] < 0.995,
-        "; meets " + (100 * table["share_of_demand"]).map("{:.0f}".format) + " % of the demand",
-        "; meets the whole demand",
-    )
-    flags = np.where(table["internal"], "; within one actor", "") + np.where(
-        table["existing"], "; exists (" + table["status"].fillna("") + ")", ""
-    )
-    unverified = np.where(
-        table["unverified"] != "", "; supply does not state " + table["unverified"], ""
-    )
-    return (
-        table["supplier"].map(names).fillna(table["supplier"])
-        + " → "
-        + table["receiver"].map(names).fillna(table["receiver"])
-        + ": "
-        + fmt(table["quantity"])
-        + " "
-        + table["unit"]
-        + " of "
-        + table["resource"]
-        + what
-        + how
-        + share
-        + "; saves "
-        + fmt(table["co2e_t"])
-        + " t CO2e and "
-        + fmt(table["value_eur"])
-        + " EUR a year"
-        + unverified
-        + flags
-    )

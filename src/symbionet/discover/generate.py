@@ -282,7 +282,8 @@ def generate_tables(sites: int, seed: int = 0) -> dict[str, pd.DataFrame]:
     rng = np.random.default_rng(seed)
     weights = TOWNS["weight"].to_numpy(dtype=float)
     town = rng.choice(len(TOWNS), size=sites, p=weights / weights.sum())
-    offset_km = rng.normal(size=(sites, 2)) * TOWNS["km"].to_numpy()[town, None]
+    spread = np.clip(rng.normal(size=(sites, 2)), -2.5, 2.5)  # no far-flung outliers
+    offset_km = spread * TOWNS["km"].to_numpy()[town, None]
     centre = TOWNS[["lat", "lon"]].to_numpy()[town]
     lat = centre[:, 0] + offset_km[:, 0] / 111.2
     lon = centre[:, 1] + offset_km[:, 1] / (111.2 * np.cos(np.radians(centre[:, 0])))

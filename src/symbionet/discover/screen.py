@@ -19,6 +19,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from symbionet.discover.explain import join, text
 from symbionet.register.catalogue import Reference, default_catalogue
 from symbionet.register.park import Park
 
@@ -198,25 +199,29 @@ def screen(park: Park, top: int | None = None) -> pd.DataFrame:
     table["existing"] = _exchanging(park, table)
     table = table.head(top) if top else table
     names = actors["name"]
-    table["explanation"] = (
-        table["supplier"].map(names)
-        + " ("
-        + table["supplier_nace"]
-        + ") could supply "
-        + table["what"]
-        + " to "
-        + table["receiver"].map(names)
-        + " ("
-        + table["receiver_nace"]
-        + "): "
-        + table["cases"].astype(str)
-        + " documented case(s), "
-        + table["quantified"].astype(str)
-        + " quantified, for sectors "
-        + table["sectors"]
-        + " (matched by "
-        + table["match"]
-        + ")"
+    table["explanation"] = pd.Series(
+        join(
+            text(table["supplier"].map(names)),
+            " (",
+            text(table["supplier_nace"]),
+            ") could supply ",
+            text(table["what"]),
+            " to ",
+            text(table["receiver"].map(names)),
+            " (",
+            text(table["receiver_nace"]),
+            "): ",
+            text(table["cases"].astype(str)),
+            " documented case(s), ",
+            text(table["quantified"].astype(str)),
+            " quantified, for sectors ",
+            text(table["sectors"]),
+            " (matched by ",
+            text(table["match"]),
+            ")",
+        ).to_pandas(),
+        index=table.index,
+        dtype="str",
     )
     table.index = pd.RangeIndex(1, len(table) + 1, name="rank")
     return table

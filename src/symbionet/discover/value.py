@@ -95,19 +95,17 @@ def evaluate(
     )
     amount = found.amount
     replaced = amount * legs.delivered * ratio
-    fate = supplies["route"].to_numpy()[s]
-    demand_resource = demands["resource"].to_numpy()[d]
-    supply_resource = supplies["resource"].to_numpy()[s]
-    source_resource = pd.Series(demands["route"].to_numpy()[d]).map(
-        {k: r.resource for k, r in catalogue.routes.items()}
+    sources = {key: route.resource for key, route in catalogue.routes.items()}
+    freshwater = demands["resource"].isin(FRESHWATER) | demands["route"].map(sources).isin(
+        FRESHWATER
     )
-    primary = {
+    primary = [
         key
         for key, entry in catalogue.resources.items()
         if entry.resource_class == "material" and entry.ewc is None
-    }
-    freshwater = np.isin(demand_resource, FRESHWATER) | source_resource.isin(FRESHWATER).to_numpy()
-    virgin = np.isin(demand_resource, list(primary)) & (supply_resource != demand_resource)
+    ]
+    virgin = pairs["demand"].isin(primary) & (pairs["supply"] != pairs["demand"])
+    wasted = supplies["route"].isin(WASTE_FATES).to_numpy()[s]
     treat_cost = amount * treatment["cost"].to_numpy()[p]
     co2e = (
         replaced * replaced_unit_co2e
@@ -125,9 +123,9 @@ def evaluate(
             "mode": legs.kind,
             "route": legs.mode,
             "co2e_t": co2e,
-            "freshwater_m3": np.where(freshwater, replaced, 0.0),
-            "virgin_t": np.where(virgin, replaced, 0.0),
-            "waste_diverted": np.where(np.isin(fate, WASTE_FATES), amount, 0.0),
+            "freshwater_m3": np.where(freshwater.to_numpy()[d], replaced, 0.0),
+            "virgin_t": np.where(virgin.to_numpy()[p], replaced, 0.0),
+            "waste_diverted": np.where(wasted, amount, 0.0),
             "receiver_saving_eur": receiver,
             "supplier_saving_eur": supplier,
             "transport_eur": legs.cost,
