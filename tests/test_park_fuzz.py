@@ -7,6 +7,7 @@ import io
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -113,10 +114,13 @@ def corrupted_park(draw: st.DrawFn) -> dict[str, str | None]:
     return files
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(corrupted_park())
-def test_a_corrupted_park_loads_or_lists_its_problems(files: dict[str, str | None]) -> None:
-    with tempfile.TemporaryDirectory() as scratch:
+@pytest.mark.parametrize("batch", range(5))  # 5 x 100 parks, spread over the test workers
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(files=corrupted_park())
+def test_a_corrupted_park_loads_or_lists_its_problems(
+    batch: int, files: dict[str, str | None]
+) -> None:
+    with tempfile.TemporaryDirectory(prefix=f"fuzz{batch}-") as scratch:
         folder = write_park(
             Path(scratch) / "park", {k: v for k, v in files.items() if v is not None}
         )

@@ -86,6 +86,13 @@ def _convert(text: pd.Series, column: Column, check: Checker) -> pd.Series:
     return text.where(given)
 
 
+def _dtype(column: Column) -> str:
+    """The pandas dtype a declared column is held in."""
+    return {"float": "float64", "bool": "boolean", "int": "Int64", "year": "Int64"}.get(
+        column.type, "str"
+    )
+
+
 def _default(column: Column) -> Any:
     if column.default == "":
         return None
@@ -120,17 +127,18 @@ def coerce(raw: RawTable, table: Table) -> tuple[pd.DataFrame, list[Problem]]:
     for name in names:
         column = table.column(name)
         assert column is not None
-        text = (
-            frame[name] if name in frame.columns else pd.Series("", index=frame.index, dtype=object)
-        )
+        if name not in frame.columns:
+            typed[name] = pd.Series(_default(column), index=range(len(frame)), dtype=_dtype(column))
+            continue
+        text = frame[name]
         if isinstance(text, pd.DataFrame):  # a duplicated header: take the first
             text = text.iloc[:, 0]
-        text = text.fillna("").astype(str).rename(name)
+        text = text.fillna("").astype(str).rename(name).reset_index(drop=True)
         values = _convert(text, column, check)
         default = _default(column)
         if default is not None:
             values = values.where(values.notna(), default)
-        if column.required and name in frame.columns:
+        if column.required:
             check.at(values.isna() & (text == ""), name, "value required")
         if column.min is not None or column.max is not None:
             numbers = pd.to_numeric(values, errors="coerce").astype(float)
@@ -138,16 +146,8 @@ def coerce(raw: RawTable, table: Table) -> tuple[pd.DataFrame, list[Problem]]:
             high = numbers > (column.max if column.max is not None else np.inf)
             check.at(low, name, [f"{v:g} is below {column.min:g}" for v in numbers[low]])
             check.at(high, name, [f"{v:g} is above {column.max:g}" for v in numbers[high]])
-        typed[name] = values
+        typed[name] = values.astype(_dtype(column))
     result = pd.DataFrame(typed, index=range(len(frame)))
-    for name in result.columns:
-        kind = table.column(name).type  # type: ignore[union-attr]
-        if kind == "float":
-            result[name] = result[name].astype(float)
-        elif kind == "bool":
-            result[name] = result[name].astype("boolean")
-        elif kind not in {"int", "year"}:
-            result[name] = result[name].astype("str")
     return result, check.problems
 
 
