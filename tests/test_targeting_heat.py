@@ -180,6 +180,8 @@ def test_a_stream_that_does_not_change_temperature_is_refused(tmp_path: Path) ->
 
 def test_missing_file_and_empty_cells(tmp_path: Path) -> None:
     assert problems_of(tmp_path / "absent.csv") == [("file not found", None, None)]
+    ((message, row, column),) = problems_of(tmp_path)  # a folder, not a file
+    assert message.startswith("cannot read") and (row, column) == (None, None)
     path = write(tmp_path, "name,supply_temp_c,target_temp_c,cp_kw_per_k\n,150,50,\n")
     assert problems_of(path) == [
         ("missing value", 2, "cp_kw_per_k"),

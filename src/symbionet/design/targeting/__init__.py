@@ -10,6 +10,7 @@ programs with HiGHS, and writing figures to one offline HTML file.
 from __future__ import annotations
 
 import csv
+import html
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
@@ -67,6 +68,8 @@ def _read_csv(path: Path, file: str) -> tuple[list[str], list[list[str]], list[i
             records = [(reader.line_num, row) for row in reader if any(c.strip() for c in row)]
     except FileNotFoundError:
         raise SymbionetError([Problem(file, None, None, "file not found")]) from None
+    except OSError as error:
+        raise SymbionetError([Problem(file, None, None, f"cannot read: {error}")]) from None
     except (UnicodeDecodeError, csv.Error) as error:
         message = f"not a readable CSV file: {error}"
         raise SymbionetError([Problem(file, None, None, message)]) from None
@@ -108,7 +111,10 @@ def check_table(table: pd.DataFrame, columns: Sequence[Column]) -> pd.DataFrame:
         text = checked[column.name].astype("string").str.strip().fillna("")
         empty = text == ""
         if column.required:
-            problems += _row_problems(checked, empty, column.name, "missing value")
+            problems += [
+                locate(checked, index, column.name, "missing value")
+                for index in checked.index[empty]
+            ]
         if not column.numeric:
             checked[column.name] = text.astype(str)
             continue
@@ -136,10 +142,6 @@ def _rule_problems(table: pd.DataFrame, values: pd.Series, column: Column) -> li
         locate(table, index, column.name, f"{rule} (got {values[index]:g})")
         for index in table.index[broken.fillna(False)]
     ]
-
-
-def _row_problems(table: pd.DataFrame, mask: pd.Series, column: str, message: str) -> list[Problem]:
-    return [locate(table, index, column, message) for index in table.index[mask]]
 
 
 def _problem_order(problem: Problem) -> tuple[int, str]:
@@ -185,17 +187,22 @@ def write_html(figures: Sequence[go.Figure], path: str | Path, title: str) -> No
         for i, figure in enumerate(figures)
     ]
     body = "\n".join(parts)
-    Path(path).write_text(
-        f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{title}</title></head>\n'
-        f"<body>\n{body}\n</body></html>\n",
-        encoding="utf-8",
-    )
+    head = f'<meta charset="utf-8"><title>{html.escape(title)}</title>'
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(
+            f"<!DOCTYPE html>\n<html><head>{head}</head>\n<body>\n{body}\n</body></html>\n",
+            encoding="utf-8",
+        )
+    except OSError as error:
+        raise SymbionetError([Problem(str(path), None, None, f"cannot write: {error}")]) from None
 
 
-def result_dict(result: object) -> dict[str, object]:
+def result_dict(result: Any) -> dict[str, object]:
     """A result dataclass as a JSON-ready dict, leaving out fields with ``json: False`` metadata."""
     return {
         field.name: getattr(result, field.name)
-        for field in fields(result)  # type: ignore[arg-type]
+        for field in fields(result)
         if field.metadata.get("json", True)
     }
