@@ -27,6 +27,7 @@ from symbionet.design.targeting import (
     read_table,
     result_dict,
     solve,
+    table_file,
     tolerance,
 )
 from symbionet.errors import Problem, SymbionetError
@@ -79,6 +80,8 @@ def read_heat_streams(path: str | Path) -> pd.DataFrame:
 def heat_streams(table: pd.DataFrame) -> pd.DataFrame:
     """Check a stream table; add ``hot`` (bool) and ``duty_kw``."""
     streams = check_table(table, HEAT_COLUMNS)
+    if streams.empty:
+        raise SymbionetError([Problem(table_file(streams), None, None, "no streams")])
     flat = streams.index[streams.supply_temp_c == streams.target_temp_c]
     if len(flat):
         raise SymbionetError(

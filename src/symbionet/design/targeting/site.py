@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from symbionet.design.targeting import result_dict, table_file
+from symbionet.design.targeting import result_dict, table_file, tolerance
 from symbionet.design.targeting.heat import HeatTargets, heat_targets
 from symbionet.design.targeting.water import Network, allocation_network
 from symbionet.errors import Problem, SymbionetError
@@ -186,9 +186,7 @@ def _profile_streams(site: str, targets: HeatTargets) -> pd.DataFrame:
     cold = pd.DataFrame({"supply_temp_c": bottom, "target_temp_c": top, "kw": np.diff(needed)})
     hot = pd.DataFrame({"supply_temp_c": top, "target_temp_c": bottom, "kw": -np.diff(rejected)})
     profile = pd.concat([cold, hot])
-    profile = profile[
-        profile.kw > 1e-9 * max(1.0, targets.hot_utility_kw + targets.cold_utility_kw)
-    ]
+    profile = profile[profile.kw > tolerance(targets.hot_utility_kw + targets.cold_utility_kw)]
     return pd.DataFrame(
         {
             "name": [f"{site} profile {i}" for i in range(len(profile))],
