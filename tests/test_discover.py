@@ -489,19 +489,18 @@ def test_discover_screen_prints_proposals(tiny: Path) -> None:
         (["--json", "--csv", "x.csv"], "choose one"),
     ],
 )
-def test_discover_bad_options_exit_1_without_traceback(
-    tiny: Path, args: list[str], message: str
-) -> None:
+def test_discover_bad_options_are_clear_errors(tiny: Path, args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["discover", str(tiny), *args])
+    assert isinstance(result.exception, SymbionetError)
+    assert message in str(result.exception)
+
+
+def test_discover_errors_exit_1_without_traceback(tiny: Path, tmp_path: Path) -> None:
     from tests.test_cli_register import symbionet
 
-    result = symbionet("discover", tiny, *args)
+    result = symbionet("discover", tiny, "--max-km", "-3")
     assert result.returncode == 1
-    assert message in result.stderr and "Traceback" not in result.stderr
-
-
-def test_discover_on_an_invalid_park_lists_its_problems(tmp_path: Path) -> None:
-    from tests.test_cli_register import symbionet
-
+    assert "max_km: must be 0 or more" in result.stderr and "Traceback" not in result.stderr
     broken = write_park(tmp_path / "broken", {"sites.csv": "id,actor,lat,lon\np1,power,95,11\n"})
     result = symbionet("discover", broken)
     assert result.returncode == 1

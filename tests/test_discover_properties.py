@@ -90,7 +90,7 @@ def candidates(table: pd.DataFrame) -> set[tuple[str, str]]:
     return set(zip(table["supply"], table["demand"], strict=True))
 
 
-FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FAST
