@@ -126,6 +126,10 @@ def test_storage_shifts_a_summer_surplus_to_winter(tmp_path: Path) -> None:
     result = design(park, time="monthly")
     assert result.objective == pytest.approx(10_000 + 100 * 50, rel=REL)
     assert result.built.loc["store", "built"]
+    # operated in two runs of six months, the store cannot see December from June: it starts
+    # empty in January, and fills in July and August for December only
+    rolling = design(park, time="monthly", fix={"store": 1}, horizon=6)
+    assert rolling.objective == pytest.approx(10_000 + 2 / 3 * 1000 * 50, rel=REL)
     # a single yearly period hides the timing: the surplus seems to meet the demand directly
     annual = design(park, time="annual")
     assert annual.objective == pytest.approx(0, abs=1e-6)
@@ -221,16 +225,16 @@ def test_a_coalition_is_worth_its_baseline_less_its_optimum(kalundborg: symbione
 
 def test_pareto_cost_rises_as_co2_falls(kalundborg: symbionet.Park) -> None:
     # as if nothing were built yet: the Tissø water pipes cut a little CO2e at a cost
-    curve = pareto(kalundborg, ("cost", "co2"), points=4, greenfield=True)
+    curve = pareto(kalundborg, ("cost", "co2"), points=3, greenfield=True)
     table = curve.table()
-    assert list(table["status"]) == ["ok"] * 4
+    assert list(table["status"]) == ["ok"] * 3
     assert table["co2e_t"].is_monotonic_decreasing
     assert table["cost_eur"].is_monotonic_increasing
     assert table["cost_eur"].iloc[-1] > table["cost_eur"].iloc[0]
     assert table["co2e_t"].iloc[-1] < table["co2e_t"].iloc[0]
 
 
-def test_hourly_operation_solved_in_parts_matches_the_yearly_model(
+def test_a_park_flat_in_time_solves_hourly_as_one_period(
     kalundborg: symbionet.Park,
 ) -> None:
     yearly = design(kalundborg, mode="operate")
@@ -251,7 +255,7 @@ def test_parts_solved_apart_match_the_whole_model(tmp_path: Path) -> None:
 
 
 @settings(
-    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     supply=st.floats(100, 5000),
@@ -291,11 +295,11 @@ def test_cli_design_prints_json_and_tables() -> None:
     assert data["status"] == "ok"
     assert {"objective", "built", "flows", "kpis"} <= set(data)
     result = runner.invoke(
-        app, ["design", park, "--pareto", "cost,co2", "--points", "3", "--greenfield", "--json"]
+        app, ["design", park, "--pareto", "cost,co2", "--points", "2", "--greenfield", "--json"]
     )
     assert result.exit_code == 0, result.output
     points = json.loads(result.output)["points"]
-    assert len(points) == 3
+    assert len(points) == 2
     assert all("cost" in p and "co2" in p for p in points)
     result = runner.invoke(app, ["design", park, "--time", "monthly"])
     assert result.exit_code == 0, result.output

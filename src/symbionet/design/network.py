@@ -11,20 +11,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from functools import cache
-from importlib.resources import files
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from symbionet.design.periods import FLAT, Periods, build_periods
+from symbionet.discover import discover
+from symbionet.discover.transport import (
+    Defaults,
+    Mode,
+    canonical_per,
+    load_defaults,
+    per_canonical,
+    value,
+)
 from symbionet.errors import SymbionetError
 from symbionet.register.baseline import stream_baseline
-from symbionet.register.catalogue import Catalogue
+from symbionet.register.catalogue import Catalogue, Resource
 from symbionet.register.park import Park
 from symbionet.units import UnitProblem, annual_factor, convert
 
@@ -32,24 +38,13 @@ FRESH_GROUPS = frozenset({"freshwater", "potable", "treated water"})
 DISPOSAL = frozenset({"landfill", "incineration", "hazardous_treatment", "flare"})
 DEFAULT_LIFETIME = 20.0
 MODES = ("invest", "operate")
+# nearest compatible supplies discovery offers each demand as candidates
+CANDIDATES_PER_DEMAND = 10
 
 
 def annuity(rate: float, years: float) -> float:
     """Share of an investment paid back each year over ``years`` at ``rate``."""
     return 1.0 / years if rate == 0 else rate / (1.0 - (1.0 + rate) ** -years)
-
-
-@cache
-def transport_defaults() -> dict[str, Any]:
-    """The shipped transport modes (``symbionet/data/transport.yaml``)."""
-    text = (files("symbionet") / "data" / "transport.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
-    return dict(data["modes"])
-
-
-def _factor(mode: dict[str, Any], name: str, unit: str, default: float = 0.0) -> float:
-    entry = mode.get(name)
-    return default if entry is None else convert(entry["value"], entry["unit"], unit)
 
 
 @dataclass(frozen=True)
@@ -281,30 +276,28 @@ def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> np.ndarray:
     return np.asarray(6371.0 * 2 * np.arcsin(np.sqrt(a)))
 
 
-def _mode_for(catalogue: Catalogue, resource: str, kind: str) -> tuple[str, dict[str, Any]] | None:
-    """The first transport mode of ``kind`` (pipeline, truck...) that carries ``resource``."""
-    entry = catalogue.resources[resource]
-    for name, mode in transport_defaults().items():
-        carried = (
-            entry.resource_class in mode.get("classes", ())
-            or entry.group in mode.get("groups", ())
-            or resource in mode.get("resources", ())
-        )
-        if carried and (kind == "any" or mode["kind"] == kind):
-            return name, mode
-    return None
+def _mode_for(defaults: Defaults, entry: Resource, kind: str) -> Mode | None:
+    """The first transport mode of ``kind`` (pipeline, truck...) that carries a resource."""
+    return next(
+        (
+            mode
+            for mode in defaults.modes.values()
+            if mode.carries(entry) and (kind == "any" or mode.kind == kind)
+        ),
+        None,
+    )
 
 
 def _arc_costs(
-    catalogue: Catalogue,
-    resource: str,
+    defaults: Defaults,
+    entry: Resource,
     kind: str,
     km: float,
     annual: float,
     rate: float,
     electricity: tuple[float, float],
 ) -> dict[str, float]:
-    """Fixed yearly cost, per-unit cost and CO2e, and share delivered of one arc."""
+    """Capex, its yearly share, per-unit cost and CO2e, and share delivered of one arc."""
     free = {
         "reach_km": np.inf,
         "capex": 0.0,
@@ -316,71 +309,56 @@ def _arc_costs(
     }
     if kind == "onsite" or km <= 0:
         return free
-    found = _mode_for(catalogue, resource, "pipeline" if kind == "pipeline" else kind)
-    if found is None:
-        found = _mode_for(catalogue, resource, "any")
-    if found is None:
+    mode = _mode_for(defaults, entry, kind) or _mode_for(defaults, entry, "any")
+    if mode is None:
         return {**free, "reach_km": 0.0}
-    _, mode = found
-    free["reach_km"] = _factor(mode, "max_km", "km", np.inf)
-    entry = catalogue.resources[resource]
-    route_km = km * _factor(mode, "circuity", "1", 1.0)
-    convert_args = (
-        entry.unit,
-        entry.density_t_per_m3,
-        entry.energy_mwh_per_unit,
-        entry.energy_mwh_per_m3,
-    )
-    if mode["kind"] in {"truck", "ship"}:
+    free["reach_km"] = value(mode.max_km, "km", np.inf)
+    route_km = km * value(mode.circuity, "1", 1.0)
+    if mode.kind in {"truck", "ship"}:
         per_t = (
-            _factor(mode, "handling_per_t", "EUR/t")
-            + _factor(mode, "cost_per_tkm", "EUR/t/km") * route_km
+            value(mode.handling_per_t, "EUR/t") + value(mode.cost_per_tkm, "EUR/t/km") * route_km
         )
-        t_per_unit = 1.0 / annual_factor("t", *convert_args)
-        co2 = _factor(mode, "emission_per_tkm", "t/t/km") * route_km
+        t_per_unit = 1.0 / canonical_per("t", entry)
+        co2 = value(mode.emission_per_tkm, "t/t/km") * route_km
         return {**free, "unit_cost": per_t * t_per_unit, "unit_co2e": co2 * t_per_unit}
-    if mode["kind"] == "grid":
-        mwh_per_unit = 1.0 / annual_factor("MWh", *convert_args)
-        return {**free, "unit_cost": _factor(mode, "cost_per_unit", "EUR/MWh") * mwh_per_unit}
-    flow_unit = mode["flow_unit"]
-    per_flow = 1.0 / annual_factor(flow_unit, *convert_args)
-    reference = _factor(mode, "reference_flow", f"{flow_unit}/yr")
-    scale = (max(annual, 0.0) * per_flow / reference) ** _factor(mode, "scale_exponent", "1", 1)
-    per_km = max(
-        _factor(mode, "capex_per_km", "EUR/km") * scale, _factor(mode, "min_capex_per_km", "EUR/km")
-    )
-    capex = per_km * route_km
-    pumping = _factor(mode, "pumping_per_km", f"MWh/({flow_unit})/km") * route_km * per_flow
+    if mode.kind == "grid":
+        mwh_per_unit = 1.0 / canonical_per("MWh", entry)
+        return {**free, "unit_cost": value(mode.cost_per_unit, "EUR/MWh") * mwh_per_unit}
+    flow_unit = str(mode.flow_unit)
+    per_flow = 1.0 / canonical_per(flow_unit, entry)
+    reference = value(mode.reference_flow, f"{flow_unit}/yr")
+    scale = (max(annual, 0.0) * per_flow / reference) ** value(mode.scale_exponent, "1", 1.0)
+    per_km = max(value(mode.capex_per_km, "EUR/km") * scale, value(mode.min_capex_per_km, "EUR/km"))
+    pumping = value(mode.pumping_per_km, f"MWh/({flow_unit})/km") * route_km * per_flow
     return {
         **free,
-        "capex": capex,
-        "annuity": annuity(rate, _factor(mode, "lifetime", "yr", DEFAULT_LIFETIME)),
-        "opex_share": _factor(mode, "opex_share", "1/yr"),
+        "capex": per_km * route_km,
+        "annuity": annuity(rate, value(mode.lifetime, "yr", DEFAULT_LIFETIME)),
+        "opex_share": value(mode.opex_share, "1/yr"),
         "unit_cost": pumping * electricity[0],
         "unit_co2e": pumping * electricity[1],
-        "delivered": float(np.clip(1 - _factor(mode, "loss_per_km", "1/km") * route_km, 0, 1)),
+        "delivered": float(np.clip(1 - value(mode.loss_per_km, "1/km") * route_km, 0, 1)),
     }
 
 
-def _quality_ok(supply: pd.Series, demand: pd.Series, dt_min: float) -> bool:
-    """Heat at T serves a demand at T' <= T - dt_min when both temperatures are known."""
-    t_s, t_d = supply.get("temperature"), demand.get("temperature")
-    return bool(pd.isna(t_s) or pd.isna(t_d) or t_d <= t_s - dt_min)
+def _treatment(defaults: Defaults, catalogue: Catalogue, supply: str, demand: str) -> tuple:
+    """Cost (EUR) and CO2e (t) per unit of ``supply`` of treating it to replace ``demand``."""
+    for step in defaults.treatment.values():
+        if step.supply == supply and step.demand == demand:
+            entry = catalogue.resources[supply]
+            co2e = step.emission_factor
+            return (
+                per_canonical(step.cost, entry, "EUR"),
+                per_canonical(co2e, entry, "t") if co2e is not None else 0.0,
+            )
+    return 0.0, 0.0
 
 
-def _candidate_pairs(park: Park, nodes: pd.DataFrame, dt_min: float) -> pd.DataFrame:
-    """Supply-demand pairs of compatible resources at different sites, within transport reach."""
-    catalogue = park.catalogue
-    supplies = nodes[nodes["kind"] == "supply"]
-    demands = nodes[nodes["kind"] == "demand"]
-    rows = []
-    for s_id, s in supplies.iterrows():
-        for d_id, d in demands.iterrows():
-            ratio = catalogue.ratio(s["resource"], d["resource"])
-            if ratio is None or s["site"] == d["site"] or not _quality_ok(s, d, dt_min):
-                continue
-            rows.append({"supply": s_id, "demand": d_id, "mode": "pipeline", "status": "idea"})
-    return pd.DataFrame(rows, columns=["supply", "demand", "mode", "status"])
+def _candidate_pairs(park: Park, nodes: pd.DataFrame) -> pd.DataFrame:
+    """Candidate exchanges found by discovery, within the streams of ``nodes``."""
+    found = discover(park, per_demand=CANDIDATES_PER_DEMAND).reset_index(drop=True)
+    found = found[found["supply"].isin(nodes.index) & found["demand"].isin(nodes.index)]
+    return found[["supply", "demand", "mode", "distance_km"]].assign(status="idea")
 
 
 def _site_km(park: Park, a: pd.Series, b: pd.Series) -> np.ndarray:
@@ -400,10 +378,10 @@ def _arcs(
     mode: str,
     greenfield: bool,
     candidates: bool,
-    dt_min: float,
 ) -> pd.DataFrame:
     """Every arc: the park's exchanges, candidate exchanges and the links to hubs."""
     catalogue = park.catalogue
+    defaults = load_defaults(catalogue, park.meta.get("transport"))
     rate = float(park.meta.get("discount_rate", 0.05))
     electricity = (
         catalogue.price_eur("electricity") or 0.0,
@@ -422,11 +400,11 @@ def _arcs(
     listed["origin"] = "exchange"
     frames = [listed]
     if candidates and mode == "invest":
-        pairs = _candidate_pairs(park, nodes, dt_min)
+        pairs = _candidate_pairs(park, nodes)
         known = set(zip(listed["supply"], listed["demand"], strict=True))
         fresh = [(s, d) not in known for s, d in zip(pairs["supply"], pairs["demand"], strict=True)]
         pairs = pairs.loc[np.array(fresh, dtype=bool)]
-        pairs["arc"] = pairs["supply"] + ">" + pairs["demand"]
+        pairs["arc"] = pairs["supply"].astype(str) + ">" + pairs["demand"].astype(str)
         pairs["origin"] = "candidate"
         frames.append(pairs)
     frames.append(_hub_links(nodes, hubs, catalogue, remote=candidates and mode == "invest"))
@@ -461,17 +439,30 @@ def _arcs(
     annual = np.where(np.isfinite(annual), annual, 0.0)
     priced = [
         _arc_costs(
-            catalogue, r, "onsite" if same else str(k), float(d), float(q), rate, electricity
+            defaults,
+            catalogue.resources[r],
+            "onsite" if same else str(k),
+            float(d),
+            float(q),
+            rate,
+            electricity,
         )
         for r, k, d, q, same in zip(
             arcs["resource"], arcs["mode"].fillna("pipeline"), km, annual, same_site, strict=True
         )
     ]
     costs = pd.DataFrame(priced)
+    treated = pd.DataFrame(
+        [
+            _treatment(defaults, catalogue, a, b)
+            for a, b in zip(source["resource"], target["resource"], strict=True)
+        ],
+        columns=["cost", "co2e"],
+    )
     arcs["km"] = km
     arcs["efficiency"] = arcs["ratio"] * costs["delivered"]
-    arcs["unit_cost"] = costs["unit_cost"]
-    arcs["unit_co2e"] = costs["unit_co2e"]
+    arcs["unit_cost"] = costs["unit_cost"] + treated["cost"]
+    arcs["unit_co2e"] = costs["unit_co2e"] + treated["co2e"]
     operating = (arcs["status"] == "operating").to_numpy()
     built = operating & (not greenfield)
     given_capex = arcs["capex"].to_numpy(dtype=float) * currency
@@ -572,7 +563,6 @@ def build_network(
     candidates: bool = True,
     exclude: Sequence[str] = (),
     baseline: bool = False,
-    dt_min: float = 10.0,
 ) -> Network:
     """The network of a park for one time resolution.
 
@@ -588,10 +578,7 @@ def build_network(
         techs = techs[techs["existing"].astype(bool)] if not baseline else techs.iloc[:0]
         used = set(techs[["in0", "in2", "out0", "out2"]].stack().dropna())
         hubs = hubs[hubs.index.isin(used)]
-    if baseline:
-        arcs = _empty_arcs()
-    else:
-        arcs = _arcs(park, nodes, hubs, mode, greenfield, candidates, dt_min)
+    arcs = _empty_arcs() if baseline else _arcs(park, nodes, hubs, mode, greenfield, candidates)
     unknown = [e for e in exclude if e not in arcs.index and e not in park.exchanges.index]
     if unknown:
         raise SymbionetError(f"unknown exchange {', '.join(map(repr, unknown))}")

@@ -29,9 +29,9 @@ from symbionet.design.result import (
 from symbionet.errors import SymbionetError
 from symbionet.register.park import Park
 
-# Longest run of periods solved at once when operating a fixed design (no investment):
-# periods are independent apart from storage, which carries its level from part to part.
-CHUNK = 24 * 7 * 4
+# Periods solved at once when operating a fixed design (no investment) over many periods:
+# runs are independent apart from storage, which carries its level from run to run.
+HORIZON = 24 * 7 * 4
 
 Report = Callable[[str, float], None]
 
@@ -75,8 +75,8 @@ def design(
     caps: Mapping[str, float] | None = None,
     mip_gap: float = 1e-4,
     time_limit: float | None = None,
-    dt_min: float = 10.0,
     prices: bool = True,
+    horizon: int = HORIZON,
     verbose: bool = False,
     report: Report | None = None,
 ) -> DesignResult:
@@ -90,8 +90,10 @@ def design(
     new investment; ``fix`` runs a given design (a result, a mapping id -> share built,
     or a list of ids): everything else that would need building is left out.
     ``greenfield`` prices operating exchanges as if they were still to be built.
-    ``caps`` bounds KPIs (``{"co2": 5000}``), ``linear`` relaxes the binaries. ``report``
-    receives progress as (message, share done).
+    ``caps`` bounds KPIs (``{"co2": 5000}``), ``linear`` relaxes the binaries. A fixed
+    design or the operating network over more than ``horizon`` periods is run ``horizon``
+    periods at a time, storage levels carried from run to run (a rolling horizon, blind to
+    what comes after each run). ``report`` receives progress as (message, share done).
     """
     if objective not in OBJECTIVES:
         raise SymbionetError(f"objective must be {', '.join(OBJECTIVES)}, not {objective!r}")
@@ -110,12 +112,13 @@ def design(
         greenfield=greenfield,
         candidates=candidates,
         exclude=exclude_exchanges,
-        dt_min=dt_min,
     )
     fixed = _complete_fix(net, _fixed_design(fix))
     options = _solver_options(mip_gap, time_limit, verbose)
-    result = _solve(net, objective, dict(caps or {}), linear, fixed, options, prices, say)
-    result.baseline = baseline_kpis(build_network(sub, "annual", baseline=True))
+    if horizon < 1:
+        raise SymbionetError(f"horizon must be 1 or more periods, not {horizon}")
+    result = _solve(net, objective, dict(caps or {}), linear, fixed, options, prices, horizon, say)
+    result.baseline = baseline_kpis(net)
     result.timings["total_s"] = clock.perf_counter() - started
     say("done", 1.0)
     return result
@@ -158,6 +161,7 @@ def _solve(
     fixed: dict[str, float] | None,
     options: dict[str, Any],
     prices: bool,
+    horizon: int,
     say: Report,
 ) -> DesignResult:
     """Solve each independent part of the network on its own and put the parts together.
@@ -181,9 +185,9 @@ def _solve(
         elif (
             (fixed is not None or _no_decisions(part))
             and not caps
-            and len(part.periods.index) > CHUNK
+            and len(part.periods.index) > horizon
         ):
-            pieces.append(_solve_rolling(part, objective, fixed, options, prices, say))
+            pieces.append(_solve_rolling(part, objective, fixed, options, prices, horizon, say))
         else:
             pieces.append(_solve_once(part, objective, caps, linear, fixed, options, prices))
     return _result(net, objective, _merge(pieces))
@@ -381,14 +385,16 @@ def _solve_rolling(
     fixed: dict[str, float] | None,
     options: dict[str, Any],
     prices: bool,
+    horizon: int,
     say: Report,
 ) -> Piece:
     """Operate a fixed design run by run of periods, storage levels carried over."""
     periods = net.periods.index
-    runs = [periods[i : i + CHUNK] for i in range(0, len(periods), CHUNK)]
+    runs = [periods[i : i + horizon] for i in range(0, len(periods), horizon)]
     pieces: list[Piece] = []
-    level: pd.Series | None = None
     storage = bool(net.techs["storage"].any())
+    # stores start the first run empty
+    level = pd.Series(0.0, index=net.techs.index[net.techs["storage"].astype(bool)])
     for run in runs:
         say(f"operating periods {run[0]}-{run[-1]}", 0.5)
         piece = _solve_once(
