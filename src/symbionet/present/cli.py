@@ -34,7 +34,7 @@ from symbionet.present.cli_target import target_app  # noqa: E402
 
 app.add_typer(target_app, name="target", help="Heat and water integration targets (pinch).")
 console = Console(width=None if sys.stdout.isatty() else 160)
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 ParkPath = Annotated[Path, typer.Argument(help="Park folder, .xlsx workbook or .json file.")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
