@@ -219,6 +219,8 @@ def balance_table(net: Network, solution: xr.Dataset) -> pd.DataFrame:
     table["disposed"] = yearly("fate", nodes.index, "node") + yearly("dump", nodes.index, "node")
     table["unmet"] = yearly("unmet", nodes.index, "node")
     table["converted"] = _converted(net, solution)
+    # solver noise (1e-12 of a unit) shown as zero
+    table = table.where(table.abs() > TOLERANCE, 0.0)
     table["site"], table["resource"] = nodes["site"], nodes["resource"]
     return table.groupby(["site", "resource"]).sum(numeric_only=True)
 
