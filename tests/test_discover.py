@@ -298,6 +298,17 @@ def test_each_demand_keeps_its_nearest_compatible_supplies(tmp_path: Path) -> No
     assert pairs(discover(park, per_demand=2)) == {("near", "b"), ("far", "b")}
 
 
+def test_ties_at_the_cut_keep_the_first_supplies(tmp_path: Path) -> None:
+    rows = "".join(f"g{i},s,supply,fgd_gypsum,100,t\n" for i in range(6))
+    streams = (
+        "id,site,direction,resource,quantity,unit\n" + rows + "b,r,demand,natural_gypsum,1,t\n"
+    )
+    park = park_of(tmp_path, streams)
+    indexed = discover(park, per_demand=2)
+    assert pairs(indexed) == {("g0", "b"), ("g1", "b")}
+    assert pairs(indexed) == pairs(discover(park, per_demand=2, method="all_pairs"))
+
+
 def test_resource_filter_takes_a_class_or_a_resource(tmp_path: Path) -> None:
     streams = (
         "id,site,direction,resource,quantity,unit\n"

@@ -294,9 +294,9 @@ class Matcher:
     def search(self, pair: pd.Series) -> Found:
         """Candidates of one resource pair through the spatial index.
 
-        Each demand asks for its nearest supplies within reach; where fewer than
-        ``per_demand`` of them are compatible and more lie within reach, it asks again for
-        four times as many.
+        Each demand asks for its nearest supplies within reach. Where fewer than
+        ``per_demand`` of them are compatible, or the farthest kept ties with the farthest
+        asked, and more lie within reach, it asks again for four times as many.
         """
         positions, tree = self._tree(pair["supply"])
         demands = self.by_resource_d[pair["demand"]]
@@ -305,16 +305,20 @@ class Matcher:
         parts, todo, k = [], np.arange(len(demands)), self.per_demand
         while len(todo):
             k = min(k, len(positions))
-            _, nearest = tree.query(self.xyz_d[demands[todo]], k=k, distance_upper_bound=chord)
-            nearest = nearest.reshape(len(todo), k)
+            gaps, nearest = tree.query(self.xyz_d[demands[todo]], k=k, distance_upper_bound=chord)
+            nearest, gaps = nearest.reshape(len(todo), k), gaps.reshape(len(todo), k)
             within = nearest < len(positions)
             s, d = positions[nearest[within]], demands[np.repeat(todo, k)[within.ravel()]]
             km = self._distance(s, d)
             close = km <= radius
-            found = self.check(s[close], d[close], pair, km[close])
+            found = self.check(s[close], d[close], pair, km[close]).nearest(self.per_demand)
             local = np.searchsorted(demands, found.demand)  # positions come sorted
             counts = np.bincount(local, minlength=len(demands))[todo]
-            more = (counts < self.per_demand) & within[:, -1] & (k < len(positions))
+            farthest = np.zeros(len(demands))
+            np.maximum.at(farthest, local, found.km)
+            asked = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(gaps[:, -1], 2.0) / 2)
+            tied = farthest[todo] >= asked * (1 - 1e-9)
+            more = within[:, -1] & (k < len(positions)) & ((counts < self.per_demand) | tied)
             again = np.zeros(len(demands), dtype=bool)
             again[todo[more]] = True
             parts.append(found.take(np.flatnonzero(~again[local])))
