@@ -6,9 +6,10 @@
 Cases: ``lp`` (30 sites, 8 resources, 12 typical days, investments relaxed), ``milp``
 (the same with its 200 candidate exchanges as binaries, 1 % gap), ``typical`` (typical
 days against the full hourly year on 5 sites, investments relaxed), ``operate`` (the
-``milp`` design, fixed, over the full hourly year) and ``pypsa`` (an energy-only park of 30 sites over 672 hours,
-built and solved by symbionet and by PyPSA as buses, links, generators, loads and
-stores; each side in its own process so that peak memory is its own). The reference of
+``milp`` design, fixed, over the full hourly year) and ``pypsa`` (an energy-only park of
+30 sites over 672 hours, built and solved by symbionet and by PyPSA as buses, links,
+generators, loads and stores; each side in its own process so that peak memory is its
+own). The reference of
 each ratio is measured in the same run: the solver's own time, or PyPSA.
 """
 
