@@ -22,7 +22,6 @@ from symbionet.register.catalogue import Catalogue, Factor, Reference, Resource
 from symbionet.units import UnitProblem, annual_factor, convert
 
 DEFAULTS_FILE = "transport.yaml"
-KINDS = ("onsite", "truck", "ship", "pipeline", "grid")
 
 
 class _Strict(BaseModel):
@@ -177,11 +176,11 @@ def _shipped() -> dict[str, Any]:
 def _merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
     """``base`` with ``update`` laid over it, mappings merged key by key."""
     merged = dict(base)
-    for key, value in update.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = _merge(merged[key], value)
+    for key, entry in update.items():
+        if isinstance(entry, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(merged[key], entry)
         else:
-            merged[key] = value
+            merged[key] = entry
     return merged
 
 
@@ -381,7 +380,6 @@ class Transport:
 
 
 __all__ = [
-    "KINDS",
     "Defaults",
     "Legs",
     "Matching",
