@@ -104,6 +104,7 @@ def test_water_cascade_respects_the_contaminant_limit(tmp_path: Path) -> None:
     assert result.prices.loc["wash", "value_eur"] == pytest.approx(0.5 * 3 - 0.5 * 4, rel=REL)
 
 
+@pytest.mark.slow
 def test_storage_shifts_a_summer_surplus_to_winter(tmp_path: Path) -> None:
     # 1000 MWh of summer heat, 1000 MWh of winter demand at 50 EUR/MWh; a store that keeps
     # 90 % of what it takes costs 10,000 EUR a year: 900 MWh shifted, 100 MWh bought
@@ -152,13 +153,14 @@ def test_a_demand_nothing_can_meet_is_reported_by_name_and_amount(tmp_path: Path
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"objective": "profit"}, "objective must be"),
-        ({"time": "weekly"}, "time must be"),
-        ({"time": "typical-days:0"}, "time must be"),
-        ({"actors": ["nobody"]}, "unknown actor"),
-        ({"exclude_exchanges": ["nothing"]}, "unknown exchange"),
-        ({"mode": "dream"}, "mode must be"),
-        ({"caps": {"noise": 1.0}}, "cannot bound"),
+        ({"objective": "profit"}, "objective: must be cost, co2, freshwater"),
+        ({"time": "weekly"}, "time: must be annual, monthly, hourly or typical-days:N"),
+        ({"time": "typical-days:0"}, "time: must be"),
+        ({"actors": ["nobody"]}, "actors: unknown actor 'nobody'"),
+        ({"exclude_exchanges": ["nothing"]}, "exclude_exchanges: unknown exchange 'nothing'"),
+        ({"mode": "dream"}, "mode: must be invest or operate"),
+        ({"caps": {"noise": 1.0}}, "caps: cannot bound 'noise'"),
+        ({"horizon": 0}, "horizon: must be 1 or more"),
     ],
 )
 def test_bad_options_give_clear_errors(options: dict, message: str) -> None:
@@ -254,6 +256,7 @@ def test_parts_solved_apart_match_the_whole_model(tmp_path: Path) -> None:
     assert apart.objective == pytest.approx(whole.objective, rel=REL)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -286,6 +289,7 @@ def test_the_optimum_never_exceeds_the_baseline_and_a_candidate_never_raises_it(
     assert without.objective == pytest.approx(without.baseline["cost_eur"], rel=REL)
 
 
+@pytest.mark.slow
 def test_cli_design_prints_json_and_tables() -> None:
     runner = CliRunner()
     park = str(EXAMPLES / "kalundborg")

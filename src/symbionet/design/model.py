@@ -8,6 +8,7 @@ node and summed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ import pandas as pd
 import xarray as xr
 
 from symbionet.design.network import Network
+from symbionet.design.options import invalid
 from symbionet.errors import SymbionetError
 
 OBJECTIVES = ("cost", "co2", "freshwater")
@@ -63,6 +65,15 @@ def _group(expr: linopy.LinearExpression, nodes: pd.Series, dim: str) -> linopy.
     return expr.groupby(mapping).sum()
 
 
+def check_objective(objective: str, caps: Mapping[str, float] | None = None) -> None:
+    """Raise for an unknown objective or a bound on an unknown KPI."""
+    if objective not in OBJECTIVES:
+        raise invalid("objective", f"must be {', '.join(OBJECTIVES)}, not {objective!r}")
+    for name in caps or {}:
+        if name not in KPIS:
+            raise invalid("caps", f"cannot bound {name!r}: use one of {', '.join(KPIS)}")
+
+
 def build_model(
     net: Network,
     objective: str = "cost",
@@ -78,8 +89,7 @@ def build_model(
     investment binaries, ``fix`` sets the build share (0..1) of arcs and technologies by
     id, and ``initial_level`` starts storage at given levels instead of cycling.
     """
-    if objective not in OBJECTIVES:
-        raise SymbionetError(f"objective must be {', '.join(OBJECTIVES)}, not {objective!r}")
+    check_objective(objective, caps)
     m = linopy.Model()
     nodes, arcs, techs = net.nodes, net.arcs, net.techs
     period = net.periods.index
@@ -207,8 +217,6 @@ def build_model(
         goal = goal + TIE_BREAK * cost
     m.add_objective(goal + penalty * kpis["unmet"])
     for name, cap in (caps or {}).items():
-        if name not in kpis:
-            raise SymbionetError(f"cannot bound {name!r}: use one of {', '.join(KPIS)}")
         m.add_constraints(kpis[name] <= cap - constants.get(name, 0.0), name=f"cap_{name}")
     return Built(m, kpis, constants, penalty, integer or tech_cost["integer"])
 

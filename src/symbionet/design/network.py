@@ -18,6 +18,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from symbionet.design.options import invalid
 from symbionet.design.periods import FLAT, Periods, build_periods
 from symbionet.discover import discover
 from symbionet.discover.transport import (
@@ -538,7 +539,7 @@ def restrict(park: Park, actors: Sequence[str] | None) -> Park:
         return park
     unknown = [a for a in actors if a not in park.actors.index]
     if unknown:
-        raise SymbionetError(f"unknown actor {', '.join(map(repr, unknown))}")
+        raise invalid("actors", f"unknown actor {', '.join(map(repr, unknown))}")
     sites = park.sites.index[park.sites["actor"].isin(actors)]
     streams = park.streams.index[park.streams["site"].isin(sites)]
     frames = dict(park.frames)
@@ -571,7 +572,7 @@ def build_network(
     every supply to its fate); ``exclude`` drops arcs by id.
     """
     if mode not in MODES:
-        raise SymbionetError(f"mode must be {' or '.join(MODES)}, not {mode!r}")
+        raise invalid("mode", f"must be {' or '.join(MODES)}, not {mode!r}")
     nodes = _stream_nodes(park)
     techs, hubs = _technologies(park, greenfield_techs=False)
     if mode == "operate" or baseline:
@@ -581,7 +582,7 @@ def build_network(
     arcs = _empty_arcs() if baseline else _arcs(park, nodes, hubs, mode, greenfield, candidates)
     unknown = [e for e in exclude if e not in arcs.index and e not in park.exchanges.index]
     if unknown:
-        raise SymbionetError(f"unknown exchange {', '.join(map(repr, unknown))}")
+        raise invalid("exclude_exchanges", f"unknown exchange {', '.join(map(repr, unknown))}")
     arcs = arcs.drop(index=[e for e in exclude if e in arcs.index])
     periods = build_periods(park.profiles, sorted(set(nodes["profile"])), time)
     shares = periods.shares[nodes["profile"]].to_numpy().T

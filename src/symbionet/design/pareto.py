@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 from symbionet.design.model import OBJECTIVES
+from symbionet.design.options import invalid
 from symbionet.design.result import KPI_NAMES, DesignResult
 from symbionet.design.solve import Report, design
-from symbionet.errors import SymbionetError
 from symbionet.register.park import Park
 
 # slack on each bound so that the end points stay feasible after rounding in the solver
@@ -53,9 +53,10 @@ def parse_objectives(text: str) -> tuple[str, str]:
     """Two different objectives from ``"cost,co2"``."""
     names = tuple(n.strip() for n in str(text).split(","))
     if len(names) != 2 or names[0] == names[1] or any(n not in OBJECTIVES for n in names):
-        raise SymbionetError(
-            f"--pareto takes two different objectives of {', '.join(OBJECTIVES)} "
-            f"separated by a comma, not {text!r}"
+        raise invalid(
+            "pareto",
+            f"takes two different objectives of {', '.join(OBJECTIVES)} "
+            f"separated by a comma, not {text!r}",
         )
     return names[0], names[1]
 
@@ -73,7 +74,7 @@ def pareto(
         objectives if isinstance(objectives, str) else ",".join(objectives)
     )
     if points < 2:
-        raise SymbionetError(f"a trade-off curve needs at least 2 points, not {points}")
+        raise invalid("points", f"a trade-off curve needs at least 2, not {points}")
     say = report or (lambda message, done: None)
     options.setdefault("prices", False)
     say(f"least {first}", 0.0)

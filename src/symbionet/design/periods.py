@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from symbionet.design.options import invalid
 from symbionet.errors import SymbionetError
 
 HOURS = 8760
@@ -59,7 +60,7 @@ def parse_time(spec: str) -> tuple[str, int]:
     match = _TYPICAL.match(text)
     if match and 1 <= int(match.group(1)) <= 365:
         return "typical-days", int(match.group(1))
-    raise SymbionetError(f"time must be {TIME_HELP}, not {spec!r}")
+    raise invalid("time", f"must be {TIME_HELP}, not {spec!r}")
 
 
 def hourly_shares(profiles: pd.DataFrame, names: list[str]) -> pd.DataFrame:

@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from symbionet.design.model import KPIS, OBJECTIVES, Built, build_model, fixed_charge
+from symbionet.design.model import KPIS, Built, build_model, check_objective, fixed_charge
 from symbionet.design.network import Network, build_network, restrict
+from symbionet.design.options import invalid
 from symbionet.design.periods import FLAT, parse_time
 from symbionet.design.result import (
     KPI_NAMES,
@@ -26,7 +27,6 @@ from symbionet.design.result import (
     price_table,
     unmet_table,
 )
-from symbionet.errors import SymbionetError
 from symbionet.register.park import Park
 
 # Periods solved at once when operating a fixed design (no investment) over many periods:
@@ -95,12 +95,8 @@ def design(
     periods at a time, storage levels carried from run to run (a rolling horizon, blind to
     what comes after each run). ``report`` receives progress as (message, share done).
     """
-    if objective not in OBJECTIVES:
-        raise SymbionetError(f"objective must be {', '.join(OBJECTIVES)}, not {objective!r}")
+    check_objective(objective, caps)
     parse_time(time)
-    for name in caps or {}:
-        if name not in KPIS:
-            raise SymbionetError(f"cannot bound {name!r}: use one of {', '.join(KPIS)}")
     say = report or (lambda message, done: None)
     started = clock.perf_counter()
     say("reading the park", 0.0)
@@ -116,7 +112,7 @@ def design(
     fixed = _complete_fix(net, _fixed_design(fix))
     options = _solver_options(mip_gap, time_limit, verbose)
     if horizon < 1:
-        raise SymbionetError(f"horizon must be 1 or more periods, not {horizon}")
+        raise invalid("horizon", f"must be 1 or more periods, not {horizon}")
     result = _solve(net, objective, dict(caps or {}), linear, fixed, options, prices, horizon, say)
     result.baseline = baseline_kpis(net)
     result.timings["total_s"] = clock.perf_counter() - started
