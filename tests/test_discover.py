@@ -420,9 +420,6 @@ def test_a_park_overrides_transport_defaults(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="check_meta keeps no park.yaml mapping but prices, so transport is lost"
-)
 def test_transport_overrides_are_read_from_park_yaml(tmp_path: Path) -> None:
     streams = (
         "id,site,direction,resource,quantity,unit\n"

@@ -104,3 +104,18 @@ def test_impact_command_prints_tables_and_json() -> None:
     assert data["park"]["co2e_t"]["central"] > 0
     assert {row["id"] for row in data["exchanges"]} >= {"steam_novo", "heat_pump_dh"}
     assert all(row["basis"] for row in data["exchanges"])
+
+
+def test_park_prices_override_the_catalogue(tmp_path: Path) -> None:
+    files = dict(HAND)
+    files["park.yaml"] = (
+        "name: Priced\ncurrency: EUR\nprices:\n"
+        "  natural_gypsum: {value: 300, unit: DKK/t, ref: supplier quote 2024}\n"
+    )
+    files["streams.csv"] = HAND["streams.csv"].replace(",20,high", ",,high")
+    park = load_park(write_park(tmp_path / "priced", files))
+    price = park.catalogue.resources["natural_gypsum"].price
+    assert price is not None and price.note == "supplier quote 2024"
+    g = impact(park).exchanges.loc["g"]
+    assert g["receiver_saving_eur"] == pytest.approx(1000 * 300 / 7.46038)
+    assert "park" in g["basis"]

@@ -197,6 +197,21 @@ class Catalogue(_Strict):
             data["version"] = f"{self.version}+{extension['version']}"
         return Catalogue.model_validate(data)
 
+    def with_prices(self, prices: Mapping[str, Any], source: str) -> Catalogue:
+        """This catalogue with a park's own prices ({resource: {value, unit, ref}})."""
+        data = self.model_dump(by_alias=True, exclude_none=True)
+        data["references"]["park"] = {"title": source}
+        for name, entry in prices.items():
+            key = self.resolve(str(name)) or str(name)
+            note = str(entry.get("ref", "")) or "given in park.yaml"
+            data["resources"][key]["price"] = {
+                "value": float(entry["value"]),
+                "unit": str(entry["unit"]),
+                "ref": "park",
+                "note": note,
+            }
+        return Catalogue.model_validate(data)
+
     @cached_property
     def _names(self) -> dict[str, str]:
         """Every spelling a user may write for a resource, lower-cased, to its id."""

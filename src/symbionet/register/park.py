@@ -157,6 +157,8 @@ def build_park(raw: RawPark) -> Park:
             problems += error.problems
     meta, meta_problems = check_meta(raw.meta, raw.meta_file, catalogue)
     problems += meta_problems
+    if not meta_problems and meta.get("prices"):
+        catalogue = catalogue.with_prices(meta["prices"], f"park.yaml of {meta.get('name', '')}")
     data = Tables({}, {})
     for name, raw_table in raw.tables.items():
         frame, cell_problems = coerce(raw_table, tables()[name])

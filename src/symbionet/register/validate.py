@@ -407,13 +407,15 @@ def check_meta(
     clean = {
         k: v.item() if hasattr(v, "item") else v for k, v in typed.iloc[0].items() if not pd.isna(v)
     }
+    for key, value in meta.items():
+        column = table.column(str(key))
+        if column is not None and column.type == "mapping" and value is not None:
+            if isinstance(value, dict):
+                clean[str(key)] = value
+            else:
+                problems.append(Problem(file, None, str(key), "must be a mapping"))
     prices = meta.get("prices")
-    if prices is None:
-        return clean, problems
     if not isinstance(prices, dict):
-        problems.append(
-            Problem(file, None, "prices", "must map resource ids to {value, unit, ref}")
-        )
         return clean, problems
     for key, entry in prices.items():
         where = f"prices.{key}"
@@ -429,5 +431,4 @@ def check_meta(
                 problems.append(
                     Problem(file, None, where, f"not a price per {resource.unit}: {error}")
                 )
-    clean["prices"] = prices
     return clean, problems
