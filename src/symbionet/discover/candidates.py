@@ -294,15 +294,18 @@ class Matcher:
     def search(self, pair: pd.Series) -> Found:
         """Candidates of one resource pair through the spatial index.
 
-        Each demand asks for its nearest supplies within reach. Where fewer than
-        ``per_demand`` of them are compatible, or the farthest kept ties with the farthest
-        asked, and more lie within reach, it asks again for four times as many.
+        Each demand asks for its ``per_demand + 1`` nearest supplies within reach. Where
+        fewer than ``per_demand`` of them are compatible, or the farthest kept is as far
+        as the farthest asked (a tie at the cut), and more lie within reach, it asks again
+        for four times as many.
         """
         positions, tree = self._tree(pair["supply"])
         demands = self.by_resource_d[pair["demand"]]
         radius = self.radius_km(pair["supply"])
         chord = 2 * np.sin(min(radius / EARTH_RADIUS_KM, np.pi) / 2) * (1 + 1e-9) + 1e-12
-        parts, todo, k = [], np.arange(len(demands)), self.per_demand
+        # one more than kept, so that a tie at the cut shows as the farthest kept reaching
+        # the farthest asked
+        parts, todo, k = [], np.arange(len(demands)), self.per_demand + 1
         while len(todo):
             k = min(k, len(positions))
             gaps, nearest = tree.query(self.xyz_d[demands[todo]], k=k, distance_upper_bound=chord)
