@@ -148,9 +148,10 @@ def _candidate_exchanges(
     streams: pd.DataFrame, kinds: tuple[str, ...], count: int, rng: np.random.Generator
 ) -> pd.DataFrame:
     """Up to ``count`` candidate exchanges between supplies and demands of the same kind,
-    priced by the transport defaults (distance and volume)."""
+    each an investment priced by the transport defaults (distance and volume)."""
     pairs = []
-    for kind in kinds:
+    # electricity moves through the public grid: nothing to build between two sites
+    for kind in (k for k in kinds if k != "power"):
         supplies = streams[streams["id"].str.startswith(f"{kind}_supply")]["id"]
         demands = streams[streams["id"].str.startswith(f"{kind}_demand")]["id"]
         pairs += [(kind, s, d) for s in supplies for d in demands]
