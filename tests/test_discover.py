@@ -364,15 +364,22 @@ def test_values_follow_the_documented_formula(tmp_path: Path) -> None:
     assert row["benefit_eur"] == pytest.approx(row["value_eur"])  # no CO2 price asked
 
 
-def test_freshwater_counts_replaced_groundwater(tmp_path: Path) -> None:
+def test_lake_water_saves_groundwater_but_not_freshwater(tmp_path: Path) -> None:
     streams = (
         "id,site,direction,resource,quantity,unit,source\n"
         "lake,s,supply,surface_water,5000,m3,\n"
         "wells,r,demand,groundwater,4000,m3,groundwater\n"
+        "effluent,s,supply,treated_effluent,3000,m3,\n"
+        "cooling,r,demand,cooling_water,2000,m3,surface_water_intake\n"
     )
-    row = discover(park_of(tmp_path, streams)).iloc[0]
-    assert row["freshwater_m3"] == pytest.approx(4000)
-    assert row["virgin_t"] == 0
+    found = discover(park_of(tmp_path, streams)).set_index(["supply", "demand"])
+    lake = found.loc[("lake", "wells")]
+    assert lake["groundwater_m3"] == pytest.approx(4000)
+    assert lake["freshwater_m3"] == 0  # lake water is fresh water too
+    assert lake["virgin_t"] == 0
+    effluent = found.loc[("effluent", "cooling")]
+    assert effluent["groundwater_m3"] == 0
+    assert effluent["freshwater_m3"] == pytest.approx(effluent["replaced"])
 
 
 def test_ranking_is_by_money_plus_co2_at_the_price_and_scores_are_normalised(

@@ -75,7 +75,9 @@ def test_proportional_split_follows_the_booked_savings(hub: Path) -> None:
     booked = impact(park).partners["saving_eur"]
     shares = result.table["share_eur"]
     assert shares.sum() == pytest.approx(result.grand_value, rel=1e-6)
-    assert shares["board"] / shares["dairy"] == pytest.approx(booked["board"] / booked["dairy"], rel=1e-6)
+    assert shares["board"] / shares["dairy"] == pytest.approx(
+        booked["board"] / booked["dairy"], rel=1e-6
+    )
     # the core only asks that neither receiver gets more than its pair earns alone
     assert result.in_core is True
 
@@ -87,15 +89,21 @@ def test_removing_the_hub_strands_both_receivers(hub: Path) -> None:
     hit = result.partners.loc["power"]
     assert set(hit.index) == {"board", "dairy"}
     # each receiver buys back what the exchange supplied, at its source's cost and CO2e
-    assert hit.loc["board", "extra_cost_eur"] == pytest.approx(10_000 * base.loc["nat", "cost_eur"], rel=1e-6)
-    assert hit.loc["dairy", "extra_cost_eur"] == pytest.approx(20_000 * base.loc["heat", "cost_eur"], rel=1e-6)
-    assert hit.loc["dairy", "co2e_rebound_t"] == pytest.approx(20_000 * base.loc["heat", "co2e_t"], rel=1e-6)
+    assert hit.loc["board", "extra_cost_eur"] == pytest.approx(
+        10_000 * base.loc["nat", "cost_eur"], rel=1e-6
+    )
+    assert hit.loc["dairy", "extra_cost_eur"] == pytest.approx(
+        20_000 * base.loc["heat", "cost_eur"], rel=1e-6
+    )
+    assert hit.loc["dairy", "co2e_rebound_t"] == pytest.approx(
+        20_000 * base.loc["heat", "co2e_t"], rel=1e-6
+    )
     assert result.scenarios.loc["power", "partners_hit"] == 2
 
 
 def test_all_single_ranks_the_hub_first(hub: Path) -> None:
     result = stress(load_park(hub), all_single=True)
-    assert list(result.ranking.index)[0] == "power"
+    assert result.ranking.index[0] == "power"
     assert result.graph.loc["power", "receivers"] == 2
     assert result.graph.loc["board", "dependence"] == pytest.approx(1.0)
 

@@ -15,27 +15,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from symbionet.register.baseline import stream_baseline
+from symbionet.register.baseline import (
+    DISPOSAL,
+    draws_freshwater,
+    is_freshwater,
+    is_primary_material,
+    stream_baseline,
+)
 from symbionet.register.park import Park
 from symbionet.units import convert
 
 #: Relative uncertainty of a figure by the confidence of its weakest data row.
 BANDS = {"high": 0.1, "medium": 0.25, "low": 0.5}
-#: Fates that dispose of a surplus: an exchange that takes it diverts it from disposal.
-DISPOSAL = frozenset(
-    {
-        "landfill",
-        "incineration",
-        "hazardous_treatment",
-        "discharge",
-        "sea_discharge",
-        "flare",
-        "cooling",
-        "land_spreading",
-    }
-)
-#: Water whose use draws on fresh water bodies.
-FRESHWATER_GROUPS = frozenset({"freshwater", "potable", "treated water"})
 KPIS = [
     "co2e_t",
     "groundwater_m3",
@@ -135,8 +126,15 @@ def impact(
     table["receiver_co2e_t"] = replaced * demand.map(base["co2e_t"])
     table["co2e_t"] = table["supplier_co2e_t"] + table["receiver_co2e_t"]
     is_water = replaced_resource.map(lambda r: catalogue.resources[r].resource_class == "water")
-    from_fresh = supplied_entries.map(lambda r: r.group in FRESHWATER_GROUPS)
-    to_fresh = entries.map(lambda r: r.group in FRESHWATER_GROUPS)
+    from_fresh = supplied_entries.map(is_freshwater)
+    to_fresh = pd.Series(
+        [
+            draws_freshwater(catalogue, r, route)
+            for r, route in zip(replaced_resource, demand.map(base["route"]), strict=True)
+        ],
+        index=exchanges.index,
+        dtype=bool,
+    )
     groundwater = demand.map(base["route"]).isin(["groundwater"]) | (
         replaced_resource == "groundwater"
     )
@@ -145,7 +143,7 @@ def impact(
     )
     table["freshwater_m3"] = replaced.where(is_water & to_fresh & ~from_fresh, 0.0)
     is_material = entries.map(lambda r: r.resource_class == "material" and r.unit == "t")
-    virgin = entries.map(lambda r: r.emission_factor is not None)
+    virgin = entries.map(is_primary_material)
     table["virgin_material_t"] = replaced.where(is_material & virgin, 0.0)
     supplied_material = supplied_entries.map(
         lambda r: r.resource_class == "material" and r.unit == "t"

@@ -40,6 +40,7 @@ COLUMNS = [
     "distance_km",
     "co2e_t",
     "freshwater_m3",
+    "groundwater_m3",
     "virgin_t",
     "waste_diverted",
     "receiver_saving_eur",

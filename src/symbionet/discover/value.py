@@ -14,13 +14,16 @@ import pandas as pd
 
 from symbionet.discover.candidates import Found, Matcher
 from symbionet.discover.transport import Defaults, Transport, per_canonical
-from symbionet.register.baseline import route_factors
+from symbionet.register.baseline import (
+    DISPOSAL,
+    draws_freshwater,
+    is_freshwater,
+    is_primary_material,
+    route_factors,
+)
 from symbionet.register.catalogue import Catalogue
 from symbionet.register.park import Park
 from symbionet.units import convert
-
-WASTE_FATES = ("landfill", "incineration", "discharge")
-FRESHWATER = ("groundwater", "surface_water", "drinking_water")
 
 
 def baseline_terms(park: Park, frame: pd.DataFrame) -> pd.DataFrame:
@@ -95,17 +98,24 @@ def evaluate(
     )
     amount = found.amount
     replaced = amount * legs.delivered * ratio
-    sources = {key: route.resource for key, route in catalogue.routes.items()}
-    freshwater = demands["resource"].isin(FRESHWATER) | demands["route"].map(sources).isin(
-        FRESHWATER
-    )
-    primary = [
-        key
-        for key, entry in catalogue.resources.items()
-        if entry.resource_class == "material" and entry.ewc is None
+    fresh = {key: is_freshwater(entry) for key, entry in catalogue.resources.items()}
+    takes_fresh = [
+        draws_freshwater(catalogue, r, route if isinstance(route, str) else None)
+        for r, route in zip(demands["resource"], demands["route"], strict=True)
     ]
-    virgin = pairs["demand"].isin(primary) & (pairs["supply"] != pairs["demand"])
-    wasted = supplies["route"].isin(WASTE_FATES).to_numpy()[s]
+    freshwater = (
+        np.asarray(takes_fresh, dtype=bool)[d]
+        & ~supplies["resource"].map(fresh).to_numpy(dtype=bool)[s]
+    )
+    groundwater = (
+        (demands["route"] == "groundwater") | (demands["resource"] == "groundwater")
+    ).to_numpy()[d] & (supplies["resource"] != "groundwater").to_numpy()[s]
+    primary = {key: is_primary_material(entry) for key, entry in catalogue.resources.items()}
+    virgin = pairs["demand"].map(primary).to_numpy()[p]
+    material = {
+        key: entry.resource_class == "material" for key, entry in catalogue.resources.items()
+    }
+    wasted = (supplies["route"].isin(DISPOSAL) & supplies["resource"].map(material)).to_numpy()[s]
     treat_cost = amount * treatment["cost"].to_numpy()[p]
     co2e = (
         replaced * replaced_unit_co2e
@@ -123,8 +133,9 @@ def evaluate(
             "mode": legs.kind,
             "route": legs.mode,
             "co2e_t": co2e,
-            "freshwater_m3": np.where(freshwater.to_numpy()[d], replaced, 0.0),
-            "virgin_t": np.where(virgin.to_numpy()[p], replaced, 0.0),
+            "freshwater_m3": np.where(freshwater, replaced, 0.0),
+            "groundwater_m3": np.where(groundwater, replaced, 0.0),
+            "virgin_t": np.where(virgin, replaced, 0.0),
             "waste_diverted": np.where(wasted, amount, 0.0),
             "receiver_saving_eur": receiver,
             "supplier_saving_eur": supplier,

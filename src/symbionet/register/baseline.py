@@ -10,9 +10,43 @@ from __future__ import annotations
 
 import pandas as pd
 
-from symbionet.register.catalogue import Catalogue, Factor
+from symbionet.register.catalogue import Catalogue, Factor, Resource
 from symbionet.register.park import Park
 from symbionet.units import annual_factor, convert
+
+#: Fates that dispose of a surplus: an exchange that takes it diverts it from disposal.
+DISPOSAL = frozenset(
+    {
+        "landfill",
+        "incineration",
+        "hazardous_treatment",
+        "discharge",
+        "sea_discharge",
+        "flare",
+        "cooling",
+        "land_spreading",
+    }
+)
+#: Water groups drawn from fresh water bodies (directly or treated).
+FRESHWATER_GROUPS = frozenset({"freshwater", "potable", "treated water"})
+
+
+def is_freshwater(resource: Resource) -> bool:
+    """Water taken from lakes, rivers or aquifers, raw or treated."""
+    return resource.resource_class == "water" and resource.group in FRESHWATER_GROUPS
+
+
+def draws_freshwater(catalogue: Catalogue, resource: str, route: str | None) -> bool:
+    """Whether a demand for ``resource`` met by ``route`` takes fresh water."""
+    source = catalogue.routes.get(route or "")
+    via = catalogue.resources.get(source.resource or "") if source else None
+    return is_freshwater(catalogue.resources[resource]) or (via is not None and is_freshwater(via))
+
+
+def is_primary_material(resource: Resource) -> bool:
+    """A material produced for use, with a production footprint in the catalogue (residues
+    have none): replacing it avoids virgin material."""
+    return resource.resource_class == "material" and resource.emission_factor is not None
 
 
 def per_unit(catalogue: Catalogue, factor: Factor, resource: str, numerator: str) -> float:
