@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from symbionet import load_park
+from symbionet import check_park, load_park
 from symbionet.design.targeting.heat import heat_targets
-from symbionet.design.targeting.site import heat_streams_of, site_targets
+from symbionet.design.targeting.site import heat_carriers, heat_streams_of, site_targets
 from symbionet.errors import SymbionetError
 from tests.conftest import EXAMPLES, write_park
 
@@ -88,6 +88,64 @@ def test_heat_streams_take_an_optional_target_temperature(tmp_path: Path) -> Non
         heat_streams_of(backwards)
 
 
+STEAM_HEADER = "id,site,direction,resource,quantity,unit,temperature_c,target_temp_c\n"
+# b1 heats 1000 kW (8760 MWh/yr) of water from 60 C up to 90 C: a CP of 33.3 kW/K.
+HOT_WATER = "b1_water,b1,demand,hot_water,8760,MWh/yr,90,60\n"
+
+
+def steam_park(tmp_path: Path, rows: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    park = load_park(
+        write_park(tmp_path / "park", {"streams.csv": STEAM_HEADER + rows, **NO_EXCHANGES})
+    )
+    return park.streams, heat_carriers(park.catalogue)
+
+
+@pytest.mark.parametrize(
+    ("target_c", "recovered_mwh"),
+    [
+        # 10,000 t/yr of LP steam at 0.648 MWh/t is 6480 MWh/yr, 739.7 kW on average. Cooled
+        # to 100 C it all lies above 80 C, the least the loop can use for water at 60 C.
+        ("100", 6480),
+        # Cooled to 40 C (the default) its CP is 739.7/120 kW/K: only the 2/3 above 80 C.
+        ("", 4320),
+    ],
+)
+def test_steam_in_tonnes_counts_through_its_enthalpy(
+    tmp_path: Path, target_c: str, recovered_mwh: float
+) -> None:
+    steam = f"p1_steam,p1,supply,steam_lp,10000,t/yr,,{target_c}\n"  # 160 C, typical
+    streams, carriers = steam_park(tmp_path, steam + HOT_WATER)
+    table = heat_streams_of(streams, carriers).set_index("name")
+    assert table.loc["p1_steam", "supply_temp_c"] == 160
+    assert table.loc["p1_steam", "temperature_from"] == "catalogue"
+    assert table.loc["b1_water", ["supply_temp_c", "target_temp_c"]].tolist() == [60, 90]
+    heat = site_targets(streams, dt_min=10, carriers=carriers).heat
+    assert heat is not None and heat.streams == 2
+    assert heat.typical_temperature == {"p1_steam": 160}
+    assert heat.plants_hot_utility_kw == pytest.approx(1000)
+    assert heat.plants_cold_utility_kw == pytest.approx(6480 / 8.76)
+    assert heat.interplant_recovery_mwh_per_year == pytest.approx(recovered_mwh)
+    assert heat.park_hot_utility_kw == pytest.approx(1000 - recovered_mwh / 8.76)
+
+
+def test_steam_is_left_out_without_the_heat_carriers(tmp_path: Path) -> None:
+    streams, _ = steam_park(tmp_path, "p1_steam,p1,supply,steam_lp,10000,t/yr,,100\n")
+    assert heat_streams_of(streams).empty
+    assert site_targets(streams).heat is None
+
+
+def test_a_demand_must_be_heated_from_below_its_temperature(tmp_path: Path) -> None:
+    streams, carriers = steam_park(tmp_path, "b1_water,b1,demand,hot_water,8760,MWh/yr,90,95\n")
+    with pytest.raises(SymbionetError, match=r"'b1_water': a demand must heat up from .*\(95 is"):
+        site_targets(streams, carriers=carriers)
+
+
+def test_a_target_temperature_below_absolute_zero_is_refused(tmp_path: Path) -> None:
+    rows = STEAM_HEADER + "p1_steam,p1,supply,steam_lp,10000,t/yr,,-300\n"
+    problems = check_park(write_park(tmp_path / "park", {"streams.csv": rows, **NO_EXCHANGES}))
+    assert [p.column for p in problems] == ["target_temp_c"]
+
+
 def test_heat_below_the_sink_temperature_is_left_out(tmp_path: Path) -> None:
     rows = "warm,p1,supply,low_temp_heat,876,MWh/yr,35,,\n"
     assert site_targets(park_streams(tmp_path, rows)).heat is None
@@ -144,9 +202,23 @@ def test_sharing_never_costs_more_than_the_plants_alone(tmp_path: Path) -> None:
     )
 
 
-def test_kalundborg_has_one_heat_stream_and_no_water_quality() -> None:
-    targets = site_targets(load_park(EXAMPLES / "kalundborg").streams)
+def test_kalundborg_shares_steam_and_district_heat_but_has_no_water_quality() -> None:
+    park = load_park(EXAMPLES / "kalundborg")
+    targets = site_targets(park.streams, carriers=heat_carriers(park.catalogue))
     assert targets.water is None
-    assert targets.heat is not None and targets.heat.streams == 1
-    assert targets.heat.interplant_recovery_kw == 0
+    heat = targets.heat
+    assert heat is not None and heat.streams == 6  # three district heat, three steam streams
+    assert set(heat.typical_temperature.values()) == {250}  # steam_mp has no temperature_c
+    assert heat.interplant_recovery_kw > 0
     assert set(targets.to_dict()) == {"dt_min_k", "freshwater_ppm", "heat", "water"}
+
+
+def test_the_food_park_shares_heat_and_water() -> None:
+    path = EXAMPLES / "targeting" / "food-park"
+    assert check_park(path) == []
+    park = load_park(path)
+    targets = site_targets(park.streams, carriers=heat_carriers(park.catalogue))
+    assert targets.heat is not None and targets.heat.interplant_recovery_kw > 0
+    assert targets.heat.park_hot_utility_kw < targets.heat.plants_hot_utility_kw
+    assert targets.water is not None and targets.water.interplant_reuse_t_per_h > 0
+    assert targets.water.contaminants == ["cod", "tss"]

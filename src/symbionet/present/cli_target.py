@@ -21,7 +21,12 @@ from symbionet.design.targeting.heat import (
     heat_targets,
     read_heat_streams,
 )
-from symbionet.design.targeting.site import HeatSharing, WaterSharing, site_targets
+from symbionet.design.targeting.site import (
+    HeatSharing,
+    WaterSharing,
+    heat_carriers,
+    site_targets,
+)
 from symbionet.design.targeting.water import WaterTargets, read_water_table, water_figure
 from symbionet.design.targeting.water import water_targets as compute_water_targets
 from symbionet.register.park import load_park
@@ -194,16 +199,22 @@ def site(
     json_output: JsonFlag = False,
 ) -> None:
     """Heat and water the plants of a park could share, against each plant on its own."""
-    streams = load_park(park).streams.copy()
+    loaded = load_park(park)
+    streams = loaded.streams.copy()
     streams.attrs["file"] = str(park)
-    targets = site_targets(streams, dt_min, freshwater_ppm)
+    targets = site_targets(streams, dt_min, freshwater_ppm, heat_carriers(loaded.catalogue))
     if json_output:
         _print_json(targets.to_dict())
         return
     if targets.heat is None:
-        console.print("Heat: no stream in MWh with a temperature.")
+        console.print("Heat: no heat stream (in MWh or a heat carrier) with a temperature.")
     else:
         console.print(_heat_sharing_table(targets.heat, targets.dt_min_k))
+        if targets.heat.typical_temperature:
+            typical = ", ".join(
+                f"{k} {v:g} °C" for k, v in targets.heat.typical_temperature.items()
+            )
+            console.print(f"Typical temperature of the resource used (no temperature_c): {typical}")
         console.print(_per_site_table(targets.heat.per_site, "Heat per plant on its own"))
     if targets.water is None:
         console.print("Water: no water stream with a ppm_<contaminant> value.")

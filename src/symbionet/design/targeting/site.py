@@ -1,10 +1,14 @@
 """Park-wide targets: heat and water the plants could share, against each plant on its own.
 
-Each site is a plant. Heat: streams measured in MWh per year that carry a temperature
-(``temperature_c``). A supply is a hot stream that cools from its temperature down to
-``HEAT_SINK_C`` (heat below it is not worth recovering), a demand a cold stream heated
-from ``HEAT_SINK_C`` up to its temperature; an optional ``target_temp_c`` column gives
-the other end instead (the stream then runs from ``temperature_c`` to ``target_temp_c``).
+Each site is a plant. Heat: streams that carry a temperature and whose quantity is heat,
+either measured in MWh per year or carried by a catalogue heat carrier (a resource with a
+typical temperature and an energy content, such as steam in t: t × ``energy_mwh_per_unit``
+MWh). A stream without a ``temperature_c`` of its own takes its resource's typical
+temperature, and the result lists it. A supply is a hot stream that cools from its
+temperature down to ``HEAT_SINK_C`` (heat below it is not worth recovering), a demand a
+cold stream heated from ``HEAT_SINK_C`` up to its temperature; ``target_temp_c`` gives the
+other end instead (the stream then runs from its temperature to ``target_temp_c``). Each
+stream has a constant heat capacity flow: steam's latent heat is spread over its range.
 The yearly quantity becomes an average duty over 8760 h. Each plant is first targeted on
 its own; what it still needs or rejects (its grand composite curve, pockets removed) is
 then pooled through a shared hot-water or steam loop. The loop costs a second approach
@@ -20,6 +24,7 @@ whole park; the difference is the water that reuse between plants could save.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,6 +34,9 @@ from symbionet.design.targeting.heat import HeatTargets, heat_targets
 from symbionet.design.targeting.water import Network, allocation_network
 from symbionet.errors import Problem, SymbionetError
 
+if TYPE_CHECKING:
+    from symbionet.register.catalogue import Catalogue
+
 HEAT_SINK_C = 40.0
 HOURS_PER_YEAR = 8760.0
 HEAT_UNIT = "MWh"
@@ -37,7 +45,11 @@ WATER_UNITS = ("m3", "t")  # 1 m3 of water is 1 t
 
 @dataclass(frozen=True)
 class HeatSharing:
-    """Hot and cold utility (kW, yearly average) of the plants on their own and of the park."""
+    """Hot and cold utility (kW, yearly average) of the plants on their own and of the park.
+
+    ``typical_temperature`` maps the streams that had no temperature of their own to the
+    typical temperature of their resource (degC), which they were given.
+    """
 
     streams: int
     plants_hot_utility_kw: float
@@ -46,6 +58,7 @@ class HeatSharing:
     park_cold_utility_kw: float
     interplant_recovery_kw: float
     interplant_recovery_mwh_per_year: float
+    typical_temperature: dict[str, float]
     per_site: pd.DataFrame = field(repr=False, compare=False, metadata={"json": False})
 
     def to_dict(self) -> dict[str, object]:
@@ -92,15 +105,38 @@ class SiteTargets:
 
 
 def site_targets(
-    streams: pd.DataFrame, dt_min: float = 10.0, freshwater_ppm: float = 0.0
+    streams: pd.DataFrame,
+    dt_min: float = 10.0,
+    freshwater_ppm: float = 0.0,
+    carriers: pd.DataFrame | None = None,
 ) -> SiteTargets:
-    """Heat and water targets of a park's streams table, plant by plant and park-wide."""
+    """Heat and water targets of a park's streams table, plant by plant and park-wide.
+
+    ``carriers`` is the table of ``heat_carriers``; without it only streams in MWh with a
+    temperature of their own count as heat.
+    """
     streams = _with_id_column(streams)
     return SiteTargets(
         dt_min_k=float(dt_min),
         freshwater_ppm=float(freshwater_ppm),
-        heat=_heat_sharing(heat_streams_of(streams), dt_min),
+        heat=_heat_sharing(heat_streams_of(streams, carriers), dt_min),
         water=_water_sharing(streams, freshwater_ppm),
+    )
+
+
+def heat_carriers(catalogue: Catalogue) -> pd.DataFrame:
+    """Resources that carry heat: those with a typical temperature and an energy content.
+
+    One row per resource id, with ``energy_mwh_per_unit`` (MWh per unit of the resource)
+    and ``temperature_c`` (its typical temperature).
+    """
+    rows = {
+        key: (r.energy_mwh_per_unit, r.typical["temperature_c"])
+        for key, r in catalogue.resources.items()
+        if r.energy_mwh_per_unit is not None and "temperature_c" in r.typical
+    }
+    return pd.DataFrame.from_dict(
+        rows, orient="index", columns=["energy_mwh_per_unit", "temperature_c"], dtype=float
     )
 
 
@@ -109,22 +145,36 @@ def _with_id_column(streams: pd.DataFrame) -> pd.DataFrame:
     return streams if "id" in streams else streams.reset_index()
 
 
-def heat_streams_of(streams: pd.DataFrame) -> pd.DataFrame:
-    """The park's heat streams in the heat CSV form (name, site, temperatures, CP)."""
+def heat_streams_of(streams: pd.DataFrame, carriers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The park's heat streams in the heat CSV form (name, site, temperatures, CP).
+
+    ``temperature_from`` says where each stream's temperature came from: ``stream`` or
+    ``catalogue`` (the typical temperature of its resource, in ``carriers``).
+    """
     streams = _with_id_column(streams)
-    heat = streams[(streams.annual_unit == HEAT_UNIT) & streams.temperature_c.notna()]
+    if carriers is None:
+        carriers = pd.DataFrame(columns=["energy_mwh_per_unit", "temperature_c"], dtype=float)
+    carrier = carriers.reindex(streams.resource.astype(str)).set_axis(streams.index)
+    own = streams.temperature_c.astype(float)
+    temperature = own.fillna(carrier.temperature_c)
+    in_mwh = streams.annual_unit == HEAT_UNIT
+    per_unit = carrier.energy_mwh_per_unit.fillna(in_mwh.astype(float))
+    mwh = streams.annual_quantity.astype(float) * per_unit.where(per_unit > 0)
+    keep = mwh.notna() & temperature.notna()
+    heat, temperature, mwh = streams[keep], temperature[keep], mwh[keep]
     supply = heat.direction == "supply"
     given = heat.get("target_temp_c", pd.Series(np.nan, index=heat.index)).astype(float)
-    start = heat.temperature_c.where(given.notna() | supply, HEAT_SINK_C)
-    end = given.fillna(heat.temperature_c.where(~supply, HEAT_SINK_C))
-    wrong_way = given.notna() & ((end < start) != supply)
+    other_end = given.fillna(HEAT_SINK_C)
+    start = temperature.where(supply, other_end)
+    end = other_end.where(supply, temperature)
+    wrong_way = given >= temperature
     if wrong_way.any():
         raise SymbionetError(
-            Problem(table_file(streams), None, "target_temp_c", _wrong_way(row))
-            for _, row in heat[wrong_way].iterrows()
+            Problem(table_file(streams), None, "target_temp_c", _wrong_way(row, t))
+            for (_, row), t in zip(heat[wrong_way].iterrows(), temperature[wrong_way], strict=True)
         )
-    moving = (end < start) == supply
-    kw = heat.annual_quantity * 1000 / HOURS_PER_YEAR
+    moving = other_end < temperature
+    kw = mwh * 1000 / HOURS_PER_YEAR
     table = pd.DataFrame(
         {
             "name": heat.id.astype(str),
@@ -132,14 +182,18 @@ def heat_streams_of(streams: pd.DataFrame) -> pd.DataFrame:
             "supply_temp_c": start,
             "target_temp_c": end,
             "cp_kw_per_k": kw / (end - start).abs(),
+            "temperature_from": np.where(own[keep].isna(), "catalogue", "stream"),
         }
     )
     return table[moving & (kw > 0)].reset_index(drop=True)
 
 
-def _wrong_way(row: pd.Series) -> str:
-    way = "cool down" if row.direction == "supply" else "heat up"
-    return f"stream {row.id!r}: a {row.direction} must {way} to target_temp_c"
+def _wrong_way(row: pd.Series, temperature: float) -> str:
+    way = "cool down to" if row.direction == "supply" else "heat up from"
+    return (
+        f"stream {row.id!r}: a {row.direction} must {way} a target_temp_c below its "
+        f"temperature ({row.target_temp_c:g} is not below {temperature:g} degC)"
+    )
 
 
 def _heat_sharing(table: pd.DataFrame, dt_min: float) -> HeatSharing | None:
@@ -161,6 +215,7 @@ def _heat_sharing(table: pd.DataFrame, dt_min: float) -> HeatSharing | None:
         park_cold_utility_kw=plants_cold - recovered,
         interplant_recovery_kw=recovered,
         interplant_recovery_mwh_per_year=recovered * HOURS_PER_YEAR / 1000,
+        typical_temperature=_typical_temperatures(table),
         per_site=pd.DataFrame(
             {
                 "site": list(per_site),
@@ -169,6 +224,12 @@ def _heat_sharing(table: pd.DataFrame, dt_min: float) -> HeatSharing | None:
             }
         ),
     )
+
+
+def _typical_temperatures(table: pd.DataFrame) -> dict[str, float]:
+    typical = table[table.temperature_from == "catalogue"]
+    temperature = typical[["supply_temp_c", "target_temp_c"]].max(axis=1).astype(float)
+    return dict(zip(typical.name, temperature, strict=True))
 
 
 def _profile_streams(site: str, targets: HeatTargets) -> pd.DataFrame:
