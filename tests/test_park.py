@@ -176,3 +176,8 @@ def test_nothing_is_written_when_saving_fails(tiny: Path, tmp_path: Path, name: 
     after = {p.name: p.read_bytes() for p in [target, *target.glob("*")] if p.is_file()}
     assert after == before
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, "tiny"])
+
+
+def test_a_huge_year_is_refused_not_crashed(tmp_path: Path) -> None:
+    found = problems_of(write_park(tmp_path / "p", {"park.yaml": "name: X\nyear: 9.2e+18\n"}))
+    assert "park.yaml:year: '9.2e+18' is not a whole number" in found

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from itertools import product
+from typing import Any
 
 import pint
 
@@ -99,3 +100,9 @@ def convert(value: float, unit: str, to: str) -> float:
         return float(ureg.Quantity(value, parse_unit(unit)).to(parse_unit(to)).magnitude)
     except pint.errors.DimensionalityError:
         raise UnitProblem(f"{unit!r} cannot be converted to {to!r}") from None
+
+
+def annuity(rate: float, years: Any) -> Any:
+    """Capital recovery factor: the share of an investment paid back each year over
+    ``years`` at the discount ``rate`` (works on numbers and arrays)."""
+    return 1.0 / years if rate == 0 else rate / (1.0 - (1.0 + rate) ** -years)

@@ -23,7 +23,7 @@ from symbionet.register.baseline import (
     stream_baseline,
 )
 from symbionet.register.park import Park
-from symbionet.units import convert
+from symbionet.units import annuity, convert
 
 #: Relative uncertainty of a figure by the confidence of its weakest data row.
 BANDS = {"high": 0.1, "medium": 0.25, "low": 0.5}
@@ -72,13 +72,6 @@ class Impact:
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     clean = frame.reset_index().astype(object).where(frame.reset_index().notna(), None)
     return clean.to_dict(orient="records")
-
-
-def annuity(rate: float, years: pd.Series) -> pd.Series:
-    """Capital recovery factor: the yearly payment that repays 1 over ``years`` at ``rate``."""
-    if rate == 0:
-        return 1 / years
-    return rate / (1 - (1 + rate) ** -years)
 
 
 def impact(

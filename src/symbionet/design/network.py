@@ -21,19 +21,18 @@ from scipy.sparse.csgraph import connected_components
 from symbionet.design.options import invalid
 from symbionet.design.periods import FLAT, Periods, build_periods
 from symbionet.discover import discover
+from symbionet.discover.candidates import haversine_km
 from symbionet.discover.transport import (
     Defaults,
     Mode,
-    canonical_per,
     load_defaults,
-    per_canonical,
     value,
 )
 from symbionet.errors import SymbionetError
-from symbionet.register.baseline import stream_baseline
+from symbionet.register.baseline import canonical_per, per_unit, stream_baseline
 from symbionet.register.catalogue import Catalogue, Resource
 from symbionet.register.park import Park
-from symbionet.units import UnitProblem, annual_factor, convert
+from symbionet.units import UnitProblem, annual_factor, annuity, convert
 
 FRESH_GROUPS = frozenset({"freshwater", "potable", "treated water"})
 DISPOSAL = frozenset({"landfill", "incineration", "hazardous_treatment", "flare"})
@@ -41,11 +40,6 @@ DEFAULT_LIFETIME = 20.0
 MODES = ("invest", "operate")
 # nearest compatible supplies discovery offers each demand as candidates
 CANDIDATES_PER_DEMAND = 10
-
-
-def annuity(rate: float, years: float) -> float:
-    """Share of an investment paid back each year over ``years`` at ``rate``."""
-    return 1.0 / years if rate == 0 else rate / (1.0 - (1.0 + rate) ** -years)
 
 
 @dataclass(frozen=True)
@@ -269,14 +263,6 @@ def _num(value: Any) -> float:
     return float(value) if value is not None and pd.notna(value) else 0.0
 
 
-def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> np.ndarray:
-    """Great-circle distance in km."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp, dl = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(6371.0 * 2 * np.arcsin(np.sqrt(a)))
-
-
 def _mode_for(defaults: Defaults, entry: Resource, kind: str) -> Mode | None:
     """The first transport mode of ``kind`` (pipeline, truck...) that carries a resource."""
     return next(
@@ -349,8 +335,8 @@ def _treatment(defaults: Defaults, catalogue: Catalogue, supply: str, demand: st
             entry = catalogue.resources[supply]
             co2e = step.emission_factor
             return (
-                per_canonical(step.cost, entry, "EUR"),
-                per_canonical(co2e, entry, "t") if co2e is not None else 0.0,
+                per_unit(step.cost, entry, "EUR"),
+                per_unit(co2e, entry, "t") if co2e is not None else 0.0,
             )
     return 0.0, 0.0
 

@@ -18,8 +18,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from symbionet.errors import Problem, SymbionetError
+from symbionet.register.baseline import canonical_per, per_unit
 from symbionet.register.catalogue import Catalogue, Factor, Reference, Resource
-from symbionet.units import UnitProblem, annual_factor, convert
+from symbionet.units import UnitProblem, annuity, convert
 
 DEFAULTS_FILE = "transport.yaml"
 
@@ -159,7 +160,7 @@ def _problems(defaults: Defaults, catalogue: Catalogue, file: str) -> list[Probl
             factor = getattr(step, field)
             if factor is not None and step.supply in catalogue.resources:
                 try:
-                    per_canonical(factor, catalogue.resources[step.supply], numerator)
+                    per_unit(factor, catalogue.resources[step.supply], numerator)
                 except UnitProblem as error:
                     found.append(Problem(file, None, f"treatment.{name}.{field}", str(error)))
     return found
@@ -213,35 +214,12 @@ def value(factor: Factor | None, unit: str, default: float = 0.0) -> float:
     return default if factor is None else convert(factor.value, factor.unit, unit)
 
 
-def canonical_per(unit: str, resource: Resource) -> float:
-    """How many canonical units of ``resource`` one ``unit`` is (through density or energy)."""
-    return annual_factor(
-        unit,
-        resource.unit,
-        resource.density_t_per_m3,
-        resource.energy_mwh_per_unit,
-        resource.energy_mwh_per_m3,
-    )
-
-
-def per_canonical(factor: Factor, resource: Resource, numerator: str) -> float:
-    """A factor such as 1 EUR/m3 or 0.2 t/t in ``numerator`` per canonical unit of ``resource``."""
-    amount = factor.unit.partition("/")[2].strip() or resource.unit
-    in_amount = convert(factor.value, factor.unit, f"{numerator} / ({amount})")
-    return in_amount / canonical_per(amount, resource)
-
-
 def _mode_units(unit: str, resource: Resource) -> float:
     """Units of a mode (t, m3, MWh) per canonical unit of ``resource``; NaN if none fit."""
     try:
         return 1.0 / canonical_per(unit, resource)
     except UnitProblem:
         return float("nan")
-
-
-def annuity(rate: float, years: float) -> float:
-    """Share of an investment paid back each year over ``years`` at ``rate``."""
-    return 1.0 / years if rate == 0 else rate / (1.0 - (1.0 + rate) ** -years)
 
 
 @dataclass(frozen=True)
@@ -386,9 +364,6 @@ __all__ = [
     "Mode",
     "Transport",
     "Treatment",
-    "annuity",
-    "canonical_per",
     "load_defaults",
-    "per_canonical",
     "value",
 ]

@@ -13,12 +13,13 @@ import numpy as np
 import pandas as pd
 
 from symbionet.discover.candidates import Found, Matcher
-from symbionet.discover.transport import Defaults, Transport, per_canonical
+from symbionet.discover.transport import Defaults, Transport
 from symbionet.register.baseline import (
     DISPOSAL,
     draws_freshwater,
     is_freshwater,
     is_primary_material,
+    per_unit,
     route_factors,
 )
 from symbionet.register.catalogue import Catalogue
@@ -57,9 +58,9 @@ def treatment_terms(defaults: Defaults, catalogue: Catalogue, pairs: pd.DataFram
         if step is None:
             continue
         entry = catalogue.resources[supply]
-        cost[i] = per_canonical(step.cost, entry, "EUR")
+        cost[i] = per_unit(step.cost, entry, "EUR")
         if step.emission_factor is not None:
-            co2e[i] = per_canonical(step.emission_factor, entry, "t")
+            co2e[i] = per_unit(step.emission_factor, entry, "t")
     return pd.DataFrame({"cost": cost, "co2e": co2e}, index=pairs.index)
 
 

@@ -49,19 +49,23 @@ def is_primary_material(resource: Resource) -> bool:
     return resource.resource_class == "material" and resource.emission_factor is not None
 
 
-def per_unit(catalogue: Catalogue, factor: Factor, resource: str, numerator: str) -> float:
-    """A factor such as 64 EUR/MWh or 0.227 t/MWh, per canonical unit of ``resource``."""
-    entry = catalogue.resources[resource]
-    amount_unit = factor.unit.partition("/")[2].strip() or entry.unit
-    per_amount = convert(factor.value, factor.unit, f"{numerator} / ({amount_unit})")
-    canonical_in_amount = annual_factor(
-        amount_unit,
-        entry.unit,
-        entry.density_t_per_m3,
-        entry.energy_mwh_per_unit,
-        entry.energy_mwh_per_m3,
+def canonical_per(unit: str, resource: Resource) -> float:
+    """How many canonical units of ``resource`` one ``unit`` is (through density or energy)."""
+    return annual_factor(
+        unit,
+        resource.unit,
+        resource.density_t_per_m3,
+        resource.energy_mwh_per_unit,
+        resource.energy_mwh_per_m3,
     )
-    return per_amount / canonical_in_amount
+
+
+def per_unit(factor: Factor, resource: Resource, numerator: str) -> float:
+    """A factor such as 64 EUR/MWh or 0.227 t/MWh, in ``numerator`` per canonical unit of
+    ``resource``."""
+    amount = factor.unit.partition("/")[2].strip() or resource.unit
+    in_amount = convert(factor.value, factor.unit, f"{numerator} / ({amount})")
+    return in_amount / canonical_per(amount, resource)
 
 
 SALES = frozenset({"sold", "recycling_market"})
@@ -82,10 +86,10 @@ def route_factors(
     cost = co2e = 0.0
     if route is not None and (route.cost or route.emission_factor):
         if route.cost:
-            cost = per_unit(catalogue, route.cost, resource, "EUR")
+            cost = per_unit(route.cost, entry, "EUR")
             parts.append(f"cost: route {route.id} ({route.cost.ref})")
         if route.emission_factor:
-            co2e = per_unit(catalogue, route.emission_factor, resource, "t")
+            co2e = per_unit(route.emission_factor, entry, "t")
             parts.append(f"CO2e: route {route.id} ({route.emission_factor.ref})")
     elif direction == "demand":
         if entry.price:

@@ -61,7 +61,7 @@ def _convert(text: pd.Series, column: Column, check: Checker) -> pd.Series:
         check.at(bad, name, [f"{v!r} is not a number" for v in text[bad]])
         if column.type == "float":
             return numbers.where(~bad)
-        fractional = given & ~bad & (numbers % 1 != 0)
+        fractional = given & ~bad & ((numbers % 1 != 0) | (numbers.abs() > 2**53))
         check.at(fractional, name, [f"{v!r} is not a whole number" for v in text[fractional]])
         return numbers.where(~(bad | fractional)).round().astype("Int64")
     if column.type == "bool":
