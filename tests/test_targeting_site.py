@@ -222,3 +222,6 @@ def test_the_food_park_shares_heat_and_water() -> None:
     assert targets.heat.park_hot_utility_kw < targets.heat.plants_hot_utility_kw
     assert targets.water is not None and targets.water.interplant_reuse_t_per_h > 0
     assert targets.water.contaminants == ["cod", "tss"]
+    # the figures printed in docs/targeting.md and examples/targeting/README.md
+    assert targets.heat.interplant_recovery_mwh_per_year == pytest.approx(8916, abs=1)
+    assert targets.water.interplant_reuse_t_per_h == pytest.approx(3.771, abs=1e-3)
