@@ -29,16 +29,22 @@ from symbionet.discover.transport import (
     value,
 )
 from symbionet.errors import SymbionetError
-from symbionet.register.baseline import canonical_per, per_unit, stream_baseline
+from symbionet.register.baseline import (
+    DISPOSAL,
+    canonical_per,
+    draws_freshwater,
+    is_freshwater,
+    per_unit,
+    stream_baseline,
+)
 from symbionet.register.catalogue import Catalogue, Resource
 from symbionet.register.park import Park
 from symbionet.units import UnitProblem, annual_factor, annuity, convert
 
-FRESH_GROUPS = frozenset({"freshwater", "potable", "treated water"})
-DISPOSAL = frozenset({"landfill", "incineration", "hazardous_treatment", "flare"})
 DEFAULT_LIFETIME = 20.0
 MODES = ("invest", "operate")
-# nearest compatible supplies discovery offers each demand as candidates
+# nearest compatible supplies discovery offers each demand as candidates, and nearest
+# streams at other sites linked to a plant's hub
 CANDIDATES_PER_DEMAND = 10
 
 
@@ -120,7 +126,7 @@ def _resource_frame(catalogue: Catalogue, resources: Iterable[str]) -> pd.DataFr
             "group": entry.group,
             "price": catalogue.price_eur(r),
             "co2e": catalogue.emission_t(r) or 0.0,
-            "fresh": float(entry.group in FRESH_GROUPS),
+            "fresh": float(is_freshwater(entry)),
             "temperature": entry.typical.get("temperature_c", np.nan),
         }
     return pd.DataFrame.from_dict(rows, orient="index")
@@ -133,12 +139,13 @@ def _stream_nodes(park: Park) -> pd.DataFrame:
     base = stream_baseline(park)
     supply = (streams["direction"] == "supply").to_numpy()
     route = base["route"].reindex(streams.index)
-    routed = [catalogue.routes.get(r) if isinstance(r, str) else None for r in route]
-    drawn = [
-        r.resource if r is not None and r.resource else resource
-        for r, resource in zip(routed, streams["resource"], strict=True)
-    ]
-    fresh = np.array([catalogue.resources[r].group in FRESH_GROUPS for r in drawn])
+    named = [r if isinstance(r, str) else None for r in route]
+    fresh = np.array(
+        [
+            draws_freshwater(catalogue, resource, r)
+            for resource, r in zip(streams["resource"], named, strict=True)
+        ]
+    )
     priced = streams["price"].notna().to_numpy()
     listed_price = np.array([catalogue.resources[r].price is not None for r in streams["resource"]])
     nodes = pd.DataFrame(
@@ -394,7 +401,7 @@ def _arcs(
         pairs["arc"] = pairs["supply"].astype(str) + ">" + pairs["demand"].astype(str)
         pairs["origin"] = "candidate"
         frames.append(pairs)
-    frames.append(_hub_links(nodes, hubs, catalogue, remote=candidates and mode == "invest"))
+    frames.append(_hub_links(park, nodes, hubs, remote=candidates and mode == "invest"))
     frames = [f for f in frames if len(f)]
     if not frames:
         return _empty_arcs()
@@ -497,20 +504,24 @@ def _empty_arcs() -> pd.DataFrame:
     return pd.DataFrame(columns=ARC_COLUMNS, index=pd.Index([], name="arc"))
 
 
-def _hub_links(
-    nodes: pd.DataFrame, hubs: pd.DataFrame, catalogue: Catalogue, remote: bool
-) -> pd.DataFrame:
-    """Arcs from supplies into hubs and from hubs to demands (at the hub's site only unless
-    ``remote``)."""
+def _hub_links(park: Park, nodes: pd.DataFrame, hubs: pd.DataFrame, remote: bool) -> pd.DataFrame:
+    """Arcs from supplies into hubs and from hubs to demands: at the hub's site, and with
+    ``remote`` also from and to the nearest compatible streams at other sites."""
+    catalogue = park.catalogue
     rows = []
     for h_id, h in hubs.iterrows():
-        for n_id, n in nodes.iterrows():
-            if not remote and n["site"] != h["site"]:
-                continue
-            if n["kind"] == "supply" and catalogue.ratio(n["resource"], h["resource"]) is not None:
-                rows.append((n_id, h_id))
-            if n["kind"] == "demand" and catalogue.ratio(h["resource"], n["resource"]) is not None:
-                rows.append((h_id, n_id))
+        into = [catalogue.ratio(r, h["resource"]) is not None for r in nodes["resource"]]
+        out = [catalogue.ratio(h["resource"], r) is not None for r in nodes["resource"]]
+        for kind, fits in (("supply", into), ("demand", out)):
+            linked = nodes[(nodes["kind"] == kind).to_numpy() & np.array(fits, dtype=bool)]
+            here = linked["site"] == h["site"]
+            chosen = list(linked.index[here])
+            if remote and (~here).any():
+                away = linked[~here]
+                km = _site_km(park, pd.Series(h["site"], index=away.index), away["site"])
+                order = np.argsort(km, kind="stable")[:CANDIDATES_PER_DEMAND]
+                chosen += list(away.index[order])
+            rows += [(n, h_id) if kind == "supply" else (h_id, n) for n in chosen]
     frame = pd.DataFrame(rows, columns=["supply", "demand"])
     frame["arc"] = frame["supply"] + ">" + frame["demand"]
     frame["mode"] = "pipeline"

@@ -305,7 +305,7 @@ def design_command(
     greenfield: Annotated[
         bool, typer.Option(help="Price operating exchanges as if still to be built.")
     ] = False,
-    gap: Annotated[float, typer.Option(help="Relative optimality gap for the MILP.")] = 1e-4,
+    gap: Annotated[float, typer.Option(help="Relative optimality gap for the MILP.")] = 0.01,
     time_limit: Annotated[float | None, typer.Option(help="Solver time limit in seconds.")] = None,
     verbose: Annotated[bool, typer.Option(help="Show the solver log.")] = False,
     as_json: JsonFlag = False,
