@@ -163,15 +163,13 @@ def _solve(
     """Solve each independent part of the network on its own and put the parts together.
 
     Parts that share no arc, technology or bound can be solved apart (a bound on a KPI
-    links them all): the parts whose streams are all flat in time are solved together over
-    a single period and spread back over the periods, the others over all periods; a fixed
-    design over many periods is operated in runs of periods (rolling horizon).
+    links them all): each part of a MILP on its own (smaller branch-and-bound trees; the
+    time limit applies to each), an LP's parts in two groups, those whose streams are all
+    flat in time over a single period, spread back over the periods, and the others over
+    all periods; a fixed design over many periods is operated in runs of periods (rolling
+    horizon).
     """
-    groups = [net.nodes.index]
-    if not caps and len(net.periods.index) > 1:
-        steady = [c for c in net.components() if net.part(c).steady()]
-        flat = net.nodes.index[net.nodes.index.isin(np.concatenate([[], *steady]))]
-        groups = [g for g in (flat, net.nodes.index.difference(flat, sort=False)) if len(g)]
+    groups = _groups(net, caps, integer=not linear and fixed is None and not _no_decisions(net))
     pieces = []
     for number, nodes in enumerate(groups):
         part = net.part(nodes) if len(groups) > 1 else net
@@ -187,6 +185,20 @@ def _solve(
         else:
             pieces.append(_solve_once(part, objective, caps, linear, fixed, options, prices))
     return _result(net, objective, _merge(pieces))
+
+
+def _groups(net: Network, caps: dict[str, float], integer: bool) -> list[pd.Index]:
+    """The groups of nodes to solve apart (see ``_solve``)."""
+    if caps:
+        return [net.nodes.index]
+    parts = net.components()
+    if integer:
+        return parts
+    if len(net.periods.index) == 1:
+        return [net.nodes.index]
+    steady = [c for c in parts if net.part(c).steady()]
+    flat = net.nodes.index[net.nodes.index.isin(np.concatenate([[], *steady]))]
+    return [g for g in (flat, net.nodes.index.difference(flat, sort=False)) if len(g)]
 
 
 def _solve_once(
