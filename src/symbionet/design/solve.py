@@ -32,6 +32,9 @@ from symbionet.register.park import Park
 # Periods solved at once when operating a fixed design (no investment) over many periods:
 # runs are independent apart from storage, which carries its level from run to run.
 HORIZON = 24 * 7 * 4
+# Independent parts of a MILP are solved on their own (smaller branch-and-bound trees);
+# small ones together, up to this many binaries, to save building many tiny models.
+BINARIES_TOGETHER = 30
 
 Report = Callable[[str, float], None]
 
@@ -163,11 +166,11 @@ def _solve(
     """Solve each independent part of the network on its own and put the parts together.
 
     Parts that share no arc, technology or bound can be solved apart (a bound on a KPI
-    links them all): each part of a MILP on its own (smaller branch-and-bound trees; the
-    time limit applies to each), an LP's parts in two groups, those whose streams are all
-    flat in time over a single period, spread back over the periods, and the others over
-    all periods; a fixed design over many periods is operated in runs of periods (rolling
-    horizon).
+    links them all): the parts of a MILP on their own, small ones together (smaller
+    branch-and-bound trees; the time limit applies to each); an LP's parts in two groups,
+    those whose streams are all flat in time over a single period, spread back over the
+    periods, and the others over all periods. A fixed design over many periods is
+    operated in runs of periods (rolling horizon).
     """
     groups = _groups(net, caps, integer=not linear and fixed is None and not _no_decisions(net))
     pieces = []
@@ -191,14 +194,36 @@ def _groups(net: Network, caps: dict[str, float], integer: bool) -> list[pd.Inde
     """The groups of nodes to solve apart (see ``_solve``)."""
     if caps:
         return [net.nodes.index]
-    parts = net.components()
-    if integer:
-        return parts
-    if len(net.periods.index) == 1:
-        return [net.nodes.index]
-    steady = [c for c in parts if net.part(c).steady()]
-    flat = net.nodes.index[net.nodes.index.isin(np.concatenate([[], *steady]))]
-    return [g for g in (flat, net.nodes.index.difference(flat, sort=False)) if len(g)]
+    parts = [net.part(nodes) for nodes in net.components()]
+    if not integer:
+        if len(net.periods.index) == 1:
+            return [net.nodes.index]
+        flat = [p.nodes.index for p in parts if p.steady()]
+        varying = [p.nodes.index for p in parts if not p.steady()]
+        return [_join(g) for g in (flat, varying) if g]
+    groups = []
+    for steady in (True, False):
+        bucket: list[pd.Index] = []
+        count = 0
+        for part in sorted((p for p in parts if p.steady() == steady), key=_decisions):
+            if bucket and count + _decisions(part) > BINARIES_TOGETHER:
+                groups.append(_join(bucket))
+                bucket, count = [], 0
+            bucket.append(part.nodes.index)
+            count += _decisions(part)
+        if bucket:
+            groups.append(_join(bucket))
+    return groups
+
+
+def _join(indexes: list[pd.Index]) -> pd.Index:
+    return indexes[0].append(indexes[1:]) if len(indexes) > 1 else indexes[0]
+
+
+def _decisions(net: Network) -> int:
+    """How many build decisions (binaries) a network holds."""
+    techs = net.techs
+    return int((~net.arcs["built"].astype(bool)).sum() + (techs["fixed_cost"] > 0).sum())
 
 
 def _solve_once(
