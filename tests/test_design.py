@@ -220,6 +220,10 @@ def test_a_coalition_is_worth_its_baseline_less_its_optimum(kalundborg: symbione
     assert value > 0
     # steam alone: 315,000 t at 64 EUR/MWh x 0.693 MWh/t, less pipe losses
     assert set(result.built.index[result.built["built"]]) == {"steam_novo", "steam_novonesis"}
+    # alone, a partner can only do what it does today; a partner with no streams has nothing
+    alone = design(kalundborg, actors=["gyproc"], prices=False)
+    assert alone.objective == pytest.approx(baseline_cost(kalundborg, ["gyproc"]), rel=REL)
+    assert design(kalundborg, actors=["kommune"]).objective == 0
     # losing the steam to Novo Nordisk costs the coalition
     broken = design(kalundborg, actors=coalition, exclude_exchanges=["steam_novo"])
     assert broken.kpis["cost_eur"] > result.kpis["cost_eur"]

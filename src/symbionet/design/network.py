@@ -123,13 +123,12 @@ def _resource_frame(catalogue: Catalogue, resources: Iterable[str]) -> pd.DataFr
         entry = catalogue.resources[r]
         rows[r] = {
             "resource_class": entry.resource_class,
-            "group": entry.group,
             "price": catalogue.price_eur(r),
             "co2e": catalogue.emission_t(r) or 0.0,
             "fresh": float(is_freshwater(entry)),
-            "temperature": entry.typical.get("temperature_c", np.nan),
         }
-    return pd.DataFrame.from_dict(rows, orient="index")
+    columns = ["resource_class", "price", "co2e", "fresh"]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
 
 
 def _stream_nodes(park: Park) -> pd.DataFrame:
@@ -144,10 +143,13 @@ def _stream_nodes(park: Park) -> pd.DataFrame:
         [
             draws_freshwater(catalogue, resource, r)
             for resource, r in zip(streams["resource"], named, strict=True)
-        ]
+        ],
+        dtype=bool,
     )
     priced = streams["price"].notna().to_numpy()
-    listed_price = np.array([catalogue.resources[r].price is not None for r in streams["resource"]])
+    listed_price = np.array(
+        [catalogue.resources[r].price is not None for r in streams["resource"]], dtype=bool
+    )
     nodes = pd.DataFrame(
         {
             "kind": np.where(supply, "supply", "demand"),

@@ -172,6 +172,8 @@ def _solve(
     periods, and the others over all periods. A fixed design over many periods is
     operated in runs of periods (rolling horizon).
     """
+    if net.nodes.empty:
+        return _result(net, objective, _nothing(net, fixed))
     groups = _groups(net, caps, integer=not linear and fixed is None and not _no_decisions(net))
     pieces = []
     for number, nodes in enumerate(groups):
@@ -188,6 +190,21 @@ def _solve(
         else:
             pieces.append(_solve_once(part, objective, caps, linear, fixed, options, prices))
     return _result(net, objective, _merge(pieces))
+
+
+def _nothing(net: Network, fixed: dict[str, float] | None) -> Piece:
+    """The solution of a network with no streams: nothing flows, nothing is bought."""
+    solution = xr.Dataset(
+        {
+            "weight": xr.DataArray(
+                net.periods.weight.to_numpy(), coords={"period": net.periods.index}
+            )
+        }
+    )
+    solution.attrs["fixed"] = fixed or {}
+    for name in KPIS:
+        solution.attrs[f"kpi_{name}"] = net.constant_cost if name == "cost" else 0.0
+    return Piece(solution, None, "ok", "optimal", 0.0, {"build_s": 0.0, "solve_s": 0.0})
 
 
 def _groups(net: Network, caps: dict[str, float], integer: bool) -> list[pd.Index]:
