@@ -169,6 +169,20 @@ def test_bad_options_give_clear_errors(options: dict, message: str) -> None:
         design(park, **options)
 
 
+@pytest.mark.parametrize(
+    ("technology", "message"),
+    [
+        ("hp,sa,heat_pump,electricity,district_heat,4,,,candidate,100000", "hp: a candidate needs"),
+        ("st,sa,storage,district_heat,steam_mp,1,10,MWh,candidate,100", "st: a store keeps one"),
+    ],
+)
+def test_bad_technologies_are_named(tmp_path: Path, technology: str, message: str) -> None:
+    header = "id,site,kind,input,output,efficiency,capacity,capacity_unit,status,capex\n"
+    park = park_of(tmp_path, HEAT, technologies_csv=header + technology + "\n")
+    with pytest.raises(SymbionetError, match=f"technologies.csv:.*{message}"):
+        design(park)
+
+
 @pytest.fixture(scope="module")
 def kalundborg() -> symbionet.Park:
     return symbionet.load_park(EXAMPLES / "kalundborg")

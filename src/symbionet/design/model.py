@@ -19,7 +19,7 @@ import xarray as xr
 
 from symbionet.design.network import Network
 from symbionet.design.options import invalid
-from symbionet.errors import SymbionetError
+from symbionet.errors import Problem, SymbionetError
 
 OBJECTIVES = ("cost", "co2", "freshwater")
 KPIS = ("cost", "co2", "freshwater", "waste", "unmet")
@@ -267,7 +267,10 @@ def _technologies(
     missing = techs.index[candidate & capacity.isna()]
     if len(missing):
         raise SymbionetError(
-            f"candidate technology {', '.join(map(repr, missing))} needs a capacity"
+            [
+                Problem("technologies.csv", None, "capacity", f"{tech}: a candidate needs one")
+                for tech in missing
+            ]
         )
     sized = _index(techs.index[candidate], "tech")
     size_upper = capacity.copy()

@@ -28,7 +28,7 @@ from symbionet.discover.transport import (
     load_defaults,
     value,
 )
-from symbionet.errors import SymbionetError
+from symbionet.errors import Problem, SymbionetError
 from symbionet.register.baseline import (
     DISPOSAL,
     canonical_per,
@@ -177,7 +177,7 @@ def _hub(site: str, resource: str) -> str:
     return f"{site}/{resource}"
 
 
-def _technologies(park: Park, greenfield_techs: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _technologies(park: Park) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Technologies with their ports on hub nodes, and the hub nodes themselves."""
     techs = park.technologies
     catalogue = park.catalogue
@@ -202,10 +202,16 @@ def _technologies(park: Park, greenfield_techs: bool) -> tuple[pd.DataFrame, pd.
                     entry.energy_mwh_per_m3,
                 )
             except UnitProblem as error:
-                raise SymbionetError(f"technology {tech_id!r}: capacity: {error}") from None
+                raise _technology_problem(tech_id, "capacity_unit", str(error)) from None
             if k["kind"] != "storage":
                 capacity /= 8760.0
-        existing = k["status"] == "existing" and not greenfield_techs
+        if k["kind"] == "storage" and (
+            k["output"] != k["input"] or isinstance(k.get("input2"), str)
+        ):
+            raise _technology_problem(
+                tech_id, "output", "a store keeps one resource: output = input"
+            )
+        existing = k["status"] == "existing"
         lifetime = float(k["lifetime"]) if pd.notna(k["lifetime"]) else DEFAULT_LIFETIME
         factor = annuity(rate, lifetime)
         per_capacity = np.nan
@@ -266,6 +272,10 @@ def _technologies(park: Park, greenfield_techs: bool) -> tuple[pd.DataFrame, pd.
         columns=["node", "kind", "site", "resource"],
     ).set_index("node")
     return table, hub_frame
+
+
+def _technology_problem(tech: object, column: str, message: str) -> SymbionetError:
+    return SymbionetError([Problem("technologies.csv", None, column, f"{tech}: {message}")])
 
 
 def _num(value: Any) -> float:
@@ -573,7 +583,7 @@ def build_network(
     if mode not in MODES:
         raise invalid("mode", f"must be {' or '.join(MODES)}, not {mode!r}")
     nodes = _stream_nodes(park)
-    techs, hubs = _technologies(park, greenfield_techs=False)
+    techs, hubs = _technologies(park)
     if mode == "operate" or baseline:
         techs = techs[techs["existing"].astype(bool)] if not baseline else techs.iloc[:0]
         used = set(techs[["in0", "in2", "out0", "out2"]].stack().dropna())
