@@ -1,4 +1,5 @@
-"""Solving a design: one run, a run in parts for a fixed design, and the baseline."""
+"""Solving a design: the network in independent parts, a fixed design in runs of periods,
+and the no-symbiosis baseline."""
 
 from __future__ import annotations
 
@@ -100,6 +101,8 @@ def design(
     """
     check_objective(objective, caps)
     parse_time(time)
+    if horizon < 1:
+        raise invalid("horizon", f"must be 1 or more periods, not {horizon}")
     say = report or (lambda message, done: None)
     started = clock.perf_counter()
     say("reading the park", 0.0)
@@ -114,8 +117,6 @@ def design(
     )
     fixed = _complete_fix(net, _fixed_design(fix))
     options = _solver_options(mip_gap, time_limit, verbose)
-    if horizon < 1:
-        raise invalid("horizon", f"must be 1 or more periods, not {horizon}")
     result = _solve(net, objective, dict(caps or {}), linear, fixed, options, prices, horizon, say)
     result.baseline = baseline_kpis(net)
     result.timings["total_s"] = clock.perf_counter() - started
