@@ -274,6 +274,16 @@ def test_parts_solved_apart_match_the_whole_model(tmp_path: Path) -> None:
     assert apart.objective == pytest.approx(whole.objective, rel=REL)
 
 
+def test_a_design_fixed_and_run_again_costs_the_same(tmp_path: Path) -> None:
+    # pipes, a heat pump and a heat store sized below their largest size keep their sizes
+    park = symbionet.load_park(write_synthetic_park(tmp_path / "p", 5, seed=2, candidates=20))
+    options = {"time": "typical-days:2", "candidates": False, "prices": False}
+    chosen = design(park, **options)
+    assert chosen.built.loc[["hp0", "store0"], "built"].all()
+    again = design(park, fix=chosen, **options)
+    assert again.objective == pytest.approx(chosen.objective, rel=REL)
+
+
 @pytest.mark.slow
 @settings(
     max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

@@ -160,12 +160,14 @@ def built_table(net: Network, solution: xr.Dataset, annual: pd.Series) -> pd.Dat
             "km": arcs["km"],
             "capex_eur": arcs["capex"],
             "fixed_cost_eur": arcs["fixed_cost"],
+            "capacity": np.nan,
             "size": np.nan,
             "annual": flows,
             "built": np.where(free, existing | (flows > TOLERANCE), share > 0.5),
         }
     )
     techs = net.techs
+    weight = net.periods.weight
     if len(techs):
         size = techs["capacity"].copy()
         if "size" in solution:
@@ -174,10 +176,12 @@ def built_table(net: Network, solution: xr.Dataset, annual: pd.Series) -> pd.Dat
         if "open" in solution:
             opened.update(solution["open"].to_pandas() > 0.5)
         used = pd.Series(0.0, index=techs.index)
-        for name in ("run", "charge"):
+        stores = techs["storage"].astype(bool)
+        # what a plant takes in, or what a store takes in, over the year
+        for name, members in (("run", techs.index[~stores]), ("charge", techs.index[stores])):
             if name in solution:
-                weights = solution["weight"]
-                used.update((solution[name] * weights).sum("period").to_pandas())
+                yearly = _values(solution, name, members, "tech").mul(weight, axis=1).sum(axis=1)
+                used.update(yearly)
         tech_rows = pd.DataFrame(
             {
                 "kind": "technology:" + techs["kind"].astype(str),
@@ -188,6 +192,7 @@ def built_table(net: Network, solution: xr.Dataset, annual: pd.Series) -> pd.Dat
                 "km": 0.0,
                 "capex_eur": np.nan,
                 "fixed_cost_eur": techs["fixed_cost"] + techs["size_cost"] * size.fillna(0),
+                "capacity": techs["capacity"],
                 "size": size,
                 "annual": used,
                 "built": techs["existing"] | (opened & (size.fillna(1) > TOLERANCE) & (used > 0)),

@@ -58,7 +58,12 @@ def _fixed_design(fix: Any) -> dict[str, float] | None:
     if fix is None:
         return None
     if isinstance(fix, DesignResult):
-        fix = fix.built["built"]
+        built = fix.built
+        share = built["built"].astype(float)
+        # a plant built smaller than its largest size keeps its size
+        sized = built["built"] & (built["capacity"] > 0)
+        share[sized] = (built.loc[sized, "size"] / built.loc[sized, "capacity"]).clip(upper=1)
+        fix = share
     if isinstance(fix, Mapping | pd.Series):
         return {str(k): float(v) for k, v in fix.items()}
     return {str(k): 1.0 for k in fix}
