@@ -84,6 +84,37 @@ def test_heat_pump_replaces_the_boiler_when_it_pays(tmp_path: Path) -> None:
     assert not result.built.loc["hp", "built"]
 
 
+def test_plants_with_two_outputs_and_two_inputs(tmp_path: Path) -> None:
+    # a CHP burns gas bought at 55 EUR/MWh into 0.4 MWh of power (else 150 EUR) and 0.5 MWh
+    # of heat (else 64 EUR): 1000 MWh of gas meet both demands exactly
+    streams = (
+        "id,site,direction,resource,quantity,unit,price\n"
+        "power,sa,demand,electricity,400,MWh/yr,150\n"
+        "heat,sa,demand,district_heat,500,MWh/yr,64\n"
+    )
+    chp = (
+        "id,site,kind,input,output,efficiency,output2,efficiency2,capacity,capacity_unit,status\n"
+        "chp,sa,chp,natural_gas,electricity,0.4,district_heat,0.5,10,MW,existing\n"
+    )
+    result = design(park_of(tmp_path / "chp", streams, technologies_csv=chp), prices=False)
+    assert result.objective == pytest.approx(1000 * 55, rel=REL)
+    # a heat pump takes 2.3 MWh of low-temperature heat per MWh of power (150 EUR) and
+    # gives 3.3 MWh of heat; with only 1150 MWh of low-temperature heat on offer it runs on
+    # 500 MWh of power, and the gas boiler (64 EUR/MWh) makes the other 1650 MWh
+    streams = (
+        "id,site,direction,resource,quantity,unit,price\n"
+        "warm,sa,supply,low_temp_heat,1150,MWh/yr,1\n"
+        "heat,sa,demand,district_heat,3300,MWh/yr,64\n"
+    )
+    pump = (
+        "id,site,kind,input,output,efficiency,input2,ratio2,capacity,capacity_unit,status\n"
+        "hp,sa,heat_pump,electricity,district_heat,3.3,low_temp_heat,2.3,10,MW,existing\n"
+    )
+    result = design(park_of(tmp_path / "hp", streams, technologies_csv=pump), prices=False)
+    assert result.objective == pytest.approx(500 * 150 + 1650 * 64, rel=REL)
+    assert result.balance.loc[("sa", "low_temp_heat"), "disposed"] == pytest.approx(0, abs=1e-6)
+
+
 WATER = (
     "id,site,direction,resource,quantity,unit,price,ppm_cod\n"
     "rinse,sa,supply,process_water,1000,m3/yr,4,100\n"
