@@ -326,10 +326,15 @@ def design_command(
         "time_limit": time_limit,
         "verbose": verbose,
     }
-    with err_console.status("designing", spinner="dots") as status:
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    quiet = not err_console.is_terminal
+    with Progress(*columns, console=err_console, transient=True, disable=quiet) as progress:
+        task = progress.add_task("designing", total=1.0)
 
         def report(message: str, done: float) -> None:
-            status.update(f"{message} ({done:.0%})")
+            progress.update(task, description=message, completed=done)
 
         if pareto:
             curve = trade_off(loaded, parse_objectives(pareto), points, report=report, **options)
