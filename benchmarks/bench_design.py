@@ -140,7 +140,7 @@ def to_pypsa(net: Network) -> Any:
     generators for the baseline routes, links for arcs and plants, stores for storage."""
     import pypsa
 
-    from symbionet.design.model import _penalty
+    from symbionet.design.model import unmet_penalty
 
     nodes, arcs, techs = net.nodes, net.arcs, net.techs
     snapshots = pd.Index(net.periods.index, name="snapshot")
@@ -163,7 +163,7 @@ def to_pypsa(net: Network) -> Any:
         bus=loads.columns,
         p_set=loads.set_axis(loads.columns + " load", axis=1),
     )
-    penalty = _penalty(net, "cost")
+    penalty = unmet_penalty(net, "cost")
     for name, where, cost, sign in (
         ("fate", supply, nodes.loc[supply, "unit_cost"], -1.0),
         ("source", sourced, nodes.loc[sourced, "unit_cost"], 1.0),

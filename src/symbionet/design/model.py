@@ -211,7 +211,7 @@ def build_model(
     kpis["cost"] = cost
     constants = {"cost": net.constant_cost + fixed_charge(net, fix)}
 
-    penalty = _penalty(net, objective)
+    penalty = unmet_penalty(net, objective)
     goal = {"cost": cost, "co2": kpis["co2"], "freshwater": kpis["freshwater"]}[objective]
     if objective != "cost":
         goal = goal + TIE_BREAK * cost
@@ -233,17 +233,23 @@ def fixed_charge(net: Network, fix: dict[str, float] | None) -> float:
     return float((share * (arcs + sized.reindex(share.index).fillna(0.0))).sum() + opened.sum())
 
 
-def _penalty(net: Network, objective: str) -> float:
+def unmet_penalty(net: Network, objective: str) -> float:
     """Cost of one unit of unmet demand: far above what meeting it could cost."""
-    columns = {"cost": "unit_cost", "co2": "unit_co2e", "freshwater": "fresh_in"}[objective]
-    largest = max(
-        float(net.nodes[columns].abs().max()),
-        float(net.arcs["unit_cost" if objective == "cost" else "unit_co2e"].abs().max() or 0),
-        float(net.techs["unit_cost"].abs().max() or 0) if objective == "cost" else 0.0,
-    )
+
+    def largest(values: pd.Series) -> float:
+        return float(values.abs().max()) if values.notna().any() else 0.0
+
     if objective == "cost":
-        largest += net.co2_price * float(net.nodes["unit_co2e"].abs().max())
-    return 1e3 * max(1.0, np.nan_to_num(largest))
+        scale = max(
+            largest(net.nodes["unit_cost"]) + net.co2_price * largest(net.nodes["unit_co2e"]),
+            largest(net.arcs["unit_cost"]),
+            largest(net.techs["unit_cost"]),
+        )
+    elif objective == "co2":
+        scale = max(largest(net.nodes["unit_co2e"]), largest(net.arcs["unit_co2e"]))
+    else:
+        scale = largest(net.nodes["fresh_in"])
+    return 1e3 * max(1.0, scale)
 
 
 def _technologies(
