@@ -57,7 +57,7 @@ CSV_FILES = sorted(name for name in TINY if name.endswith(".csv"))
 
 
 def _rows(text: str) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(text)))
+    return list(csv.reader(io.StringIO(text, newline="")))
 
 
 def _text(rows: list[list[str]]) -> str:

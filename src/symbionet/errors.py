@@ -25,7 +25,7 @@ class Problem:
             where += f":{self.row}"
         if self.column:
             where += f":{self.column}"
-        return f"{where}: {self.message}"
+        return f"{where}: {self.message}" if where else self.message
 
 
 class SymbionetError(Exception):
