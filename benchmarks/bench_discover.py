@@ -12,6 +12,7 @@ must find the same candidates.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -65,11 +66,11 @@ def _run(sites: int, method: str) -> dict[str, Any]:
 def machine() -> str:
     """Cores and CPU model of this machine."""
     model = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            model = next(line.split(":", 1)[1].strip() for line in info if "model name" in line)
-    except (OSError, StopIteration):
-        pass
+    with (
+        contextlib.suppress(OSError, StopIteration),
+        open("/proc/cpuinfo", encoding="utf-8") as info,
+    ):
+        model = next(line.split(":", 1)[1].strip() for line in info if "model name" in line)
     return f"{os.cpu_count()} cores available ({model}), runs pinned to {CORES}"
 
 
