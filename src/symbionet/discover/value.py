@@ -20,33 +20,16 @@ from symbionet.register.baseline import (
     is_freshwater,
     is_primary_material,
     per_unit,
-    route_factors,
+    stream_baseline,
 )
 from symbionet.register.catalogue import Catalogue
 from symbionet.register.park import Park
-from symbionet.units import convert
 
 
-def baseline_terms(park: Park, frame: pd.DataFrame) -> pd.DataFrame:
+def baseline_terms(baseline: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     """Cost (EUR) and CO2e (t) per canonical unit of each stream's baseline."""
-    combos = frame[["direction", "route", "resource"]].fillna({"route": ""}).drop_duplicates()
-    terms = pd.DataFrame(
-        [
-            (
-                direction,
-                route,
-                resource,
-                *route_factors(park.catalogue, route or None, resource, direction)[:2],
-            )
-            for direction, route, resource in combos.itertuples(index=False)
-        ],
-        columns=["direction", "route", "resource", "cost", "co2e"],
-    )
-    keyed = frame[["direction", "route", "resource"]].fillna({"route": ""})
-    merged = keyed.merge(terms, how="left", on=["direction", "route", "resource"])
-    own_price = frame["price"].to_numpy() * convert(1.0, park.currency, "EUR")
-    cost = np.where(np.isnan(own_price), merged["cost"].to_numpy(), own_price)
-    return pd.DataFrame({"cost": cost, "co2e": merged["co2e"].to_numpy()}, index=frame.index)
+    terms = baseline.loc[frame.index, ["cost_eur", "co2e_t"]]
+    return terms.set_axis(["cost", "co2e"], axis=1)
 
 
 def treatment_terms(defaults: Defaults, catalogue: Catalogue, pairs: pd.DataFrame) -> pd.DataFrame:
@@ -80,8 +63,9 @@ def evaluate(
     """
     catalogue = park.catalogue
     supplies, demands, pairs = matcher.supplies, matcher.demands, matcher.pairs
-    supply_terms = baseline_terms(park, supplies)
-    demand_terms = baseline_terms(park, demands)
+    baseline = stream_baseline(park)
+    supply_terms = baseline_terms(baseline, supplies)
+    demand_terms = baseline_terms(baseline, demands)
     treatment = treatment_terms(defaults, catalogue, pairs)
     s, d, p = found.supply, found.demand, found.pair
     ratio = pairs["ratio"].to_numpy()[p]

@@ -105,20 +105,36 @@ def route_factors(
 
 
 def stream_baseline(park: Park) -> pd.DataFrame:
-    """Per stream: its baseline route and the cost and CO2e per canonical unit it implies."""
+    """Per stream: its baseline route and the cost and CO2e per canonical unit it implies.
+
+    Factors are looked up once per (direction, route, resource), then spread over the
+    streams; a stream's own ``price`` replaces the cost.
+    """
     streams = park.streams
-    rows = []
-    for stream_id, stream in streams.iterrows():
-        direction = stream["direction"]
-        route = stream["fate"] if direction == "supply" else stream["source"]
-        route = route if isinstance(route, str) else None
-        cost, co2e, basis = route_factors(park.catalogue, route, stream["resource"], direction)
-        if pd.notna(stream["price"]):
-            cost = convert(float(stream["price"]), park.currency, "EUR")
-            basis = f"price: stream {stream_id}; " + basis.split("; ", 1)[-1]
-        rows.append(
-            {"id": stream_id, "route": route, "cost_eur": cost, "co2e_t": co2e, "basis": basis}
-        )
-    return pd.DataFrame(rows, columns=["id", "route", "cost_eur", "co2e_t", "basis"]).set_index(
-        "id"
+    keys = pd.DataFrame(
+        {
+            "direction": streams["direction"],
+            "route": streams["fate"].where(streams["direction"] == "supply", streams["source"]),
+            "resource": streams["resource"],
+        },
+        index=streams.index,
+    ).astype(object)
+    keys["route"] = keys["route"].where(keys["route"].notna(), None)
+    combos = keys.drop_duplicates()
+    factors = pd.DataFrame(
+        [route_factors(park.catalogue, r, res, d) for d, r, res in combos.itertuples(index=False)],
+        columns=["cost_eur", "co2e_t", "basis"],
+        index=pd.MultiIndex.from_frame(combos),
     )
+    table = factors.reindex(pd.MultiIndex.from_frame(keys))
+    table.index = streams.index
+    table.insert(0, "route", keys["route"])
+    priced = streams["price"].notna()
+    table.loc[priced, "cost_eur"] = streams.loc[priced, "price"] * convert(
+        1.0, park.currency, "EUR"
+    )
+    table.loc[priced, "basis"] = [
+        f"price: stream {stream_id}; " + str(basis).split("; ", 1)[-1]
+        for stream_id, basis in table.loc[priced, "basis"].items()
+    ]
+    return table
