@@ -12,12 +12,14 @@ class Problem:
 
     ``row`` is the line number in a CSV file (the header is line 1), or the
     row number in a worksheet; ``None`` when the problem concerns a whole file.
+    A ``warning`` is shown by ``check`` but does not stop the park from loading.
     """
 
     file: str
     row: int | None
     column: str | None
     message: str
+    severity: str = "error"
 
     def __str__(self) -> str:
         where = self.file
@@ -25,7 +27,17 @@ class Problem:
             where += f":{self.row}"
         if self.column:
             where += f":{self.column}"
-        return f"{where}: {self.message}" if where else self.message
+        message = f"warning: {self.message}" if self.severity == "warning" else self.message
+        return f"{where}: {message}" if where else message
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+            "severity": self.severity,
+        }
 
 
 class SymbionetError(Exception):

@@ -1,8 +1,7 @@
-"""Reading and writing parks as a folder of files, an Excel workbook or a JSON document.
+"""Reading parks as a folder of files, an Excel workbook or a JSON document.
 
 Readers return raw text tables with the line (or sheet row, or record) number of every
-row, so that each problem can name where it is; writers take typed tables and write
-them atomically: a park file is written whole or not at all.
+row, so that each problem can name where it is; ``write`` holds the writers.
 """
 
 from __future__ import annotations
@@ -10,11 +9,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,7 +61,7 @@ def park_format(path: Path) -> str:
     )
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """A cell value as the text a CSV file would hold."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -174,7 +168,7 @@ def read_xlsx(path: Path) -> RawPark:
             if table.required:
                 park.problems.append(Problem(where, None, None, "required sheet is missing"))
             continue
-        values = [[_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        values = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
         numbered = [(i + 1, row) for i, row in enumerate(values) if any(row)]
         if not numbered:
             park.problems.append(Problem(where, 1, None, "empty sheet: no header row"))
@@ -240,7 +234,7 @@ def read_json(path: Path) -> RawPark:
             park.problems.append(Problem(where, None, None, "must be a list of objects"))
             continue
         header = list(dict.fromkeys(key for record in entry for key in record))
-        rows = [[_text(record.get(key)) for key in header] for record in entry]
+        rows = [[cell_text(record.get(key)) for key in header] for record in entry]
         park.tables[table.name] = RawTable(
             table.name, where, _frame(header, rows), list(range(1, len(rows) + 1))
         )
@@ -256,112 +250,3 @@ def read_park(path: Path) -> RawPark:
     """Read a park from a folder, workbook or JSON document."""
     reader = {"folder": read_folder, "xlsx": read_xlsx, "json": read_json}[park_format(path)]
     return reader(path)
-
-
-# --- writing -------------------------------------------------------------------------
-
-
-def _plain(value: Any) -> Any:
-    """A typed cell as a plain Python value (None when missing)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if hasattr(value, "item"):
-        return value.item()
-    return value
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [
-        {key: _plain(v) for key, v in row.items() if _plain(v) is not None}
-        for row in frame.to_dict(orient="records")
-    ]
-
-
-@contextmanager
-def _atomic(target: Path) -> Iterator[Path]:
-    """Yield a temporary path; move it over ``target`` only if the block succeeds."""
-    target = target.resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".symbionet-", dir=target.parent))
-    staged = scratch / target.name
-    try:
-        yield staged
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
-        os.replace(staged, target)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-def write_folder(
-    path: Path,
-    meta: dict[str, Any],
-    frames: dict[str, pd.DataFrame],
-    catalogue: dict[str, Any] | None,
-) -> None:
-    """Write a park folder: park.yaml and one CSV per non-empty table."""
-    with _atomic(path) as staged:
-        staged.mkdir()
-        (staged / "park.yaml").write_text(
-            yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), encoding="utf-8"
-        )
-        for name, frame in frames.items():
-            out = frame.astype(object).where(frame.notna(), None)
-            out = out.map(lambda v: _text(_plain(v)))
-            out.to_csv(staged / tables()[name].file, index=False, lineterminator="\n")
-        if catalogue:
-            (staged / "catalogue.yaml").write_text(
-                yaml.safe_dump(catalogue, sort_keys=False, allow_unicode=True), encoding="utf-8"
-            )
-
-
-def write_xlsx(
-    path: Path,
-    meta: dict[str, Any],
-    frames: dict[str, pd.DataFrame],
-    catalogue: dict[str, Any] | None,
-) -> None:
-    """Write a park workbook: sheet ``park`` (key, value) and one sheet per table."""
-    from openpyxl import Workbook
-
-    with _atomic(path) as staged:
-        book = Workbook()
-        sheet = book.active
-        assert sheet is not None
-        sheet.title = "park"
-        sheet.append(["key", "value"])
-        for key, value in meta.items():
-            mapping = isinstance(value, dict | list)
-            sheet.append(
-                [key, yaml.safe_dump(value, default_flow_style=True).strip() if mapping else value]
-            )
-        for name, frame in frames.items():
-            sheet = book.create_sheet(name)
-            sheet.append(list(frame.columns))
-            for row in frame.itertuples(index=False):
-                sheet.append([_plain(v) for v in row])
-        if catalogue:
-            book.create_sheet("catalogue").append([yaml.safe_dump(catalogue, sort_keys=False)])
-        book.save(staged)
-
-
-def write_json(
-    path: Path,
-    meta: dict[str, Any],
-    frames: dict[str, pd.DataFrame],
-    catalogue: dict[str, Any] | None,
-) -> None:
-    """Write a park as one JSON document."""
-    document: dict[str, Any] = {"park": meta}
-    document.update({name: _records(frame) for name, frame in frames.items()})
-    if catalogue:
-        document["catalogue"] = catalogue
-    with _atomic(path) as staged:
-        staged.write_text(
-            json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
-
-
-WRITERS = {"folder": write_folder, "xlsx": write_xlsx, "json": write_json}

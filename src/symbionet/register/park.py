@@ -10,7 +10,7 @@ import pandas as pd
 
 from symbionet.errors import Problem, SymbionetError
 from symbionet.register.catalogue import Catalogue, default_catalogue, parse_catalogue
-from symbionet.register.io import WRITERS, RawPark, RawTable, park_format, read_park
+from symbionet.register.io import RawPark, RawTable, park_format, read_park
 from symbionet.register.schema import tables
 from symbionet.register.validate import (
     Checker,
@@ -25,6 +25,7 @@ from symbionet.register.validate import (
     coerce,
     resolve_resources,
 )
+from symbionet.register.write import WRITERS
 
 CHECKS = (check_ids, check_references, check_units)
 CATALOGUE_CHECKS = (resolve_resources, check_streams, check_exchanges)
@@ -39,6 +40,7 @@ class Park:
     catalogue: Catalogue
     catalogue_extension: dict[str, Any] | None = None
     source: str = ""
+    warnings: list[Problem] = field(default_factory=list)
     _empty: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
@@ -171,13 +173,15 @@ def build_park(raw: RawPark) -> Park:
     check_profiles(data)
     for checker in data.checks.values():
         problems += checker.problems
-    if problems:
-        raise SymbionetError(sorted(set(problems), key=_order))
+    warnings = sorted({p for p in problems if p.severity == "warning"}, key=_order)
+    errors = [p for p in problems if p.severity != "warning"]
+    if errors:
+        raise SymbionetError(sorted(set(errors) | set(warnings), key=_order))
     frames = {}
     for name, frame in data.frames.items():
         key = _index(name)
         frames[name] = frame.set_index(key) if key else frame
-    return Park(meta, frames, catalogue, raw.catalogue, raw.source)
+    return Park(meta, frames, catalogue, raw.catalogue, raw.source, warnings)
 
 
 def _order(problem: Problem) -> tuple[int, str, int, str]:
@@ -193,12 +197,11 @@ def load_park(path: Path | str) -> Park:
 
 
 def check_park(path: Path | str) -> list[Problem]:
-    """Every problem of a park, or an empty list if it is valid."""
+    """Every problem of a park, errors and warnings; an empty list if there are none."""
     try:
-        load_park(path)
+        return load_park(path).warnings
     except SymbionetError as error:
         return error.problems
-    return []
 
 
 __all__ = ["Park", "build_park", "check_park", "load_park", "park_format"]
