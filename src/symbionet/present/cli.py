@@ -10,15 +10,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from symbionet.discover import discover as find_candidates
 from symbionet.discover import generate_park
 from symbionet.discover import screen as screen_sectors
-from symbionet.errors import SymbionetError
+from symbionet.errors import Problem, SymbionetError
 from symbionet.present import summary
+from symbionet.present.summary import printable
 from symbionet.register.catalogue import load_catalogue
 from symbionet.register.park import Park, load_park
+from symbionet.register.write import check_target, csv_text, save_format, writable, write_text
 
 if TYPE_CHECKING:
     from symbionet.design.result import DesignResult
@@ -38,6 +42,9 @@ err_console = Console(stderr=True, soft_wrap=True)
 
 ParkPath = Annotated[Path, typer.Argument(help="Park folder, .xlsx workbook or .json file.")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+ForceFlag = Annotated[
+    bool, typer.Option("--force", help="Overwrite the target if it is a park already.")
+]
 
 
 def main() -> None:
@@ -45,11 +52,26 @@ def main() -> None:
     try:
         app()
     except SymbionetError as error:
-        for problem in error.problems:
-            err_console.print(str(problem), markup=False, highlight=False)
-        n = len(error.problems)
-        err_console.print(f"[red]{n} problem{'s' if n != 1 else ''}[/red]")
+        _print_problems(error.problems)
         sys.exit(1)
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    """Each problem on its own line, then how many errors and warnings there are."""
+    for problem in problems:
+        err_console.print(printable(str(problem)), markup=False, highlight=False)
+    warnings = sum(p.severity == "warning" for p in problems)
+    counts = [_plural(len(problems) - warnings, "error"), _plural(warnings, "warning")]
+    err_console.print(", ".join(c for c in counts if not c.startswith("0 ")), style="red")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def _user(text: object) -> str:
+    """User text inside a markup string: shown as written, never as markup or escape codes."""
+    return escape(printable(str(text)))
 
 
 def rich_table(frame: pd.DataFrame, title: str | None = None, index: bool = True) -> Table:
@@ -60,9 +82,9 @@ def rich_table(frame: pd.DataFrame, title: str | None = None, index: bool = True
         numeric = pd.api.types.is_numeric_dtype(shown[name]) and not pd.api.types.is_bool_dtype(
             shown[name]
         )
-        table.add_column(str(name), justify="right" if numeric else "left")
+        table.add_column(Text(printable(str(name))), justify="right" if numeric else "left")
     for row in shown.itertuples(index=False):
-        table.add_row(*(_cell(v) for v in row))
+        table.add_row(*(Text(_cell(v)) for v in row))
     return table
 
 
@@ -71,7 +93,7 @@ def _cell(value: object) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
-    return str(value)
+    return printable(str(value))
 
 
 def _json(data: object) -> None:
@@ -84,11 +106,26 @@ def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
 
 
 @app.command()
-def check(park: ParkPath) -> None:
-    """Validate a park: exit 0 if valid, else list every problem as file:row:column, exit 1."""
-    loaded = load_park(park)
+def check(park: ParkPath, as_json: JsonFlag = False) -> None:
+    """Validate a park: exit 0 if valid, else list every problem as file:row:column, exit 1.
+    Warnings are listed too but do not fail the check."""
+    loaded: Park | None = None
+    try:
+        loaded = load_park(park)
+        problems = loaded.warnings
+    except SymbionetError as error:
+        problems = error.problems
+    if as_json:
+        _json([problem.to_dict() for problem in problems])
+        if loaded is None:
+            raise typer.Exit(1)
+        return
+    if loaded is None:
+        raise SymbionetError(problems)
+    if problems:
+        _print_problems(problems)
     counts = ", ".join(f"{n} {name}" for name, n in summary.counts(loaded).items() if n)
-    console.print(f"[green]ok[/green] {loaded.name}: {counts}")
+    console.print(f"[green]ok[/green] {_user(loaded.name)}: {counts}")
 
 
 def print_park(park: Park, as_json: bool = False) -> None:
@@ -109,9 +146,12 @@ def print_park(park: Park, as_json: bool = False) -> None:
         )
         return
     meta = park.meta
-    console.print(f"[bold]{park.name}[/bold] ({meta.get('country', '')} {meta.get('year', '')})")
+    console.print(
+        f"[bold]{_user(park.name)}[/bold] "
+        f"({_user(meta.get('country', ''))} {_user(meta.get('year', ''))})"
+    )
     if meta.get("description"):
-        console.print(meta["description"])
+        console.print(Text(printable(str(meta["description"]))))
     actors = park.actors[["name", "kind", "nace"]].copy()
     actor_of_stream = streams["actor"]
     actors["sites"] = park.sites.groupby("actor").size().reindex(actors.index, fill_value=0)
@@ -143,11 +183,13 @@ def show(
 def convert(
     park: ParkPath,
     out: Annotated[Path, typer.Argument(help="Target: a folder, an .xlsx or a .json file.")],
+    force: ForceFlag = False,
 ) -> None:
-    """Convert a park between folder, Excel workbook and JSON (lossless both ways)."""
-    loaded = load_park(park)
-    written = loaded.save(out)
-    console.print(f"wrote {written}")
+    """Convert a park between folder, Excel workbook and JSON (lossless both ways).
+    An existing park at the target is replaced only with --force; nothing else is."""
+    check_target(out, save_format(out) == "folder", force)
+    written = load_park(park).save(out, force=force)
+    console.print(f"wrote {_user(written)}")
 
 
 @app.command()
@@ -174,7 +216,8 @@ def catalogue(
         }
         for ref in sorted(refs):
             source = cat.references[ref]
-            console.print(f"[{ref}] {source.title} ({source.year or 'n.d.'}) {source.url or ''}")
+            line = f"[{ref}] {source.title} ({source.year or 'n.d.'}) {source.url or ''}"
+            console.print(Text(printable(line)))
         return
     columns = [
         "name",
@@ -197,10 +240,11 @@ def run(
 ) -> None:
     """The main job on a park: check it, summarise it, assess it and write its report."""
     loaded = load_park(park)
-    console.print(f"[green]ok[/green] {park} is a valid park")
+    writable(out / _slug(loaded.name) / "report.html")
+    console.print(f"[green]ok[/green] {_user(park)} is a valid park")
     print_park(loaded)
     target = _write_full_report(loaded, out / _slug(loaded.name), pdf=False)
-    console.print(f"[bold]Report:[/bold] {target.resolve()}")
+    console.print(f"[bold]Report:[/bold] {_user(target.resolve())}")
 
 
 def _slug(name: str) -> str:
@@ -235,8 +279,10 @@ def report(
 ) -> None:
     """Write a self-contained HTML report: map, Sankey, KPIs per partner, benefit shares,
     resilience ranking and method notes."""
+    writable(out / "report.html")
     target = _write_full_report(load_park(park), out, pdf)
-    console.print(f"wrote {target}" + (f" and {target.with_suffix('.pdf')}" if pdf else ""))
+    written = f"{target}" + (f" and {target.with_suffix('.pdf')}" if pdf else "")
+    console.print(f"wrote {_user(written)}")
 
 
 @app.command()
@@ -271,7 +317,7 @@ def impact(
     if as_json:
         _json(result.to_dict())
         return
-    console.print(f"[bold]{loaded.name}[/bold]: impact of {len(result.exchanges)} exchanges")
+    console.print(f"[bold]{_user(loaded.name)}[/bold]: impact of {len(result.exchanges)} exchanges")
     columns = ["supplier", "receiver", "resource", "replaces", "amount", "unit", "co2e_t"]
     columns += ["groundwater_m3", "net_saving_eur"]
     console.print(rich_table(result.exchanges[columns], "Per exchange (per year)"))
@@ -413,11 +459,11 @@ def share(
         console.print("[green]In the core:[/green] no group of partners gets more on its own.")
     elif result.in_core is False:
         console.print(
-            f"[red]Not in the core:[/red] {', '.join(result.worst_coalition)} could gain "
+            f"[red]Not in the core:[/red] {_user(', '.join(result.worst_coalition))} could gain "
             f"{result.worst_shortfall:,.0f} EUR/yr more on their own."
         )
     if result.note:
-        console.print(f"[dim]{result.note}[/dim]")
+        console.print(f"[dim]{_user(result.note)}[/dim]")
 
 
 @app.command()
@@ -501,6 +547,8 @@ def discover_command(
     """Candidate exchanges: which supply could meet which demand, how, and what it saves."""
     if as_json and csv:
         raise SymbionetError("--json and --csv: choose one")
+    if csv is not None:
+        writable(csv)
     loaded = load_park(park)
     if screen:
         table = screen_sectors(loaded, top=top or None)
@@ -519,24 +567,29 @@ def discover_command(
         key, columns = "candidates", CANDIDATE_COLUMNS
         title = f"Candidate exchanges: best {len(table)} of {found} (per year)"
     if csv is not None:
-        table.to_csv(csv)
-        console.print(f"wrote {len(table)} {key} to {csv}")
+        write_text(csv, csv_text(table, index=True))
+        console.print(f"wrote {len(table)} {key} to {_user(csv)}")
     elif as_json:
         _json({key: _records(table)})
     else:
         console.print(rich_table(table[columns], title))
         for rank, line in table["explanation"].items():
-            console.print(f"{rank}. {line}", markup=False, highlight=False)
+            console.print(f"{rank}. {printable(line)}", markup=False, highlight=False)
 
 
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option(help="Park folder (or .xlsx or .json file) to write.")],
     sites: Annotated[int, typer.Option(min=1, help="Number of sites, one actor each.")] = 1000,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same park.")] = 0,
+    seed: Annotated[
+        int, typer.Option(min=0, help="Random seed (0 or more): the same seed, the same park.")
+    ] = 0,
+    force: ForceFlag = False,
 ) -> None:
-    """Write a synthetic national park: sites clustered around Danish towns, typical streams."""
+    """Write a synthetic national park: sites clustered around Danish towns, typical streams.
+    An existing park at the target is replaced only with --force; nothing else is."""
+    check_target(out, save_format(out) == "folder", force)
     generated = generate_park(sites, seed)
-    generated.save(out)
+    generated.save(out, force=force)
     counts = ", ".join(f"{n} {name}" for name, n in summary.counts(generated).items() if n)
-    console.print(f"wrote {out}: {counts}")
+    console.print(f"wrote {_user(out)}: {counts}")

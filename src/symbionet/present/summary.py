@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from symbionet.register.park import Park
@@ -28,6 +30,11 @@ def stream_table(park: Park) -> pd.DataFrame:
     )
 
 
+def _annual(exchanges: pd.DataFrame) -> pd.Series:
+    """Yearly amount of each exchange (a park without exchanges has no such column)."""
+    return exchanges.get("annual_quantity", pd.Series(index=exchanges.index, dtype=float))
+
+
 def exchange_table(park: Park) -> pd.DataFrame:
     """Exchanges with supplier, receiver, resources and yearly amount."""
     exchanges = park.exchanges
@@ -38,7 +45,7 @@ def exchange_table(park: Park) -> pd.DataFrame:
             "receiver": exchanges["demand"].map(actor_of),
             "resource": exchanges["supply"].map(park.streams["resource"]),
             "replaces": exchanges["demand"].map(park.streams["resource"]),
-            "per_year": exchanges["annual_quantity"],
+            "per_year": _annual(exchanges),
             "unit": exchanges["supply"].map(park.streams["annual_unit"]),
             "mode": exchanges["mode"],
             "status": exchanges["status"],
@@ -59,11 +66,7 @@ def resource_totals(park: Park) -> pd.DataFrame:
         fill_value=0.0,
     ).reindex(columns=["supply", "demand"], fill_value=0.0)
     operating = park.exchanges[park.exchanges["status"] == "operating"]
-    supplied = (
-        operating["annual_quantity"]
-        .groupby(operating["supply"].map(park.streams["resource"]))
-        .sum()
-    )
+    supplied = _annual(operating).groupby(operating["supply"].map(park.streams["resource"])).sum()
     ratio = [
         park.catalogue.ratio(s, d)
         for s, d in zip(
@@ -73,7 +76,7 @@ def resource_totals(park: Park) -> pd.DataFrame:
         )
     ]
     received = (
-        (operating["annual_quantity"] * ratio)
+        (_annual(operating) * ratio)
         .groupby(operating["demand"].map(park.streams["resource"]))
         .sum()
     )
@@ -90,3 +93,12 @@ def counts(park: Park) -> dict[str, int]:
         name: len(park.table(name))
         for name in ("actors", "sites", "streams", "exchanges", "technologies", "plots")
     }
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """User text safe to show on a terminal: control characters (escape codes, bidi
+    overrides) written out as ``\\xNN`` instead of acting on the terminal."""
+    return _UNPRINTABLE.sub(lambda found: ascii(found.group())[1:-1], text)

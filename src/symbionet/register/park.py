@@ -25,7 +25,7 @@ from symbionet.register.validate import (
     coerce,
     resolve_resources,
 )
-from symbionet.register.write import WRITERS
+from symbionet.register.write import WRITERS, check_target, save_format
 
 CHECKS = (check_ids, check_references, check_units)
 CATALOGUE_CHECKS = (resolve_resources, check_streams, check_exchanges)
@@ -120,14 +120,18 @@ class Park:
             written[name] = frame.reset_index()[_with_index(name, keep)]
         return written
 
-    def save(self, path: Path | str, fmt: str | None = None) -> Path:
-        """Write the park as a folder, an .xlsx workbook or a .json document (from the suffix)."""
+    def save(self, path: Path | str, fmt: str | None = None, force: bool = False) -> Path:
+        """Write the park as a folder, an .xlsx workbook or a .json document (from the suffix).
+
+        An existing park there is replaced only with ``force``; anything else is refused.
+        """
         target = Path(path)
-        kind = fmt or ("folder" if not target.suffix else target.suffix.lower().lstrip("."))
+        kind = fmt or save_format(target)
         if kind not in WRITERS:
             raise SymbionetError(
                 [Problem(str(target), None, None, "write a folder, an .xlsx or a .json file")]
             )
+        check_target(target, kind == "folder", force)
         WRITERS[kind](target, self.meta, self.inputs(), self.catalogue_extension)
         return target
 
