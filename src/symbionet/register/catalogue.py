@@ -3,7 +3,8 @@
 The catalogue ships as ``symbionet/data/catalogue.yaml``; a park may extend or override
 it with a ``catalogue.yaml`` of the same shape in its folder. Every price, emission
 factor and substitution names a reference, so every number the product prints can be
-traced to its source.
+traced to its source. Every factor says the year and basis it holds for; a factor may
+give other years' values (``by_year``), and a park's year selects among them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Mapping
 from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 import yaml
@@ -26,6 +27,13 @@ from symbionet.units import UnitProblem, convert, parse_unit, ureg
 ResourceClass = Literal["water", "energy", "material"]
 CLASSES: tuple[str, ...] = ("water", "energy", "material")
 _EWC = re.compile(r"^\d{2} \d{2} \d{2}\*?$")
+SECTIONS: tuple[str, ...] = ("references", "resources", "routes")
+TOP_KEYS: tuple[str, ...] = ("version", "description", *SECTIONS)
+#: The fields of resources and routes that hold factors.
+FACTOR_KINDS = {"resources": ("price", "emission_factor"), "routes": ("cost", "emission_factor")}
+
+#: A number that must be finite: NaN and infinity are refused.
+Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 
 class _Strict(BaseModel):
@@ -41,21 +49,68 @@ class Reference(_Strict):
     publisher: str | None = None
 
 
-class Factor(_Strict):
-    """A sourced number with its unit: a price, an emission factor, a cost."""
+class YearValue(_Strict):
+    """A factor's value for another year, with its own source."""
 
-    value: float
+    value: Finite
+    ref: str
+    basis: str = ""
+    checked: bool = False
+    note: str = ""
+
+
+class Factor(_Strict):
+    """A sourced number with its unit: a price, an emission factor, a cost.
+
+    ``year`` and ``basis`` say what the value holds for (the year of the data; taxes,
+    tariff, calorific value, allocation...); ``checked`` whether it was compared with the
+    source text. ``by_year`` gives the values for other years.
+    """
+
+    value: Finite
     unit: str
     ref: str
     year: int | None = None
+    basis: str = ""
+    checked: bool = False
     note: str = ""
+    by_year: dict[int, YearValue] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _year_of_by_year(self) -> Factor:
+        if self.by_year and self.year is None:
+            raise ValueError("a factor with values by_year needs its own year")
+        return self
+
+    def years(self) -> dict[int | None, Factor]:
+        """Every year on record, each as a plain factor (this one under its own year)."""
+        plain = self.model_copy(update={"by_year": {}})
+        found: dict[int | None, Factor] = {self.year: plain}
+        for year, entry in self.by_year.items():
+            found[year] = plain.model_copy(
+                update={**entry.model_dump(), "year": year, "basis": entry.basis or self.basis}
+            )
+        return dict(sorted(found.items(), key=lambda item: item[0] or 0))
+
+    def for_year(self, year: int) -> Factor:
+        """The value that holds in ``year``: the latest at or before it, else the earliest
+        on record, with a note saying so."""
+        if not self.by_year:
+            return self
+        years = self.years()
+        earlier = [y for y in years if y is not None and y <= year]
+        if earlier:
+            return years[earlier[-1]]
+        first = next(iter(years.values()))
+        note = f"{first.year} value, the earliest on record, used for {year}"
+        return first.model_copy(update={"note": "; ".join(filter(None, (note, first.note)))})
 
 
 class Substitution(_Strict):
     """One unit of the resource can replace ``ratio`` units of ``resource``."""
 
     resource: str
-    ratio: float = Field(1.0, gt=0)
+    ratio: Finite = Field(1.0, gt=0)
     conditions: str = ""
     ref: str
 
@@ -72,10 +127,10 @@ class Resource(_Strict):
     ewc: str | None = None
     synonyms: tuple[str, ...] = ()
     quality: tuple[str, ...] = ()
-    typical: dict[str, float] = Field(default_factory=dict)
-    density_t_per_m3: float | None = Field(None, gt=0)
-    energy_mwh_per_unit: float | None = Field(None, gt=0)
-    energy_mwh_per_m3: float | None = Field(None, gt=0)
+    typical: dict[str, Finite] = Field(default_factory=dict)
+    density_t_per_m3: Finite | None = Field(None, gt=0)
+    energy_mwh_per_unit: Finite | None = Field(None, gt=0)
+    energy_mwh_per_m3: Finite | None = Field(None, gt=0)
     price: Factor | None = None
     emission_factor: Factor | None = None
     substitutes: tuple[Substitution, ...] = ()
@@ -96,19 +151,26 @@ class Route(_Strict):
     classes: tuple[ResourceClass, ...]
     description: str = ""
     resource: str | None = None
-    efficiency: float | None = Field(None, gt=0)
+    efficiency: Finite | None = Field(None, gt=0)
     cost: Factor | None = None
     emission_factor: Factor | None = None
 
 
 class Catalogue(_Strict):
-    """Resources, routes and the references behind their numbers."""
+    """Resources, routes and the references behind their numbers.
+
+    ``year`` is the year the factors were selected for (None: each factor's own value);
+    ``overrides`` names what a park changed, as ``section.id.field`` (``section.id`` for
+    an entry it added), with ``(park.yaml)`` for the prices given there.
+    """
 
     version: str
     description: str = ""
     references: dict[str, Reference]
     resources: dict[str, Resource]
     routes: dict[str, Route] = Field(default_factory=dict)
+    year: int | None = None
+    overrides: tuple[str, ...] = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -131,8 +193,9 @@ class Catalogue(_Strict):
         def check_factor(where: str, factor: Factor | None, per: str | None, kind: str) -> None:
             if factor is None:
                 return
-            if factor.ref not in self.references:
-                found.append(Problem(file, None, where, f"unknown reference {factor.ref!r}"))
+            for ref in dict.fromkeys(f.ref for f in factor.years().values()):
+                if ref not in self.references:
+                    found.append(Problem(file, None, where, f"unknown reference {ref!r}"))
             target = {"price": "EUR", "emission": "t", "cost": "EUR"}[kind]
             per = per or factor.unit.partition("/")[2]
             if not per:
@@ -189,28 +252,83 @@ class Catalogue(_Strict):
         return found
 
     def merged(self, extension: Mapping[str, Any]) -> Catalogue:
-        """This catalogue with a park's own entries added or replacing those of the same id."""
+        """This catalogue with a park's own entries added, or merged field by field into
+        those of the same id (a field given replaces that field, the rest is kept)."""
         data = self.model_dump(by_alias=True, exclude_none=True)
-        for section in ("references", "resources", "routes"):
-            data[section].update(extension.get(section) or {})
+        changed = list(self.overrides)
+        for section in SECTIONS:
+            for key, entry in (extension.get(section) or {}).items():
+                old = data[section].get(key)
+                if section != "references" and isinstance(old, dict) and isinstance(entry, dict):
+                    data[section][key] = {**old, **entry}
+                    changed += [f"{section}.{key}.{field}" for field in entry]
+                else:
+                    data[section][key] = entry
+                    changed.append(f"{section}.{key}")
         if "version" in extension:
             data["version"] = f"{self.version}+{extension['version']}"
+        data["overrides"] = tuple(dict.fromkeys(changed))
         return Catalogue.model_validate(data)
 
-    def with_prices(self, prices: Mapping[str, Any], source: str) -> Catalogue:
+    def with_prices(
+        self, prices: Mapping[str, Any], source: str, file: str = "park.yaml"
+    ) -> Catalogue:
         """This catalogue with a park's own prices ({resource: {value, unit, ref}})."""
         data = self.model_dump(by_alias=True, exclude_none=True)
         data["references"]["park"] = {"title": source}
+        changed = list(self.overrides)
+        problems = []
         for name, entry in prices.items():
             key = self.resolve(str(name)) or str(name)
-            note = str(entry.get("ref", "")) or "given in park.yaml"
-            data["resources"][key]["price"] = {
-                "value": float(entry["value"]),
+            price = {
+                "value": entry["value"],
                 "unit": str(entry["unit"]),
                 "ref": "park",
-                "note": note,
+                "year": self.year,
+                "basis": "given by the park",
+                "note": str(entry.get("ref", "")) or "given in park.yaml",
             }
+            try:
+                Factor.model_validate(price)
+            except ValidationError as error:
+                problems += _validation_problems(file, error, f"prices.{name}")
+            data["resources"][key]["price"] = price
+            changed.append(f"resources.{key}.price (park.yaml)")
+        if problems:
+            raise SymbionetError(problems)
+        data["overrides"] = tuple(dict.fromkeys(changed))
         return Catalogue.model_validate(data)
+
+    def for_year(self, year: int | None) -> Catalogue:
+        """This catalogue with each factor's value for ``year`` (see ``Factor.for_year``)."""
+        if year is None:
+            return self
+        data = self.model_dump(by_alias=True, exclude_none=True)
+        for where, factor in self.factors():
+            section, key, kind = where.split(".")
+            data[section][key][kind] = factor.for_year(year).model_dump(exclude_none=True)
+        data["year"] = year
+        return Catalogue.model_validate(data)
+
+    def factors(self) -> list[tuple[str, Factor]]:
+        """Every price, emission factor and route cost, with where it sits (``section.id.kind``)."""
+        return [
+            (f"{section}.{key}.{kind}", factor)
+            for section, kinds in FACTOR_KINDS.items()
+            for key, entry in getattr(self, section).items()
+            for kind in kinds
+            if (factor := getattr(entry, kind)) is not None
+        ]
+
+    @property
+    def label(self) -> str:
+        """Version, factor year and park overrides in one line, for outputs."""
+        parts = [f"catalogue {self.version}"]
+        if self.year is not None:
+            parts.append(f"factors for {self.year}")
+        if self.overrides:
+            parts.append("park overrides: " + ", ".join(self.overrides))
+        return "; ".join(parts)
 
     @cached_property
     def _names(self) -> dict[str, str]:
@@ -275,6 +393,25 @@ class Catalogue(_Strict):
             )
         return pd.DataFrame(rows).set_index("id")
 
+    def factor_table(self) -> pd.DataFrame:
+        """One row per factor and year on record: value, unit, year, basis, source, checked;
+        ``default`` marks the value used when a park gives no year."""
+        rows = [
+            {
+                "factor": where,
+                "value": f.value,
+                "unit": f.unit,
+                "year": f.year,
+                "basis": f.basis,
+                "ref": f.ref,
+                "checked": f.checked,
+                "default": year == factor.year,
+            }
+            for where, factor in self.factors()
+            for year, f in factor.years().items()
+        ]
+        return pd.DataFrame(rows)
+
     def search(self, query: str = "") -> pd.DataFrame:
         """Resources whose id, name, class, group, EWC code or synonyms contain every word."""
         table = self.table()
@@ -316,14 +453,47 @@ def _read_yaml(path: Path | str, text: str) -> Any:
         raise SymbionetError([Problem(str(path), row, None, f"not valid YAML: {error}")]) from None
 
 
-def _validation_problems(path: str, error: ValidationError) -> list[Problem]:
+def _validation_problems(path: str, error: ValidationError, prefix: str = "") -> list[Problem]:
+    """Pydantic's errors as problems, each located by its dotted field path."""
     return [
-        Problem(path, None, ".".join(str(p) for p in e["loc"]), e["msg"]) for e in error.errors()
+        Problem(
+            path, None, ".".join(map(str, (prefix, *e["loc"]) if prefix else e["loc"])), e["msg"]
+        )
+        for e in error.errors()
     ]
 
 
-def parse_catalogue(data: Mapping[str, Any], file: str, base: Catalogue | None = None) -> Catalogue:
+def _shape_problems(data: Any, file: str) -> list[Problem]:
+    """A catalogue file that is not a mapping, a misspelt top-level key, or a section
+    that is not a mapping of ids to entries."""
+    if not isinstance(data, Mapping):
+        return [Problem(file, None, None, f"must be a mapping with keys {', '.join(TOP_KEYS)}")]
+    found = []
+    for key in data:
+        if key not in TOP_KEYS:
+            close = fuzzy.extractOne(str(key), TOP_KEYS)
+            hint = f"; did you mean {close[0]!r}?" if close and close[1] >= 60 else ""
+            found.append(
+                Problem(file, None, str(key), f"unknown key (expected {', '.join(TOP_KEYS)}){hint}")
+            )
+    for section in SECTIONS:
+        entries = data.get(section)
+        if entries is not None and not isinstance(entries, Mapping):
+            found.append(Problem(file, None, section, "must be a mapping of ids to entries"))
+        elif entries:
+            found += [
+                Problem(file, None, f"{section}.{key}", "must be a mapping of fields")
+                for key, entry in entries.items()
+                if not isinstance(entry, Mapping)
+            ]
+    return found
+
+
+def parse_catalogue(data: Any, file: str, base: Catalogue | None = None) -> Catalogue:
     """Validate catalogue data (or an extension of ``base``) and return the catalogue."""
+    shape = _shape_problems(data, file)
+    if shape:
+        raise SymbionetError(shape)
     try:
         catalogue = base.merged(data) if base else Catalogue.model_validate(data)
     except ValidationError as error:
@@ -332,6 +502,52 @@ def parse_catalogue(data: Mapping[str, Any], file: str, base: Catalogue | None =
     if problems:
         raise SymbionetError(problems)
     return catalogue
+
+
+FACTOR_DOC_START = (
+    "<!-- generated from catalogue.yaml by symbionet.register.catalogue.write_factor_docs:"
+    " do not edit by hand -->"
+)
+FACTOR_DOC_END = "<!-- end of generated factor list -->"
+
+
+def factor_markdown(catalogue: Catalogue | None = None) -> str:
+    """The list of every factor with its source, year, basis and check, for the docs."""
+    cat = catalogue or default_catalogue()
+    table = cat.factor_table()
+    counts = table.groupby("default")["checked"].agg(["size", "sum"]).loc[True]
+    lines = [
+        FACTOR_DOC_START,
+        "",
+        f"{counts['size']} factors, {counts['sum']} of them checked against the source text; "
+        f"{int((~table['default']).sum())} more values for other years.",
+        "",
+        "| factor | value | year | basis | source | checked |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| `{row.factor}`{'' if row.default else ' (other year)'} | {row.value:g} {row.unit} "
+        f"| {row.year or 'n.d.'} | {str(row.basis).replace('|', '/')} | `{row.ref}` "
+        f"| {'yes' if row.checked else 'no'} |"
+        for row in table.itertuples()
+    ]
+    lines += ["", "| source | title | year | publisher |", "|---|---|---|---|"]
+    lines += [
+        f"| `{key}` | {ref.title.replace('|', '/')}{f' <{ref.url}>' if ref.url else ''} "
+        f"| {ref.year or 'n.d.'} | {ref.publisher or ''} |"
+        for key, ref in cat.references.items()
+        if key in set(table["ref"])
+    ]
+    return "\n".join([*lines, "", FACTOR_DOC_END])
+
+
+def write_factor_docs(path: Path | str = "docs/catalogue.md") -> None:
+    """Replace the generated factor list in the catalogue documentation."""
+    target = Path(path)
+    text = target.read_text(encoding="utf-8")
+    head, _, rest = text.partition(FACTOR_DOC_START)
+    tail = rest.partition(FACTOR_DOC_END)[2]
+    target.write_text(head + factor_markdown() + tail, encoding="utf-8")
 
 
 _default: Catalogue | None = None
@@ -366,6 +582,8 @@ __all__ = [
     "Route",
     "Substitution",
     "default_catalogue",
+    "factor_markdown",
     "load_catalogue",
     "ureg",
+    "write_factor_docs",
 ]

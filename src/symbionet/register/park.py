@@ -158,13 +158,19 @@ def build_park(raw: RawPark) -> Park:
     catalogue = default_catalogue()
     if raw.catalogue is not None:
         try:
-            catalogue = parse_catalogue(raw.catalogue, "catalogue.yaml", catalogue)
+            catalogue = parse_catalogue(raw.catalogue, raw.catalogue_file, catalogue)
         except SymbionetError as error:
             problems += error.problems
     meta, meta_problems = check_meta(raw.meta, raw.meta_file, catalogue)
     problems += meta_problems
+    catalogue = catalogue.for_year(meta.get("year"))
     if not meta_problems and meta.get("prices"):
-        catalogue = catalogue.with_prices(meta["prices"], f"park.yaml of {meta.get('name', '')}")
+        try:
+            catalogue = catalogue.with_prices(
+                meta["prices"], f"park.yaml of {meta.get('name', '')}", raw.meta_file
+            )
+        except SymbionetError as error:
+            problems += error.problems
     data = Tables({}, {})
     for name, raw_table in raw.tables.items():
         frame, cell_problems = coerce(raw_table, tables()[name])
