@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from symbionet.units import UnitProblem, annual_factor, convert, parse_unit
+from symbionet.register.schema import markdown
+from symbionet.units import ACCEPTED, UnitProblem, annual_factor, convert, parse_unit
 
 
 @pytest.mark.parametrize(
@@ -64,3 +65,39 @@ def test_any_text_is_a_unit_or_a_unit_problem(text: str) -> None:
     except UnitProblem:
         return
     assert isinstance(factor, float)
+
+
+@pytest.mark.parametrize(
+    ("unit", "canonical", "factor"),
+    [
+        ("ton", "t", 1.0),  # the metric tonne, never the US short ton (0.907 t)
+        ("tons/day", "t", 365.0),
+        ("tonnes", "t", 1.0),
+        ("kton", "t", 1000.0),
+        ("Mtons", "t", 1e6),
+        ("t/d", "t", 365.0),
+        ("t/år", "t", 1.0),
+        ("m³/h", "m3", 8760.0),
+        ("Nm³/h", "m3", 8760.0),
+        ("kW", "MWh", 8.76),
+        ("TJ", "MWh", 1e6 / 3600),
+    ],
+)
+def test_units_people_write_are_read_as_they_mean_them(
+    unit: str, canonical: str, factor: float
+) -> None:
+    assert annual_factor(unit, canonical) == pytest.approx(factor, rel=1e-12)
+
+
+@pytest.mark.parametrize("text", ["mt", "mt/yr", "MT", "kt/mt"])
+def test_ambiguous_units_are_refused(text: str) -> None:
+    with pytest.raises(UnitProblem, match="ambiguous"):
+        parse_unit(text)
+
+
+@pytest.mark.parametrize(
+    ("unit", "spelling"), [(u, s) for u, spellings in ACCEPTED.items() for s in spellings]
+)
+def test_every_documented_spelling_reads_as_its_unit(unit: str, spelling: str) -> None:
+    assert convert(1.0, spelling, unit) == pytest.approx(1.0, rel=1e-12)
+    assert f"`{spelling}`" in markdown()

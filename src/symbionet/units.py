@@ -9,19 +9,59 @@ from typing import Any
 
 import pint
 
-# Spellings common in industry data that pint does not read as meant:
-# "m3" for cubic metres, "Nm3" for normal cubic metres, "kt" for kilotonnes (pint: knot),
-# and a year of 365 days (8760 h), the convention of energy and plant data.
+# Spellings common in industry data that pint does not read as meant: "ton" and "tons"
+# (pint: the US short ton) for the metric tonne, "m3" and "m³" for cubic metres, "Nm3" for
+# normal cubic metres, "kt" for kilotonnes (pint: knot), "år" for year, and a year of 365
+# days (8760 h), the convention of energy and plant data. "mt" (pint: a millitonne, to
+# some a metric ton) is refused as ambiguous.
 _SPELLINGS = [
-    (re.compile(r"\b(yr|year|years|a|annum)\b"), "annum"),
+    (re.compile(r"\b(yr|year|years|a|annum|år)\b"), "annum"),
+    (re.compile(r"\b([kM]?)(tons?|tonnes?|metric_tons?)\b"), r"\1metric_ton"),
     (re.compile(r"\bNm3\b"), "normal_cubic_meter"),
     (re.compile(r"\bkt\b"), "kilotonne"),
     (re.compile(r"\bMt\b"), "megatonne"),
     (re.compile(r"\b([A-Za-z]+)([23])\b"), r"\1**\2"),
 ]
+_SUPERSCRIPTS = str.maketrans("²³", "23")
+AMBIGUOUS = {
+    "mt": "a millitonne or a metric ton? write t, kg or g",
+    "MT": "a metric ton or a megatonne? write t or Mt",
+}
+
+# Spellings read as meant, by the unit they stand for (listed in docs/park-format.md).
+ACCEPTED = {
+    "t": ("t", "tonne", "tonnes", "ton", "tons"),
+    "kt": ("kt", "kton", "ktonne", "kilotonne"),
+    "Mt": ("Mt", "Mton", "megatonne"),
+    "kg": ("kg",),
+    "m3": ("m3", "m³", "m^3", "m**3"),
+    "Nm3": ("Nm3", "Nm³"),
+    "L": ("L", "l", "liter", "litre"),
+    "MWh": ("MWh",),
+    "kWh": ("kWh",),
+    "GWh": ("GWh",),
+    "TWh": ("TWh",),
+    "GJ": ("GJ",),
+    "TJ": ("TJ",),
+    "MW": ("MW",),
+    "kW": ("kW",),
+    "yr": ("yr", "year", "a", "annum", "år"),
+    "day": ("d", "day"),
+    "h": ("h", "hour"),
+    "t/day": ("t/d", "t/day", "tonnes/day", "tons/day"),
+    "t/yr": ("t/yr", "t/a", "t/year", "tonnes/yr", "tons/year", "t/år"),
+    "t/h": ("t/h", "tonnes/h", "tons/hour"),
+    "m3/h": ("m3/h", "m³/h"),
+    "m3/day": ("m3/d", "m³/d", "m3/day"),
+    "m3/yr": ("m3/yr", "m³/yr", "m3/a", "m3/år"),
+    "Nm3/h": ("Nm3/h", "Nm³/h"),
+    "MWh/yr": ("MWh/yr", "MWh/a", "MWh/år"),
+    "GJ/yr": ("GJ/yr", "GJ/a"),
+}
 
 
 def _spell(text: str) -> str:
+    text = text.translate(_SUPERSCRIPTS)
     for pattern, replacement in _SPELLINGS:
         text = pattern.sub(replacement, text)
     return text
@@ -49,6 +89,9 @@ def parse_unit(text: str) -> pint.Unit:
     text = str(text).strip()
     if not text:
         raise UnitProblem("no unit given")
+    for word in re.findall(r"[^\W\d_]+", text):
+        if word in AMBIGUOUS:
+            raise UnitProblem(f"ambiguous unit {word!r}: {AMBIGUOUS[word]}")
     try:
         return ureg.parse_units(text)
     except Exception:  # pint's parser raises many kinds of errors on malformed text

@@ -1,14 +1,20 @@
 """Reading parks as a folder of files, an Excel workbook or a JSON document.
 
 Readers return raw text tables with the line (or sheet row, or record) number of every
-row, so that each problem can name where it is; ``write`` holds the writers.
+row, so that each problem can name where it is; ``write`` holds the writers. Whatever a
+file holds, reading it ends in a table or in problems: text must be UTF-8, YAML may not
+use aliases, nesting is bounded, links may not leave the park folder, and a workbook is
+read row by row, neither trusting its stored size nor taking a formula without its value.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
+import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,9 +23,13 @@ import pandas as pd
 import yaml
 
 from symbionet.errors import Problem, SymbionetError
+from symbionet.register.excel import plain_text
 from symbionet.register.schema import tables
 
 FORMATS = ("folder", "xlsx", "json")
+MAX_DEPTH = 32  # levels of nesting in YAML and JSON; a catalogue needs about 6
+MAX_SHEET_ROWS = 1_048_576  # Excel's own limit
+DELIMITERS = ",;\t"
 
 
 @dataclass
@@ -76,9 +86,54 @@ def _frame(header: list[str], rows: list[list[str]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=header, dtype=object) if header else pd.DataFrame()
 
 
-def _yaml(path: Path, text: str, label: str) -> tuple[Any, list[Problem]]:
+def read_text(path: Path, label: str) -> tuple[str | None, list[Problem]]:
+    """The text of a UTF-8 file (a byte-order mark is skipped), or the problem reading it."""
     try:
-        return yaml.safe_load(text), []
+        data = path.read_bytes()
+    except OSError as error:
+        return None, [Problem(label, None, None, f"cannot read: {error.strerror or error}")]
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return None, [
+            Problem(
+                label,
+                line,
+                None,
+                f"not UTF-8 text (byte 0x{data[error.start]:02x} cannot be read): save the "
+                "file as UTF-8 (in Excel: 'CSV UTF-8'; in an editor: encoding UTF-8)",
+            )
+        ]
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML without aliases (a few anchors can expand a billion-fold) and with
+    bounded nesting."""
+
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        mark = self.peek_event().start_mark
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.MarkedYAMLError(
+                problem="aliases (*name) are not accepted: write the value out",
+                problem_mark=mark,
+            )
+        if self.depth >= MAX_DEPTH:
+            raise yaml.MarkedYAMLError(
+                problem=f"nested more than {MAX_DEPTH} levels deep", problem_mark=mark
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _yaml(text: str, label: str) -> tuple[Any, list[Problem]]:
+    try:
+        return yaml.load(text, Loader=_Loader), []
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -86,38 +141,78 @@ def _yaml(path: Path, text: str, label: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(label, line, None, f"not valid YAML: {reason}")]
 
 
+def _yaml_file(path: Path, label: str) -> tuple[Any, list[Problem]]:
+    text, problems = read_text(path, label)
+    return (None, problems) if text is None else _yaml(text, label)
+
+
+def _too_deep(data: Any) -> bool:
+    """Whether lists and mappings nest more than MAX_DEPTH levels (checked without recursion)."""
+    level = [data]
+    for _ in range(MAX_DEPTH + 1):
+        level = [
+            child
+            for item in level
+            if isinstance(item, dict | list)
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return False
+    return True
+
+
+def _nested(label: str) -> SymbionetError:
+    return SymbionetError([Problem(label, None, None, f"nested more than {MAX_DEPTH} levels deep")])
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter of a CSV text, sniffed from its header: comma, semicolon or tab."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    return max(DELIMITERS, key=header.count) if any(d in header for d in DELIMITERS) else ","
+
+
 def _read_csv(path: Path, name: str) -> tuple[RawTable | None, list[Problem]]:
     label = path.name
+    text, problems = read_text(path, label)
+    if text is None:
+        return None, problems
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    header: list[str] = []
+    rows: list[list[str]] = []
+    lines: list[int] = []
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            header: list[str] = []
-            rows: list[list[str]] = []
-            lines: list[int] = []
-            problems: list[Problem] = []
-            for record in reader:
-                if not any(cell.strip() for cell in record):
-                    continue
-                if not header:
-                    header = [cell.strip() for cell in record]
-                    continue
-                if len(record) != len(header):
-                    problems.append(
-                        Problem(
-                            label,
-                            reader.line_num,
-                            None,
-                            f"row has {len(record)} fields, the header has {len(header)}",
-                        )
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue
+            if not header:
+                header = [cell.strip() for cell in record]
+                continue
+            if len(record) != len(header):
+                problems.append(
+                    Problem(
+                        label,
+                        reader.line_num,
+                        None,
+                        f"row has {len(record)} fields, the header has {len(header)}",
                     )
-                    continue
-                rows.append([cell.strip() for cell in record])
-                lines.append(reader.line_num)
-    except (UnicodeDecodeError, csv.Error) as error:
-        return None, [Problem(label, None, None, f"cannot read as UTF-8 CSV: {error}")]
+                )
+                continue
+            rows.append([plain_text(cell.strip()) for cell in record])
+            lines.append(reader.line_num)
+    except csv.Error as error:
+        return None, [Problem(label, reader.line_num, None, f"cannot read as CSV: {error}")]
     if not header:
         return None, [Problem(label, 1, None, "empty file: no header row")]
     return RawTable(name, label, _frame(header, rows), lines), problems
+
+
+def _outside(folder: Path, file: Path) -> Problem | None:
+    """The problem with a park file that is not a plain file inside the park folder."""
+    if not Path(os.path.realpath(file)).is_relative_to(os.path.realpath(folder)):
+        return Problem(file.name, None, None, "links to a file outside the park folder: refused")
+    if not file.is_file():
+        return Problem(file.name, None, None, "not a plain file")
+    return None
 
 
 def read_folder(path: Path) -> RawPark:
@@ -125,12 +220,15 @@ def read_folder(path: Path) -> RawPark:
     park = RawPark(str(path), {}, "park.yaml", {})
     for table in tables().values():
         file = path / table.file
-        if not file.exists():
+        if not file.exists() and not file.is_symlink():
             if table.required:
                 park.problems.append(Problem(table.file, None, None, "required file is missing"))
             continue
+        if refused := _outside(path, file):
+            park.problems.append(refused)
+            continue
         if table.name == "park":
-            meta, problems = _yaml(file, file.read_text(encoding="utf-8"), table.file)
+            meta, problems = _yaml_file(file, table.file)
             park.problems += problems
             if meta is not None and not isinstance(meta, dict):
                 park.problems.append(Problem(table.file, None, None, "must be a YAML mapping"))
@@ -141,11 +239,64 @@ def read_folder(path: Path) -> RawPark:
         if raw is not None:
             park.tables[table.name] = raw
     extension = path / "catalogue.yaml"
-    if extension.exists():
-        data, problems = _yaml(extension, extension.read_text(encoding="utf-8"), extension.name)
+    if extension.exists() or extension.is_symlink():
+        if refused := _outside(path, extension):
+            park.problems.append(refused)
+            return park
+        data, problems = _yaml_file(extension, extension.name)
         park.problems += problems
         park.catalogue = data if isinstance(data, dict) else None
     return park
+
+
+def _sheet_rows(
+    cached: Any, written: Any, where: str
+) -> tuple[list[tuple[int, list[str]]], list[Problem]]:
+    """Non-empty rows of a sheet as text, numbered as in Excel, and its formula problems.
+
+    ``cached`` and ``written`` are the same read-only sheet opened for saved values and
+    for formulas. The stored dimension is ignored: a stale one would drop rows, a huge
+    one would pad the sheet with millions of empty cells.
+    """
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
+    rows: list[tuple[int, list[str]]] = []
+    formulas: list[tuple[int, int, str]] = []
+    cached.reset_dimensions()
+    written.reset_dimensions()
+    pairs = zip(
+        cached.iter_rows(values_only=True), written.iter_rows(values_only=True), strict=False
+    )
+    for number, (values, texts) in enumerate(pairs, start=1):
+        if number > MAX_SHEET_ROWS:
+            return rows, [Problem(where, number, None, f"more than {MAX_SHEET_ROWS:,} rows")]
+        if not texts:  # a row the sheet does not hold
+            continue
+        formulas += [
+            (number, column, str(getattr(text, "text", text)))
+            for column, (value, text) in enumerate(zip(values, texts, strict=False))
+            if value is None
+            and (
+                isinstance(text, ArrayFormula | DataTableFormula)
+                or (isinstance(text, str) and text.startswith("="))
+            )
+        ]
+        row = [cell_text(v) for v in values]
+        if any(row):
+            rows.append((number, row))
+    header = rows[0][1] if rows else []
+    problems = [
+        Problem(
+            where,
+            number,
+            header[column] if column < len(header) and header[column] else None,
+            f"cell {get_column_letter(column + 1)}{number} holds the formula {text} without "
+            "a saved value: open and save the workbook in Excel, or enter the value",
+        )
+        for number, column, text in formulas
+    ]
+    return rows, problems
 
 
 def read_xlsx(path: Path) -> RawPark:
@@ -154,22 +305,42 @@ def read_xlsx(path: Path) -> RawPark:
 
     label = path.name
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns of features it does not read
+            workbook = load_workbook(path, read_only=True, data_only=True)
+            formulas = load_workbook(path, read_only=True, data_only=False)
     except Exception as error:  # openpyxl raises many kinds on a damaged file
         raise SymbionetError(
             [Problem(label, None, None, f"cannot open workbook: {error}")]
         ) from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _read_workbook(path, workbook, formulas)
+    except Exception as error:  # a damaged sheet shows only once its rows are parsed
+        if isinstance(error, SymbionetError):
+            raise
+        raise SymbionetError(
+            [Problem(label, None, None, f"cannot read workbook: {error}")]
+        ) from None
+    finally:
+        workbook.close()
+        formulas.close()
+
+
+def _read_workbook(path: Path, workbook: Any, formulas: Any) -> RawPark:
+    label = path.name
     park = RawPark(str(path), {}, f"{label}[park]", {})
-    sheets = {name.strip().lower(): workbook[name] for name in workbook.sheetnames}
+    names = {name.strip().lower(): name for name in workbook.sheetnames}
     for table in tables().values():
-        sheet = sheets.get(table.name)
         where = f"{label}[{table.name}]"
-        if sheet is None:
+        if table.name not in names:
             if table.required:
                 park.problems.append(Problem(where, None, None, "required sheet is missing"))
             continue
-        values = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        numbered = [(i + 1, row) for i, row in enumerate(values) if any(row)]
+        sheet = names[table.name]
+        numbered, problems = _sheet_rows(workbook[sheet], formulas[sheet], where)
+        park.problems += problems
         if not numbered:
             park.problems.append(Problem(where, 1, None, "empty sheet: no header row"))
             continue
@@ -182,13 +353,13 @@ def read_xlsx(path: Path) -> RawPark:
                 key, value = ([*row, "", ""])[:2]
                 declared = table.column(key)
                 if value and declared is not None and declared.type == "mapping":
-                    parsed, problems = _yaml(path, value, where)
+                    parsed, problems = _yaml(value, where)
                     park.problems += [Problem(where, number, key, p.message) for p in problems]
                     park.meta[key] = parsed
                 elif value:
                     park.meta[key] = value
             continue
-        rows = [row[: len(header)] for _, row in body]
+        rows = [[*row, *[""] * (len(header) - len(row))][: len(header)] for _, row in body]
         extra = [(n, row) for n, row in body if any(row[len(header) : width])]
         for number, _ in extra:
             park.problems.append(
@@ -197,23 +368,33 @@ def read_xlsx(path: Path) -> RawPark:
         park.tables[table.name] = RawTable(
             table.name, where, _frame(header, rows), [n for n, _ in body]
         )
-    if "catalogue" in sheets:
-        cell = next(sheets["catalogue"].iter_rows(values_only=True), (None,))[0]
-        data, problems = _yaml(path, str(cell or ""), f"{label}[catalogue]")
+    if "catalogue" in names:
+        sheet = workbook[names["catalogue"]]
+        sheet.reset_dimensions()
+        cell = next(sheet.iter_rows(values_only=True), (None,))
+        data, problems = _yaml(str((cell or (None,))[0] or ""), f"{label}[catalogue]")
         park.problems += problems
         park.catalogue = data if isinstance(data, dict) else None
-    workbook.close()
     return park
 
 
 def read_json(path: Path) -> RawPark:
     """Read a park JSON document: {"park": {...}, "actors": [{...}], ...}."""
     label = path.name
+    text, problems = read_text(path, label)
+    if text is None:
+        raise SymbionetError(problems)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        line = getattr(error, "lineno", None)
-        raise SymbionetError([Problem(label, line, None, f"not valid JSON: {error}")]) from None
+        # NaN and Infinity stay text, so that validation refuses them where they stand
+        data = json.loads(text, parse_constant=str)
+    except json.JSONDecodeError as error:
+        raise SymbionetError(
+            [Problem(label, error.lineno, None, f"not valid JSON: {error}")]
+        ) from None
+    except RecursionError:
+        raise _nested(label) from None
+    if _too_deep(data):
+        raise _nested(label)
     if not isinstance(data, dict):
         raise SymbionetError([Problem(label, None, None, "must be a JSON object")])
     park = RawPark(str(path), {}, f"{label}#park", {})

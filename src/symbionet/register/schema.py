@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from functools import cache
 from importlib.resources import files
 from typing import Any
+
+from symbionet.units import ACCEPTED, AMBIGUOUS
 
 TYPES = {
     "id": "text, unique within the table",
@@ -90,8 +93,45 @@ class Table:
         return next((c.name for c in self.columns if c.type == "id"), None)
 
 
+@dataclass(frozen=True)
+class TemperatureRange:
+    """The temperatures a heat or cold resource can have; outside them it is another one."""
+
+    resource: str
+    min_c: float | None
+    max_c: float | None
+    basis: str
+
+    def admits(self, temperature: float) -> bool:
+        low = -math.inf if self.min_c is None else self.min_c
+        high = math.inf if self.max_c is None else self.max_c
+        return low <= temperature <= high
+
+    @property
+    def text(self) -> str:
+        if self.min_c is None:
+            return f"at most {self.max_c:g} °C"
+        if self.max_c is None:
+            return f"at least {self.min_c:g} °C"
+        return f"{self.min_c:g} to {self.max_c:g} °C"
+
+
 def _number(text: str) -> float | None:
     return float(text) if text else None
+
+
+@cache
+def temperature_ranges() -> dict[str, TemperatureRange]:
+    """Temperature range of each heat and cold resource, by resource id."""
+    with (files("symbionet.register") / "schema" / "temperatures.csv").open(
+        encoding="utf-8"
+    ) as handle:
+        return {
+            row["resource"]: TemperatureRange(
+                row["resource"], _number(row["min_c"]), _number(row["max_c"]), row["basis"]
+            )
+            for row in csv.DictReader(handle)
+        }
 
 
 @cache
@@ -235,6 +275,41 @@ def markdown() -> str:
             )
     lines += ["", "## Types", "", "| type | meaning |", "|---|---|"]
     lines += [f"| {name} | {meaning} |" for name, meaning in TYPES.items()]
+    lines += [
+        "",
+        "## Numbers",
+        "",
+        "Numbers take a decimal point and no thousands separators: `65000`, `1500.5`, "
+        "`1.5e6`. Danish and other local forms (`65.000`, `1.500,5`, `1,5`) are refused "
+        "with a hint rather than guessed. CSV files may be separated by commas, semicolons "
+        "(as Excel writes them in Danish) or tabs, told apart by the header row; they must "
+        "be UTF-8 (Excel: *CSV UTF-8*).",
+        "",
+        "## Units",
+        "",
+        "Besides any unit pint reads, these spellings are read as meant; `ton` and `tons` "
+        "are the metric tonne, never the US short ton. A year is 365 days.",
+        "",
+        "| unit | accepted spellings |",
+        "|---|---|",
+    ]
+    lines += [
+        f"| {unit} | {', '.join(f'`{s}`' for s in spellings)} |"
+        for unit, spellings in ACCEPTED.items()
+    ]
+    lines += ["", "Refused as ambiguous:", ""]
+    lines += [f"- `{word}`: {why}" for word, why in AMBIGUOUS.items()]
+    lines += [
+        "",
+        "## Temperatures",
+        "",
+        "A stream's `temperature_c` must fit its resource; outside these ranges the stream "
+        "is another resource, and the error names the one that fits.",
+        "",
+        "| resource | temperature | basis |",
+        "|---|---|---|",
+    ]
+    lines += [f"| `{r.resource}` | {r.text} | {r.basis} |" for r in temperature_ranges().values()]
     return "\n".join(lines) + "\n"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -12,14 +13,17 @@ import pandas as pd
 from rapidfuzz import process as fuzzy
 
 from symbionet.errors import Problem
-from symbionet.register.catalogue import Catalogue
+from symbionet.register.catalogue import Catalogue, Resource
 from symbionet.register.io import RawTable
-from symbionet.register.schema import NACE_PATTERN, Column, Table, tables
+from symbionet.register.schema import NACE_PATTERN, Column, Table, tables, temperature_ranges
 from symbionet.units import UnitProblem, annual_factor, convert, parse_unit
 
 _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f"}
 _NACE = re.compile(NACE_PATTERN)
+# Local number forms that a plain reading would take wrongly or not at all: thousands
+# separated by dots (65.000, 1.500.000), a decimal comma (1,5; 1.500,5).
+_LOCAL_NUMBER = r"[+-]?(\d{1,3}(\.\d{3})+,\d+|\d{1,3}(\.\d{3}){2,}|\d{1,3}\.000|\d+,\d+)"
 
 
 def _close(word: str, choices: list[str], limit: int = 3) -> str:
@@ -38,13 +42,19 @@ class Checker:
     problems: list[Problem] = field(default_factory=list)
 
     def at(
-        self, mask: pd.Series | np.ndarray, column: str | None, messages: str | Iterable[str]
+        self,
+        mask: pd.Series | np.ndarray,
+        column: str | None,
+        messages: str | Iterable[str],
+        severity: str = "error",
     ) -> None:
         """Report the rows where ``mask`` holds: one message for all, or one per flagged row."""
         positions = np.flatnonzero(np.asarray(mask, dtype=bool))
         texts = [messages] * len(positions) if isinstance(messages, str) else list(messages)
         for position, text in zip(positions, texts, strict=True):
-            self.problems.append(Problem(self.raw.file, self.raw.rows[position], column, text))
+            self.problems.append(
+                Problem(self.raw.file, self.raw.rows[position], column, text, severity)
+            )
 
     def header(self, column: str | None, message: str) -> None:
         row = 1 if self.raw.rows and self.raw.rows[0] >= 2 else None
@@ -57,8 +67,18 @@ def _convert(text: pd.Series, column: Column, check: Checker) -> pd.Series:
     name = str(text.name)
     if column.type in {"float", "int", "year"}:
         numbers = pd.to_numeric(text.where(given), errors="coerce").astype(float)
-        bad = given & ~np.isfinite(numbers)
-        check.at(bad, name, [f"{v!r} is not a number" for v in text[bad]])
+        local = given & text.str.fullmatch(_LOCAL_NUMBER)
+        bad = (given & ~np.isfinite(numbers)) | local
+        check.at(
+            local,
+            name,
+            [
+                f"{v!r} is not a plain number: write it without thousands separators and "
+                "with a decimal point (65.000 → 65000, 1.500,5 → 1500.5)"
+                for v in text[local]
+            ],
+        )
+        check.at(bad & ~local, name, [f"{v!r} is not a number" for v in text[bad & ~local]])
         if column.type == "float":
             return numbers.where(~bad)
         fractional = given & ~bad & ((numbers % 1 != 0) | (numbers.abs() > 2**53))
@@ -180,6 +200,15 @@ def check_ids(data: Tables) -> None:
             key,
             [f"duplicate id {v!r} (first on row {first_row[v]})" for v in ids[duplicated]],
         )
+    if data.has("exchanges") and "actors" in data.frames:
+        ids = data.frames["exchanges"]["id"]
+        shared = ids.notna() & ids.isin(data.frames["actors"]["id"].dropna())
+        data.checks["exchanges"].at(
+            shared,
+            "id",
+            [f"{v!r} is also the id of an actor: give one of them another id" for v in ids[shared]],
+            "warning",
+        )
 
 
 def _columns_of_type(data: Tables, kind: str) -> Iterator[tuple[str, pd.DataFrame, Column]]:
@@ -259,7 +288,9 @@ def _annual(
             )
             factors[(unit, key)] = (factor, "")
         except UnitProblem as error:
-            factors[(unit, key)] = (np.nan, f"{error} ({key} is measured in {entry.unit})")
+            unreadable = _unit_problem(unit) != ""  # reported by check_units
+            reason = "" if unreadable else f"{error} ({key} is measured in {entry.unit})"
+            factors[(unit, key)] = (np.nan, reason)
     looked_up = [factors[pair] for pair in pairs]
     factor = pd.Series([f for f, _ in looked_up], index=frame.index, dtype=float)
     reasons = pd.Series([r for _, r in looked_up], index=frame.index, dtype=object)
@@ -279,6 +310,8 @@ def check_streams(data: Tables, catalogue: Catalogue) -> None:
     streams["resource_class"] = entries.map(lambda r: r.resource_class, na_action="ignore").astype(
         "str"
     )
+    _check_amounts(check, streams, streams["resource"], catalogue)
+    _check_temperatures(check, streams, catalogue)
     for column, direction in (("fate", "supply"), ("source", "demand")):
         _check_routes(check, streams, column, direction, catalogue)
     profiles = data.frames.get("profiles")
@@ -290,6 +323,91 @@ def check_streams(data: Tables, catalogue: Catalogue) -> None:
         "profile",
         [f"no profile {v!r} in profiles.csv" + _close(str(v), names) for v in given[bad]],
     )
+
+
+# The most of one resource any single site handles in a year, in the unit it is judged in:
+# energy where the resource carries it, else mass or volume. Beyond it a number or a unit
+# is almost surely wrong (Denmark uses about 2e8 MWh of energy a year).
+_LARGEST = {"MWh": 1e8, "t": 1e8, "m3": 1e10}
+
+
+def _judged_in(entry: Resource) -> tuple[str, float] | None:
+    """The unit a resource's yearly amount is judged in, and one canonical unit in it."""
+    if entry.energy_mwh_per_unit:
+        return "MWh", entry.energy_mwh_per_unit
+    for unit in _LARGEST:
+        try:
+            return unit, annual_factor(entry.unit, unit, None, None, entry.energy_mwh_per_m3)
+        except UnitProblem:
+            continue
+    return None
+
+
+def _check_amounts(
+    check: Checker, frame: pd.DataFrame, resource: pd.Series, catalogue: Catalogue
+) -> None:
+    """A yearly amount too large to compute with is an error; one larger than any site
+    handles is a warning."""
+    annual = frame["annual_quantity"]
+    endless = frame["quantity"].notna() & np.isinf(annual)
+    check.at(
+        endless,
+        "quantity",
+        [
+            f"{q:g} {u} is too large: it does not fit a number in a year"
+            for q, u in zip(frame["quantity"][endless], frame["unit"][endless], strict=True)
+        ],
+    )
+    judged = {
+        key: _judged_in(catalogue.resources[key])
+        for key in resource.dropna().unique()
+        if key in catalogue.resources
+    }
+    per_row = [judged.get(key) or ("", np.nan) for key in resource]
+    unit = pd.Series([u for u, _ in per_row], index=frame.index, dtype=object)
+    amount = annual * pd.Series([f for _, f in per_row], index=frame.index, dtype=float)
+    bound = unit.map(_LARGEST).astype(float)
+    huge = np.isfinite(amount) & (amount > bound)
+    check.at(
+        huge,
+        "quantity",
+        [
+            f"{q:g} {u} of {r} is {a:.3g} {j}/yr, more than any one site handles "
+            f"(over {b:.0e} {j}/yr): check the number and the unit"
+            for q, u, r, a, j, b in zip(
+                frame["quantity"][huge],
+                frame["unit"][huge],
+                resource[huge],
+                amount[huge],
+                unit[huge],
+                bound[huge],
+                strict=True,
+            )
+        ],
+        "warning",
+    )
+
+
+def _check_temperatures(check: Checker, streams: pd.DataFrame, catalogue: Catalogue) -> None:
+    """A stated temperature fits the stream's resource; if not, name the resources it fits."""
+    ranges = {k: r for k, r in temperature_ranges().items() if k in catalogue.resources}
+    pairs = list(zip(streams["temperature_c"], streams["resource"], strict=True))
+    wrong = [key in ranges and pd.notna(t) and not ranges[key].admits(t) for t, key in pairs]
+    messages = []
+    for t, key in (pair for pair, bad in zip(pairs, wrong, strict=True) if bad):
+        given = catalogue.resources[key]
+        fits = sorted(
+            (k for k, r in ranges.items() if r.admits(t)),
+            key=lambda k: (
+                catalogue.resources[k].unit != given.unit,
+                catalogue.resources[k].group != given.group,
+            ),
+        )
+        hint = f" (did you mean {', '.join(fits[:3])}?)" if fits else ""
+        messages.append(
+            f"{t:g} °C does not fit {key}, which is {ranges[key].text} ({ranges[key].basis}){hint}"
+        )
+    check.at(np.array(wrong, dtype=bool), "temperature_c", messages)
 
 
 def _check_routes(
@@ -360,6 +478,21 @@ def check_exchanges(data: Tables, catalogue: Catalogue) -> None:
     annual, reasons = _annual(exchanges, supply_resource, catalogue)
     check.at(reasons != "", "unit", reasons[reasons != ""])
     exchanges["annual_quantity"] = annual
+    _check_amounts(check, exchanges, supply_resource, catalogue)
+    ended_first = exchanges["end_year"] < exchanges["start_year"]
+    check.at(
+        ended_first.fillna(False),
+        "end_year",
+        [
+            f"ends in {e} before it starts in {b}"
+            for e, b in zip(
+                exchanges["end_year"][ended_first.fillna(False)],
+                exchanges["start_year"][ended_first.fillna(False)],
+                strict=True,
+            )
+        ],
+        "warning",
+    )
     firm = exchanges["status"].isin(["agreement", "operating"])
     stream_ids = data.frames["streams"]["id"]
     for column, amount in (("supply", annual), ("demand", annual * ratio)):
@@ -414,6 +547,11 @@ def check_meta(
                 clean[str(key)] = value
             else:
                 problems.append(Problem(file, None, str(key), "must be a mapping"))
+    problems += [
+        Problem(file, None, where, f"{value} is not a finite number")
+        for where, value in _numbers({k: v for k, v in meta.items() if k != "prices"})
+        if not math.isfinite(value)
+    ]
     prices = meta.get("prices")
     if not isinstance(prices, dict):
         return clean, problems
@@ -426,9 +564,27 @@ def check_meta(
             problems.append(Problem(file, None, where, "needs value and unit"))
         else:
             try:
-                convert(float(entry["value"]), str(entry["unit"]), f"EUR / ({resource.unit})")
+                value = float(entry["value"])
+                if not math.isfinite(value):
+                    raise ValueError(f"{entry['value']!r} is not a finite number")
+                convert(value, str(entry["unit"]), f"EUR / ({resource.unit})")
             except (UnitProblem, TypeError, ValueError) as error:
                 problems.append(
                     Problem(file, None, where, f"not a price per {resource.unit}: {error}")
                 )
     return clean, problems
+
+
+def _numbers(meta: dict[str, Any]) -> Iterator[tuple[str, float]]:
+    """(dotted key, value) of every number nested in the mappings and lists of park.yaml."""
+    stack: list[tuple[str, Any]] = [
+        (str(k), v) for k, v in meta.items() if isinstance(v, dict | list)
+    ]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, dict):
+            stack += [(f"{where}.{k}", v) for k, v in value.items()]
+        elif isinstance(value, list):
+            stack += [(f"{where}.{i}", v) for i, v in enumerate(value)]
+        elif isinstance(value, float):
+            yield where, value
