@@ -19,6 +19,7 @@ from symbionet.assess.share import ShareResult
 from symbionet.assess.stress import StressResult
 from symbionet.errors import SymbionetError
 from symbionet.register.park import Park
+from symbionet.register.write import replacing, write_text
 
 CLASS_COLOURS = {"water": "#1f77b4", "energy": "#d62728", "material": "#8c564b"}
 CLASS_UNITS = {"water": "m3", "energy": "MWh", "material": "t"}
@@ -290,11 +291,8 @@ def write_report(
     park: Park, out: Path, pdf: bool = False, extra: list[Section] | None = None
 ) -> Path:
     """Write ``report.html`` (and ``report.pdf`` with a local Chromium) into ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
     target = out / "report.html"
-    scratch = out / ".report.html.part"
-    scratch.write_text(render(park, extra=extra), encoding="utf-8")
-    scratch.replace(target)
+    write_text(target, render(park, extra=extra))
     if pdf:
         browser = (
             shutil.which("chromium")
@@ -303,7 +301,18 @@ def write_report(
         )
         if browser is None:
             raise SymbionetError("--pdf needs Chromium (apt-get install chromium)")
-        subprocess.run(
+        with replacing(out / "report.pdf") as staged:
+            printed = _print_pdf(browser, target, staged)
+            if printed.returncode or not staged.exists():
+                message = printed.stderr.decode(errors="replace")[-500:]
+                raise SymbionetError(f"Chromium could not print the PDF: {message}")
+    return target
+
+
+def _print_pdf(browser: str, html_file: Path, pdf: Path) -> subprocess.CompletedProcess[bytes]:
+    """Print an HTML file to PDF with a headless Chromium."""
+    try:
+        return subprocess.run(
             [
                 browser,
                 "--headless",
@@ -311,12 +320,13 @@ def write_report(
                 "--disable-gpu",
                 "--no-first-run",
                 "--disable-background-networking",
-                f"--print-to-pdf={out / 'report.pdf'}",
+                f"--print-to-pdf={pdf}",
                 "--no-pdf-header-footer",
-                target.resolve().as_uri(),
+                html_file.resolve().as_uri(),
             ],
-            check=True,
+            check=False,
             capture_output=True,
             timeout=120,
         )
-    return target
+    except subprocess.TimeoutExpired:
+        raise SymbionetError("Chromium took over 120 s to print the PDF") from None

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 from symbionet.errors import Problem
 
 CELL_LIMIT = 32_767
@@ -19,6 +17,7 @@ CELL_LIMIT = 32_767
 
 _FORMULA = re.compile(r"'*[=+\-@]")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # as openpyxl refuses them
 
 
 def excel_text(text: str) -> str:
@@ -37,7 +36,7 @@ def xlsx_problem(text: str, where: str, row: int, column: str | None) -> Problem
     """Why ``text`` cannot go into a workbook cell (``where``: file[sheet]), or None if it can."""
     if len(text) > CELL_LIMIT:
         message = f"{len(text):,} characters: Excel cells hold at most {CELL_LIMIT:,}"
-    elif found := ILLEGAL_CHARACTERS_RE.search(text):
+    elif found := _ILLEGAL.search(text):
         message = f"holds control character {found.group()!r}, which Excel cannot store"
     else:
         return None
