@@ -386,11 +386,11 @@ def test_ranking_is_by_money_plus_co2_at_the_price_and_scores_are_normalised(
     tmp_path: Path,
 ) -> None:
     streams = (
-        "id,site,direction,resource,quantity,unit,source\n"
-        "steam,s,supply,steam_mp,10000,t,\n"
-        "a,r,demand,steam_mp,10000,t,natural_gas_boiler\n"
-        "gyp,s,supply,fgd_gypsum,100,t,\n"
-        "b,r,demand,natural_gypsum,100,t,market\n"
+        "id,site,direction,resource,quantity,unit,fate,source\n"
+        "steam,s,supply,steam_mp,10000,t,cooling,\n"
+        "a,r,demand,steam_mp,10000,t,,natural_gas_boiler\n"
+        "gyp,s,supply,fgd_gypsum,100,t,,\n"
+        "b,r,demand,natural_gypsum,100,t,,market\n"
     )
     table = discover(park_of(tmp_path, streams), co2_price=100.0)
     assert np.allclose(table["benefit_eur"], table["value_eur"] + 100.0 * table["co2e_t"])

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from symbionet.assess.games import (
     Game,
+    coalition_players,
     largest_shortfall,
     least_core,
     nucleolus,
@@ -64,6 +65,35 @@ def test_empty_core_has_positive_least_core_epsilon() -> None:
     assert epsilon == pytest.approx(1 / 3)
     assert x == pytest.approx([1 / 3] * 3)
     assert largest_shortfall(game, x)[0] == pytest.approx(1 / 3)
+
+
+def test_two_players_one_saving_alone() -> None:
+    """a saves 4 alone, b nothing, both 6: every standard solution gives each its standalone
+    value plus half the surplus 6 - 4 - 0 = 2, so a 5 and b 1; a split giving a 3 leaves a
+    4 - 3 = 1 short of what it saves alone."""
+    values = {frozenset("a"): 4.0, frozenset("b"): 0.0, frozenset("ab"): 6.0}
+    game = Game.from_function(["a", "b"], values.__getitem__)
+    assert game.values == pytest.approx([0, 4, 0, 6])
+    for split in (shapley(game), nucleolus(game), least_core(game)[0]):
+        assert split == pytest.approx([5, 1], abs=1e-9)
+    shortfall, mask = largest_shortfall(game, np.array([3.0, 3.0]))
+    assert shortfall == pytest.approx(1.0)
+    assert coalition_players(game, mask) == ["a"]
+
+
+@pytest.mark.parametrize("players", [[], ["a"]])
+def test_games_of_fewer_than_two_players(players: list[str]) -> None:
+    """A lone player gets the whole value (here 7); with no player there is nothing to split."""
+    game = Game.from_function(players, lambda s: 7.0)
+    expected = [7.0] * len(players)
+    for split in (
+        shapley(game),
+        nucleolus(game),
+        least_core(game)[0],
+        proportional(game, np.zeros(len(players))),
+    ):
+        assert list(split) == pytest.approx(expected)
+    assert least_core(game)[1] == 0.0
 
 
 def test_sampled_shapley_converges_to_exact() -> None:

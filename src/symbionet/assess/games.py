@@ -127,14 +127,19 @@ def _excess_lp(
 def least_core(game: Game) -> tuple[np.ndarray, float]:
     """A least-core allocation and its ε: no coalition is short by more than ε.
 
-    ε ≤ 0 means the core is not empty: no group of players could do better alone.
+    ε ≤ 0 means the core is not empty: no group of players could do better alone. With
+    fewer than two players there is no group to compare with: ε is 0.
     """
+    if game.n < 2:
+        return np.full(game.n, game.grand), 0.0
     x, epsilon, _, _ = _excess_lp(game, {})
     return x, epsilon
 
 
 def nucleolus(game: Game) -> np.ndarray:
     """The nucleolus: lexicographically minimises the largest excesses (sequential LPs)."""
+    if game.n < 2:
+        return np.full(game.n, game.grand)
     fixed: dict[int, float] = {}
     members = game.membership()
     while True:
@@ -151,7 +156,7 @@ def proportional(game: Game, weights: np.ndarray) -> np.ndarray:
     """The grand coalition's value split in proportion to ``weights``."""
     total = float(np.sum(weights))
     if total == 0:
-        return np.full(game.n, game.grand / game.n)
+        return np.full(game.n, game.grand / max(game.n, 1))
     return game.grand * np.asarray(weights, dtype=float) / total
 
 

@@ -17,11 +17,14 @@ import pandas as pd
 
 from symbionet.register.baseline import (
     DISPOSAL,
+    SALES,
     draws_freshwater,
+    fate_kept,
     is_freshwater,
     is_primary_material,
     stream_baseline,
 )
+from symbionet.register.catalogue import Catalogue
 from symbionet.register.park import Park
 from symbionet.units import annuity, convert
 
@@ -40,12 +43,25 @@ KPIS = [
     "exchange_cost_eur",
     "net_saving_eur",
 ]
+#: How money moves between the two sides of an exchange when no price is declared.
+TRANSFER_RULE = (
+    "no exchange declares a price: each exchange's net saving is split equally between "
+    "supplier and receiver (the receiver pays the supplier half the difference between "
+    "their own savings); transfers cancel out in the park totals"
+)
 METHOD = (
     "Per exchange: avoided = supplied amount x (cost and CO2e of the supply's fate) + "
     "replaced amount x (cost and CO2e of the demand's source), where replaced amount = supplied "
     "amount x the catalogue substitution ratio; net saving = avoided costs - exchange opex - "
     "capex annuity at the park's discount rate. Routes without factors use the resource's "
-    "catalogue price and emission factor. Ranges: +/- 10 %, 25 % or 50 % for high, medium or "
+    "catalogue price and emission factor. A supply with no fate takes its resource's default "
+    "fate (named in basis). A sold supply still finds a buyer: the sale is lost and the buyer "
+    "takes what it would otherwise (the resource, or the product it substitutes). A supply "
+    "made for the exchange (heat pump, wood-chip boiler) costs the input it spends. A fate "
+    "the exchange carries out (digestate spread as fertiliser) is not credited. Material "
+    "passed on by a partner that received material through the park's exchanges counts "
+    "once in materials_exchanged_t. Per partner, each exchange's net saving is split equally "
+    "unless a price is declared. Ranges: +/- 10 %, 25 % or 50 % for high, medium or "
     "low confidence of the weakest row involved, summed without offsetting."
 )
 
@@ -112,10 +128,15 @@ def impact(
     table["unit"] = supply.map(streams["annual_unit"])
     table["replaced_amount"] = replaced
     table["replaced_unit"] = demand.map(streams["annual_unit"])
-    table["fate"] = supply.map(base["route"])
-    table["source"] = demand.map(base["route"])
+    table["fate"] = supply.map(base["route_taken"])
+    table["source"] = demand.map(base["route_taken"])
+    # a fate the exchange carries out (digestate spread on land as fertiliser) is not avoided
+    avoided = pd.Series(
+        ~fate_kept(table["fate"].to_numpy(), entries.map(lambda r: r.group).to_numpy()),
+        index=exchanges.index,
+    )
 
-    table["supplier_co2e_t"] = supplied * supply.map(base["co2e_t"])
+    table["supplier_co2e_t"] = (supplied * supply.map(base["co2e_t"])).where(avoided, 0.0)
     table["receiver_co2e_t"] = replaced * demand.map(base["co2e_t"])
     table["co2e_t"] = table["supplier_co2e_t"] + table["receiver_co2e_t"]
     is_water = replaced_resource.map(lambda r: catalogue.resources[r].resource_class == "water")
@@ -141,17 +162,18 @@ def impact(
     supplied_material = supplied_entries.map(
         lambda r: r.resource_class == "material" and r.unit == "t"
     )
-    table["materials_exchanged_t"] = supplied.where(supplied_material, 0.0)
-    table["waste_diverted_t"] = supplied.where(
-        supplied_material & table["fate"].isin(DISPOSAL), 0.0
+    material = supplied.where(supplied_material, 0.0)
+    table["materials_exchanged_t"] = _counted_once(
+        material, supply.map(streams["site"]), demand.map(streams["site"])
     )
+    table["waste_diverted_t"] = material.where(table["fate"].isin(DISPOSAL) & avoided, 0.0)
     energy_per_unit = entries.map(
         lambda r: 1.0 if r.unit == "MWh" else (r.energy_mwh_per_unit or np.nan)
     )
     is_energy = entries.map(lambda r: r.resource_class == "energy")
     table["energy_mwh"] = (replaced * energy_per_unit).where(is_energy, 0.0).fillna(0.0)
 
-    table["supplier_saving_eur"] = supplied * supply.map(base["cost_eur"])
+    table["supplier_saving_eur"] = (supplied * supply.map(base["cost_eur"])).where(avoided, 0.0)
     table["receiver_saving_eur"] = replaced * demand.map(base["cost_eur"])
     rate = float(park.meta.get("discount_rate", 0.05))
     to_eur = convert(1.0, park.currency, "EUR")
@@ -160,6 +182,8 @@ def impact(
     table["net_saving_eur"] = (
         table["supplier_saving_eur"] + table["receiver_saving_eur"] - table["exchange_cost_eur"]
     )
+    # half the net saving each: the receiver pays what brings both sides to it
+    table["transfer_eur"] = (table["receiver_saving_eur"] - table["supplier_saving_eur"]) / 2
 
     confidence = pd.concat(
         [supply.map(streams["confidence"]), demand.map(streams["confidence"])], axis=1
@@ -175,13 +199,28 @@ def impact(
     return Impact(table, _partners(table, park), _park_totals(table), _assumptions(park))
 
 
+def _counted_once(
+    material: pd.Series, supplier_site: pd.Series, receiver_site: pd.Series
+) -> pd.Series:
+    """Material an exchange passes on, less the share of it its supplier's site received
+    through the other exchanges (digestate from the residues fed to a biogas plant): the same
+    mass counts once."""
+    received = material.groupby(receiver_site).sum()
+    sent = material.groupby(supplier_site).sum()
+    passed_on = np.minimum(supplier_site.map(received).fillna(0.0), supplier_site.map(sent))
+    share = (passed_on / supplier_site.map(sent)).where(material > 0, 0.0)
+    return material * (1.0 - share)
+
+
 def _partners(table: pd.DataFrame, park: Park) -> pd.DataFrame:
-    """Savings by partner: the supplier keeps what its fate cost, the receiver what its source
-    cost; CO2e, water and material figures go to the side whose baseline they avoid."""
+    """Savings by partner: each side's own saving plus what it is paid (``transfer_eur``, the
+    supplier's gain and the receiver's payment), so that the partners add up to the park's
+    net saving; CO2e, water and material figures go to the side whose baseline they avoid."""
+    half_cost = table["exchange_cost_eur"] / 2
     supplier_side = pd.DataFrame(
         {
             "actor": table["supplier"],
-            "saving_eur": table["supplier_saving_eur"],
+            "saving_eur": table["supplier_saving_eur"] + table["transfer_eur"] - half_cost,
             "co2e_t": table["supplier_co2e_t"],
             "waste_diverted_t": table["waste_diverted_t"],
         }
@@ -189,7 +228,7 @@ def _partners(table: pd.DataFrame, park: Park) -> pd.DataFrame:
     receiver_side = pd.DataFrame(
         {
             "actor": table["receiver"],
-            "saving_eur": table["receiver_saving_eur"],
+            "saving_eur": table["receiver_saving_eur"] - table["transfer_eur"] - half_cost,
             "co2e_t": table["receiver_co2e_t"],
             "groundwater_m3": table["groundwater_m3"],
             "freshwater_m3": table["freshwater_m3"],
@@ -217,4 +256,46 @@ def _assumptions(park: Park) -> dict[str, Any]:
         "discount_rate": float(park.meta.get("discount_rate", 0.05)),
         "uncertainty_bands": BANDS,
         "disposal_fates": sorted(DISPOSAL),
+        "transfers": TRANSFER_RULE,
     }
+
+
+def negative_figures(result: Impact, catalogue: Catalogue) -> list[str]:
+    """Why a partner's saving or CO2e is negative: one sentence per exchange side that
+    takes it below zero (a supply made for the exchange spends its input, a sale is lost,
+    a treatment plant takes on treatment, an exchange costs more than it saves)."""
+    rows = result.exchanges
+    sides = pd.concat(
+        [
+            rows.assign(actor=rows["supplier"], co2e=rows["supplier_co2e_t"], route=rows["fate"]),
+            rows.assign(actor=rows["receiver"], co2e=rows["receiver_co2e_t"], route=rows["source"]),
+        ]
+    )
+    notes = []
+    names = result.partners["name"]
+    for actor, partner in result.partners.iterrows():
+        mine = sides[sides["actor"] == actor]
+        if partner["co2e_t"] < 0:
+            for exchange, side in mine[mine["co2e"] < 0].iterrows():
+                notes.append(
+                    f"{names[actor]}: {side['co2e']:,.0f} t CO2e from {exchange}, "
+                    f"{_why(catalogue, side['route'])}."
+                )
+        if partner["saving_eur"] < 0:
+            for exchange, side in mine[mine["net_saving_eur"] < 0].iterrows():
+                notes.append(
+                    f"{names[actor]}: EUR {side['net_saving_eur'] / 2:,.0f} from {exchange}, "
+                    "half of an exchange that costs more than the baseline it replaces."
+                )
+    return notes
+
+
+def _why(catalogue: Catalogue, route_id: object) -> str:
+    route = catalogue.routes.get(str(route_id))
+    if route_id in SALES:
+        return "whose sale is lost: its buyer takes the same product elsewhere"
+    if route is not None and route.kind == "fate" and route.resource:
+        return f"made only for the exchange, spending {route.resource} ({route.name.lower()})"
+    if route is not None and route.kind == "source":
+        return f"taken in at a cost ({route.name.lower()})"
+    return f"through {route_id}"

@@ -1,8 +1,10 @@
 """Benefit sharing: a fair, auditable split of the park's saving between its partners.
 
 The value of a coalition is the yearly saving (EUR) the optimiser finds when only its
-members exchange: baseline cost minus optimal cost for those partners alone. Partners
-without streams add nothing to any coalition and are left out of the game.
+members exchange: baseline cost minus optimal cost for those partners alone. A lone
+partner is worth what it saves by itself (its own exchanges and plants, as
+``design --actors ID`` finds). Partners without streams add nothing to any coalition and
+are left out of the game.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def players(park: Park) -> list[str]:
 
 def coalition_value(park: Park, coalition: Sequence[str], mode: str = "operate") -> float:
     """Yearly saving (EUR) of the coalition on its own: its baseline cost minus its optimum."""
-    if len(coalition) < 2:
+    if not coalition:
         return 0.0
     result = design(park, actors=sorted(coalition), mode=mode)
     if not result.ok:
@@ -75,32 +77,46 @@ def coalition_value(park: Park, coalition: Sequence[str], mode: str = "operate")
     return float(result.savings["cost_eur"])
 
 
-def _components(park: Park, coalition: Sequence[str]) -> list[list[str]]:
-    """The coalition split into groups linked by operating exchanges among its members."""
-    from symbionet.assess.stress import exchange_graph
-
-    graph = exchange_graph(park).to_undirected().subgraph(coalition)
-    return [sorted(c) for c in nx.connected_components(graph)]
+def operating(park: Park) -> pd.DataFrame:
+    """The park's operating exchanges."""
+    return park.exchanges[park.exchanges["status"] == "operating"]
 
 
-def _values(
+def operating_links(park: Park) -> nx.Graph:
+    """Partners joined by the operating exchanges between their streams (the only ones an
+    operating park can use)."""
+    owner = park.streams["site"].map(park.sites["actor"])
+    graph = nx.Graph()
+    graph.add_nodes_from(park.actors.index)
+    graph.add_edges_from(
+        zip(operating(park)["supply"].map(owner), operating(park)["demand"].map(owner), strict=True)
+    )
+    return graph
+
+
+def coalition_game(
     park: Park,
     names: Sequence[str],
-    mode: str,
-    workers: int,
-    progress: Callable[[int, int], None] | None,
-) -> np.ndarray:
-    """v(S) for every coalition. In operate mode partners exchange only along operating
-    exchanges, so a coalition is worth the sum of its linked groups: only linked groups
-    are solved (in parallel worker processes), the rest are sums."""
+    mode: str = "operate",
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> games.Game:
+    """v(S) for every coalition of ``names``. In operate mode partners exchange only along
+    operating exchanges, so a coalition is worth the sum of its linked groups (a lone
+    partner is a group of its own): only those groups are solved (in parallel worker
+    processes), the rest are sums."""
     coalitions = [
         tuple(p for i, p in enumerate(names) if m >> i & 1) for m in range(2 ** len(names))
     ]
     if mode == "operate":
-        parts = {c: [tuple(g) for g in _components(park, c)] for c in coalitions}
+        graph = operating_links(park)
+        parts = {
+            c: [tuple(sorted(g)) for g in nx.connected_components(graph.subgraph(c))]
+            for c in coalitions
+        }
     else:
-        parts = {c: [c] for c in coalitions}
-    needed = sorted({g for groups in parts.values() for g in groups if len(g) > 1})
+        parts = {c: [c] for c in coalitions if c}
+    needed = sorted({g for groups in parts.values() for g in groups})
     evaluate = partial(coalition_value, park, mode=mode)
     solved: dict[tuple[str, ...], float] = {}
     if workers <= 1 or len(needed) <= PARALLEL_FROM:
@@ -117,7 +133,8 @@ def _values(
     finally:
         if pool is not None:
             pool.shutdown()
-    return np.array([sum(solved.get(g, 0.0) for g in parts[c]) for c in coalitions])
+    values = [sum(solved[g] for g in parts.get(c, [])) for c in coalitions]
+    return games.Game(tuple(names), np.array(values, dtype=float))
 
 
 def share(
@@ -154,7 +171,7 @@ def share(
         mean, half_width = games.shapley_sampled(names, value, samples, seed)
         frame["share_eur"] = mean
         frame["ci95_eur"] = half_width
-        frame["standalone_eur"] = 0.0
+        frame["standalone_eur"] = [value(frozenset([name])) for name in names]
         grand = value(frozenset(names))
         return ShareResult(
             method,
@@ -165,7 +182,7 @@ def share(
             coalitions_solved=len(cache),
             note=f"sampled Shapley over {samples} random orders; core not checked",
         )
-    game = games.Game(tuple(names), _values(park, names, mode, workers, progress))
+    game = coalition_game(park, names, mode, workers, progress)
     if method == "shapley":
         split = games.shapley(game)
     elif method == "nucleolus":
@@ -175,7 +192,8 @@ def share(
     else:
         from symbionet.assess.impact import impact
 
-        booked = impact(park).partners["saving_eur"].reindex(names).fillna(0.0)
+        booked = impact(park).partners["saving_eur"] if len(operating(park)) else pd.Series()
+        booked = booked.reindex(names).fillna(0.0)
         split = games.proportional(game, booked.clip(lower=0).to_numpy())
     frame["share_eur"] = split
     frame["standalone_eur"] = [game.values[1 << i] for i in range(game.n)]

@@ -17,6 +17,8 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
+from symbionet.assess.impact import impact
+from symbionet.assess.share import operating, players
 from symbionet.design import DesignResult, design
 from symbionet.errors import SymbionetError
 from symbionet.register.baseline import stream_baseline
@@ -45,19 +47,12 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def exchanged(park: Park, result: DesignResult) -> pd.Series:
-    """Yearly amount each stream sends (supplies) or receives in its own resource (demands)."""
+    """Yearly amount each stream sends (supplies) or receives (demands: what arrives, in its
+    own resource, after conversion and transport losses)."""
     streams = park.streams
-    arcs = result.built.assign(annual=result.annual.reindex(result.built.index).fillna(0.0))
-    sent = arcs.groupby("from")["annual"].sum()
-    resource = streams["resource"]
-    ratio = [
-        park.catalogue.ratio(r, resource.get(to, r)) or 0.0 if to in resource.index else 0.0
-        for r, to in zip(arcs["resource"], arcs["to"], strict=True)
-    ]
-    received = (arcs["annual"] * ratio).groupby(arcs["to"]).sum()
-    amounts = sent.reindex(streams.index).where(streams["direction"] == "supply")
-    amounts = amounts.fillna(received.reindex(streams.index))
-    return amounts.fillna(0.0)
+    sent = result.built.groupby("from")["annual"].sum().reindex(streams.index)
+    received = result.built.groupby("to")["received"].sum().reindex(streams.index)
+    return sent.where(streams["direction"] == "supply", received).fillna(0.0)
 
 
 def _consequences(
@@ -90,10 +85,10 @@ def _consequences(
 
 def exchange_graph(park: Park) -> nx.DiGraph:
     """Actors as nodes, operating exchanges as edges weighted by what the receiver saves."""
-    from symbionet.assess.impact import impact
-
     graph = nx.DiGraph()
     graph.add_nodes_from(park.actors.index)
+    if operating(park).empty:
+        return graph
     table = impact(park).exchanges
     for row in table.itertuples():
         if row.supplier != row.receiver:
@@ -128,8 +123,6 @@ def scenarios_for(
     park: Park, remove: Sequence[str], all_single: bool, k: int
 ) -> list[tuple[str, ...]]:
     """The failure sets to test: the given ones, every single partner, or every k partners."""
-    from symbionet.assess.share import players
-
     known = set(park.actors.index) | set(park.exchanges.index)
     unknown = [name for name in remove if name not in known]
     if unknown:
@@ -139,7 +132,11 @@ def scenarios_for(
         for size in range(1, max(k, 1) + 1):
             sets += list(combinations(players(park), size))
     if not sets:
-        raise SymbionetError("nothing to stress: give --remove NAME, --all-single or --k N")
+        raise SymbionetError(
+            "nothing to stress: no partner has a stream"
+            if all_single or k > 1
+            else "nothing to stress: give --remove NAME, --all-single or --k N"
+        )
     return list(dict.fromkeys(sets))
 
 
@@ -151,11 +148,11 @@ def stress(
     mode: str = "operate",
 ) -> StressResult:
     """Re-optimise the park without each failure set and report who is hit and how hard."""
-    intact_result = design(park, mode=mode)
-    intact = exchanged(park, intact_result)
+    failures = scenarios_for(park, remove, all_single, k)
+    intact = exchanged(park, design(park, mode=mode))
     actors = list(park.actors.index)
     rows, partner_rows = [], []
-    for failure in scenarios_for(park, remove, all_single, k):
+    for failure in failures:
         gone = [n for n in failure if n in park.actors.index]
         kept = [a for a in actors if a not in gone]
         broken = [n for n in failure if n in park.exchanges.index]

@@ -140,7 +140,8 @@ def _values(solution: xr.Dataset, name: str, index: pd.Index, dim: str) -> pd.Da
 
 
 def built_table(net: Network, solution: xr.Dataset, annual: pd.Series) -> pd.DataFrame:
-    """Arcs and technologies, with whether each is built and how much it carries a year."""
+    """Arcs and technologies, with whether each is built and how much it carries a year
+    (``annual``, as sent; for arcs ``received``: what arrives, after conversion and losses)."""
     arcs = net.arcs
     share = pd.Series(1.0, index=arcs.index)
     if "build" in solution:
@@ -163,6 +164,7 @@ def built_table(net: Network, solution: xr.Dataset, annual: pd.Series) -> pd.Dat
             "capacity": np.nan,
             "size": np.nan,
             "annual": flows,
+            "received": flows * arcs["efficiency"],
             "built": np.where(free, existing | (flows > TOLERANCE), share > 0.5),
         }
     )

@@ -4,7 +4,9 @@ and money, and the score that ranks candidates.
 Each stream's baseline (what its surplus does, or how its demand is met, without the
 exchange) costs and emits per canonical unit what ``symbionet.register.baseline`` says:
 its route's factors, else its resource's catalogue price and emission factor; a stream's
-own ``price`` overrides the cost.
+own ``price`` overrides the cost. A supply that would be sold loses its sale (its buyer
+takes the same product elsewhere), so a fuel only counts for what it displaces beyond
+itself; a fate the candidate carries out (digestate spread as fertiliser) is not credited.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from symbionet.discover.transport import Defaults, Transport
 from symbionet.register.baseline import (
     DISPOSAL,
     draws_freshwater,
+    fate_kept,
     is_freshwater,
     is_primary_material,
     per_unit,
@@ -59,7 +62,7 @@ def evaluate(
 
     CO2e avoided = replaced amount × its baseline emission + supply × its fate's emission
     − transport − treatment. Money = what the receiver no longer pays + what the supplier
-    no longer pays to dispose of it − transport − treatment.
+    no longer pays to dispose of it (negative for a lost sale) − transport − treatment.
     """
     catalogue = park.catalogue
     supplies, demands, pairs = matcher.supplies, matcher.demands, matcher.pairs
@@ -95,21 +98,26 @@ def evaluate(
     groundwater = (
         (demands["route"] == "groundwater") | (demands["resource"] == "groundwater")
     ).to_numpy()[d] & (supplies["resource"] != "groundwater").to_numpy()[s]
+    fates = baseline["route_taken"].reindex(supplies.index).to_numpy(dtype=object)[s]
+    groups = {key: entry.group for key, entry in catalogue.resources.items()}
+    avoided = ~fate_kept(fates, pairs["demand"].map(groups).to_numpy(dtype=object)[p])
     primary = {key: is_primary_material(entry) for key, entry in catalogue.resources.items()}
     virgin = pairs["demand"].map(primary).to_numpy()[p]
     material = {
         key: entry.resource_class == "material" for key, entry in catalogue.resources.items()
     }
-    wasted = (supplies["route"].isin(DISPOSAL) & supplies["resource"].map(material)).to_numpy()[s]
+    wasted = (pd.Series(fates).isin(DISPOSAL).to_numpy() & avoided) & supplies["resource"].map(
+        material
+    ).to_numpy(dtype=bool)[s]
     treat_cost = amount * treatment["cost"].to_numpy()[p]
     co2e = (
         replaced * replaced_unit_co2e
-        + amount * supply_terms["co2e"].to_numpy()[s]
+        + amount * supply_terms["co2e"].to_numpy()[s] * avoided
         - legs.co2e
         - amount * treatment["co2e"].to_numpy()[p]
     )
     receiver = replaced * receiver_unit
-    supplier = amount * supply_terms["cost"].to_numpy()[s]
+    supplier = amount * supply_terms["cost"].to_numpy()[s] * avoided
     value = receiver + supplier - legs.cost - treat_cost
     return pd.DataFrame(
         {

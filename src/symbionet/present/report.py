@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from symbionet.assess.impact import METHOD, Impact, impact
+from symbionet.assess.impact import METHOD, Impact, impact, negative_figures
 from symbionet.assess.share import ShareResult
 from symbionet.assess.stress import StressResult
 from symbionet.errors import SymbionetError
@@ -206,6 +206,14 @@ def _references(park: Park, result: Impact) -> str:
     return "<ul>" + "".join(rows) + "</ul>"
 
 
+def _partner_notes(park: Park, result: Impact) -> str:
+    """How money moves between partners, and why any partner's figure is negative."""
+    notes = negative_figures(result, park.catalogue)
+    items = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
+    why = f"<p>Negative figures:</p><ul>{items}</ul>" if notes else ""
+    return f"<p>Money between partners: {html.escape(result.assumptions['transfers'])}.</p>{why}"
+
+
 def render(park: Park, result: Impact | None = None, extra: list[Section] | None = None) -> str:
     """The report as one HTML document."""
     result = result or impact(park)
@@ -213,7 +221,7 @@ def render(park: Park, result: Impact | None = None, extra: list[Section] | None
         Section("Key figures", _cards(result), "kpis"),
         Section("Map", _figure(site_map(park), "map-figure"), "map"),
         Section("Flows", _figure(flow_sankey(park, result), "sankey-figure"), "sankey"),
-        Section("Per partner", _table(result.partners), "partners"),
+        Section("Per partner", _table(result.partners) + _partner_notes(park, result), "partners"),
         Section(
             "Per exchange",
             _table(
