@@ -416,3 +416,29 @@ def test_a_million_row_dimension_is_read_in_bounded_memory(tmp_path: Path) -> No
     assert list(park.actors.index) == ["power", "board"]
     assert peak < 50e6, peak
     assert time.perf_counter() - start < 30
+
+
+def test_a_decimal_comma_that_splits_a_row_is_named(tmp_path: Path) -> None:
+    sites = "id,actor,name,lat,lon\np1,power,P,55,66,11.08\nb1,board,B,55.67,11.07\n"
+    found = problems_of(write_park(tmp_path / "p", {"sites.csv": sites}))
+    assert (
+        "sites.csv:2: row has 6 fields, the header has 5 (a decimal comma splits a number "
+        "in two: write 1.5)"
+    ) in found
+
+
+LONG = "9" * 5000
+
+
+@pytest.mark.parametrize(
+    "park_yaml",
+    [f"co2_price: {LONG}\n", f"prices:\n  natural_gypsum: {{value: {LONG}, unit: DKK/t}}\n"],
+)
+def test_a_number_too_long_to_read_is_refused(tmp_path: Path, park_yaml: str) -> None:
+    found = problems_of(write_park(tmp_path / "p", {"park.yaml": TINY["park.yaml"] + park_yaml}))
+    assert "park.yaml: not valid YAML: a number too long to read (over 4,300 digits)" in found
+    path = tmp_path / "p.json"
+    path.write_text('{"park": {"name": "x", "co2_price": ' + LONG + "}}", encoding="utf-8")
+    assert problems_of(path) == [
+        "p.json: not valid JSON: a number too long to read (over 4,300 digits)"
+    ]

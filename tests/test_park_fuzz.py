@@ -135,3 +135,94 @@ def test_a_corrupted_park_loads_or_lists_its_problems(
         else:
             assert isinstance(park, Park)
             assert park.streams["annual_quantity"].notna().all()
+
+
+NASTY = st.sampled_from(
+    [
+        "name: X\nx: " + "[" * 5000,
+        "a: &a [x]\nb: [*a, *a]\n",
+        "name: X\nyear: " + "9" * 5000 + "\n",
+        "\x00\x01",
+        "\ufeffname: X\n",
+        '{"park": ' + "[" * 5000 + "]" * 5000 + "}",
+        "name: !!python/object:os.system x\n",
+        "? [a, b]\n: c\n",
+        "name: X\nprices: {fgd_gypsum: {value: .nan, unit: EUR/t}}\n",
+    ]
+)
+CONTENT = st.one_of(
+    st.binary(max_size=60), st.text(max_size=60).map(str.encode), NASTY.map(str.encode)
+)
+
+
+def _loads_or_lists_problems(path: Path) -> None:
+    try:
+        load_park(path)
+    except SymbionetError as error:
+        assert error.problems
+        assert all(str(p).strip() for p in error.problems)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=st.sampled_from([*CSV_FILES, "park.yaml", "catalogue.yaml"]), content=CONTENT)
+def test_any_bytes_in_a_park_file_load_or_list_their_problems(name: str, content: bytes) -> None:
+    with tempfile.TemporaryDirectory(prefix="bytes-") as scratch:
+        folder = write_park(Path(scratch) / "park")
+        (folder / name).write_bytes(content)
+        _loads_or_lists_problems(folder)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(content=CONTENT)
+def test_any_bytes_as_a_json_or_xlsx_park_load_or_list_their_problems(content: bytes) -> None:
+    with tempfile.TemporaryDirectory(prefix="bytes-") as scratch:
+        for suffix in (".json", ".xlsx"):
+            path = Path(scratch) / f"park{suffix}"
+            path.write_bytes(content)
+            _loads_or_lists_problems(path)
+
+
+XML_BITS = st.sampled_from(
+    [
+        "",
+        "<f>1/0</f>",
+        '<dimension ref="A1:XFD1048576"/>',
+        '<dimension ref="A1:B2"/>',
+        '<row r="99999"><c r="ZZ99999" t="s"><v>999</v></c></row>',
+        '<c r="A2" t="b"><v>7</v></c>',
+        '<c r="A2" t="d"><v>never</v></c>',
+        '<c r="B2" s="99"><v>1e999</v></c>',
+        "<v>" + "9" * 5000 + "</v>",
+        "</sheetData>",
+        "<",
+        "\x00",
+    ]
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    sheet=st.integers(1, 5),
+    start=st.integers(0, 2000),
+    length=st.integers(0, 50),
+    bit=st.one_of(XML_BITS, st.text(max_size=20)),
+)
+def test_a_damaged_workbook_loads_or_lists_its_problems(
+    sheet: int, start: int, length: int, bit: str
+) -> None:
+    import zipfile
+
+    from tests.test_inputs import _workbook
+
+    with tempfile.TemporaryDirectory(prefix="xlsx-") as scratch:
+        path = _workbook(Path(scratch) / "park.xlsx", TINY)
+        with zipfile.ZipFile(path) as source:
+            parts = {name: source.read(name) for name in source.namelist()}
+        name = f"xl/worksheets/sheet{sheet}.xml"
+        xml = parts[name].decode()
+        at = min(start, len(xml))
+        parts[name] = (xml[:at] + bit + xml[at + length :]).encode()
+        with zipfile.ZipFile(path, "w") as target:
+            for part, data in parts.items():
+                target.writestr(part, data)
+        _loads_or_lists_problems(path)

@@ -15,7 +15,9 @@ import json
 import math
 import os
 import warnings
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ FORMATS = ("folder", "xlsx", "json")
 MAX_DEPTH = 32  # levels of nesting in YAML and JSON; a catalogue needs about 6
 MAX_SHEET_ROWS = 1_048_576  # Excel's own limit
 DELIMITERS = ",;\t"
+_LONG_NUMBER = "a number too long to read (over 4,300 digits)"
 
 
 @dataclass
@@ -139,6 +142,8 @@ def _yaml(text: str, label: str) -> tuple[Any, list[Problem]]:
         line = mark.line + 1 if mark is not None else None
         reason = getattr(error, "problem", None) or "malformed"
         return None, [Problem(label, line, None, f"not valid YAML: {reason}")]
+    except ValueError:  # an integer of more digits than Python converts
+        return None, [Problem(label, None, None, f"not valid YAML: {_LONG_NUMBER}")]
 
 
 def _yaml_file(path: Path, label: str) -> tuple[Any, list[Problem]]:
@@ -188,12 +193,16 @@ def _read_csv(path: Path, name: str) -> tuple[RawTable | None, list[Problem]]:
                 header = [cell.strip() for cell in record]
                 continue
             if len(record) != len(header):
+                split = len(record) > len(header) and any(
+                    a.strip().isdigit() and b.strip().isdigit() for a, b in pairwise(record)
+                )
                 problems.append(
                     Problem(
                         label,
                         reader.line_num,
                         None,
-                        f"row has {len(record)} fields, the header has {len(header)}",
+                        f"row has {len(record)} fields, the header has {len(header)}"
+                        + (" (a decimal comma splits a number in two: write 1.5)" * split),
                     )
                 )
                 continue
@@ -303,29 +312,18 @@ def read_xlsx(path: Path) -> RawPark:
     """Read a park workbook: one sheet per table; sheet ``park`` holds key/value rows."""
     from openpyxl import load_workbook
 
-    label = path.name
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns of features it does not read
-            workbook = load_workbook(path, read_only=True, data_only=True)
-            formulas = load_workbook(path, read_only=True, data_only=False)
-    except Exception as error:  # openpyxl raises many kinds on a damaged file
-        raise SymbionetError(
-            [Problem(label, None, None, f"cannot open workbook: {error}")]
-        ) from None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return _read_workbook(path, workbook, formulas)
-    except Exception as error:  # a damaged sheet shows only once its rows are parsed
-        if isinstance(error, SymbionetError):
-            raise
-        raise SymbionetError(
-            [Problem(label, None, None, f"cannot read workbook: {error}")]
-        ) from None
-    finally:
-        workbook.close()
-        formulas.close()
+    with ExitStack() as files, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl warns of features it does not read
+        try:
+            cached, written = (
+                load_workbook(files.enter_context(path.open("rb")), read_only=True, data_only=v)
+                for v in (True, False)
+            )
+            return _read_workbook(path, cached, written)
+        except Exception as error:  # openpyxl raises many kinds, some only while reading rows
+            raise SymbionetError(
+                [Problem(path.name, None, None, f"cannot read workbook: {error}")]
+            ) from None
 
 
 def _read_workbook(path: Path, workbook: Any, formulas: Any) -> RawPark:
@@ -390,6 +388,10 @@ def read_json(path: Path) -> RawPark:
     except json.JSONDecodeError as error:
         raise SymbionetError(
             [Problem(label, error.lineno, None, f"not valid JSON: {error}")]
+        ) from None
+    except ValueError:
+        raise SymbionetError(
+            [Problem(label, None, None, f"not valid JSON: {_LONG_NUMBER}")]
         ) from None
     except RecursionError:
         raise _nested(label) from None
