@@ -180,10 +180,10 @@ def route_factors(
 
     A supply with no route takes :func:`default_fate` (wastewater discharged at its own
     catalogue tariff), a demand of wastewater the treatment plant. A route's own factors
-    come first. A sale is lost at
-    :func:`market_replacement`; a ``made`` route (naming its input resource) costs that
-    input; a demand without route factors costs the resource's catalogue price and emission
-    factor (buying it on the market); any other supply route costs nothing.
+    come first. A sale is lost at :func:`market_replacement`; a ``made`` route (naming its
+    input resource) costs that input; a demand without route factors costs the resource's
+    catalogue price and emission factor (buying it on the market); any other supply route
+    costs nothing.
     """
     entry = catalogue.resources[resource]
     stated, route_id = route_id, route_taken(catalogue, route_id, resource, direction)
