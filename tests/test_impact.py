@@ -221,6 +221,16 @@ def test_kalundborg_heat_is_made_not_dumped() -> None:
     assert rows.loc["steam_novo", "supplier_saving_eur"] == pytest.approx(
         -215_000 * 0.693 / 0.85 / 2.6 * chips
     )
+    # the chips cost Ørsted money, but it sells the heat: half of each exchange's saving
+    result = impact(park)
+    orsted = rows[(rows["supplier"] == "orsted") | (rows["receiver"] == "orsted")]
+    assert result.partners.loc["orsted", "saving_eur"] == pytest.approx(
+        orsted["net_saving_eur"].sum() / 2
+    )
+    assert result.partners.loc["orsted", "saving_eur"] > 0
+    assert result.partners["saving_eur"].sum() == pytest.approx(
+        result.park.loc["net_saving_eur", "central"]
+    )
 
 
 RESIDUES = {
