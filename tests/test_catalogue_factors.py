@@ -136,7 +136,9 @@ def test_ship_emissions_are_those_of_a_bulk_carrier(cat: Catalogue) -> None:
         (2023, 0.187, "br18_2023"),
         (2024, 0.187, "br18_2023"),
         (2025, 0.135, "br18_2025"),
-        (2030, 0.135, "br18_2025"),
+        (2027, 0.135, "br18_2025"),
+        (2030, 0.047, "br18_2030"),
+        (2050, 0.0403, "br18_2040"),
     ],
 )
 def test_the_year_selects_the_grid_factor(
@@ -149,6 +151,26 @@ def test_the_year_selects_the_grid_factor(
     assert year is None or factor.by_year == {}  # the year's value alone
     assert chosen.routes["grid"].emission_factor.value == value
     assert chosen.emission_t("chilled_water") == pytest.approx(value / 4.5, abs=0.001)
+
+
+@pytest.mark.parametrize(("year", "value"), [(2023, 0.105), (2025, 0.0878), (2030, 0.0713)])
+def test_the_year_selects_the_district_heat_factor(cat: Catalogue, year: int, value: float) -> None:
+    chosen = cat.for_year(year)
+    assert chosen.emission_t("district_heat") == pytest.approx(value)
+    assert chosen.routes["district_heating_network"].emission_factor.value == value
+
+
+def test_the_building_regulation_values_are_checked_against_its_table(cat: Catalogue) -> None:
+    for where in (
+        "resources.electricity.emission_factor",
+        "resources.district_heat.emission_factor",
+    ):
+        factor = dict(cat.factors())[where]
+        for year, value in factor.years().items():
+            assert value.checked, (where, year)
+            if value.ref.startswith("br18_"):
+                assert value.ref == f"br18_{year}"
+                assert cat.references[value.ref].url.endswith("Bilag_2/Tabel_8")
 
 
 def test_a_year_before_every_value_takes_the_earliest_and_says_so(cat: Catalogue) -> None:
