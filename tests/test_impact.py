@@ -314,3 +314,24 @@ def test_negative_partner_figures_are_explained(tmp_path: Path) -> None:
     ]
     page = render(park, result)
     assert "Negative figures" in page and "split equally" in page
+
+
+@pytest.mark.parametrize(
+    ("resource", "fate"),
+    [
+        ("industrial_wastewater", "discharge"),
+        ("steam_mp", "sold"),
+        ("biomethane", "flare"),
+        ("cooling_water_return", "sea_discharge"),
+        ("flue_gas_condensate", "discharge"),
+        ("fgd_gypsum", "landfill"),
+        ("low_temp_heat", "cooling"),
+        ("rdf", "incineration"),
+        ("lignin", "sold"),
+    ],
+)
+def test_a_supply_without_a_fate_takes_its_resources_default(resource: str, fate: str) -> None:
+    from symbionet.register.baseline import default_fate
+    from symbionet.register.catalogue import default_catalogue
+
+    assert default_fate(default_catalogue(), resource) == fate

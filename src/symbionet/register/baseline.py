@@ -43,6 +43,8 @@ FATE_KEPT_FOR = {"land_spreading": frozenset({"fertiliser"})}
 #: Default fate of an unpriced supply that states none, by resource group, then by class.
 DEFAULT_FATE_BY_GROUP = {
     "fuel gas": "flare",
+    "waste fuel": "incineration",
+    "solid biofuel": "sold",
     "cooling water": "sea_discharge",
     "effluent": "sea_discharge",
     "stormwater": "sea_discharge",
@@ -107,8 +109,9 @@ def per_unit(factor: Factor, resource: Resource, numerator: str) -> float:
 def default_fate(catalogue: Catalogue, resource: str) -> str:
     """The fate of a supply that states none: wastewater is discharged (at its catalogue
     tariff), a resource with its own catalogue price is sold, an unpriced fuel gas flared,
-    clean or treated water let out to sea, any other surplus disposed of as its class usually
-    is (water to the sewer, heat dumped, materials landfilled)."""
+    waste fuel incinerated, solid biofuel sold, clean or treated water let out to sea, any
+    other surplus disposed of as its class usually is (water to the sewer, heat dumped,
+    materials landfilled)."""
     entry = catalogue.resources[resource]
     if entry.group == "wastewater":
         return "discharge"
