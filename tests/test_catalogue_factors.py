@@ -239,6 +239,44 @@ def test_nan_and_infinite_numbers_are_refused(tmp_path: Path, entry: dict, colum
     assert all(p.file == str(path) for p in problems)
 
 
+@pytest.mark.parametrize(
+    ("factor", "message"),
+    [
+        (
+            {
+                "value": 1,
+                "unit": "t/t",
+                "ref": "hb2016",
+                "by_year": {2025: {"value": 2, "ref": "hb2016"}},
+            },
+            "needs its own year",
+        ),
+        (
+            {
+                "value": 1,
+                "unit": "t/t",
+                "ref": "hb2016",
+                "year": 2023,
+                "by_year": {2025: {"value": 2, "ref": "nowhere"}},
+            },
+            "unknown reference 'nowhere'",
+        ),
+    ],
+)
+def test_values_by_year_need_a_year_of_their_own_and_known_sources(
+    tmp_path: Path, factor: dict, message: str
+) -> None:
+    path = tmp_path / "catalogue.yaml"
+    entry = {**THING, "emission_factor": factor}
+    path.write_text(yaml.safe_dump({"resources": {"thing": entry}}), encoding="utf-8")
+    with pytest.raises(SymbionetError) as caught:
+        load_catalogue(path)
+    assert any(
+        str(p.column).startswith("resources.thing.emission_factor") and message in p.message
+        for p in caught.value.problems
+    ), caught.value.problems
+
+
 def test_a_nan_price_in_park_yaml_is_an_error_naming_the_key(tmp_path: Path) -> None:
     folder = write_park(
         tmp_path / "park",
