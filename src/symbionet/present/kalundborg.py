@@ -236,6 +236,7 @@ def markdown(examples: Path = ROOT / "examples") -> str:
     totals = result.park["central"]
     old = impact(load_park(examples / "kalundborg-2010")).park
     money = grouped(result, "net_saving_eur")
+    cop = park.catalogue.routes["heat_pump"].efficiency or 0.0
     lines = [
         "# Kalundborg: our figures against the published ones",
         "",
@@ -264,7 +265,7 @@ def markdown(examples: Path = ROOT / "examples") -> str:
         ),
         "",
         "The heat lines are net of what making the heat spends: the heat pump's electricity "
-        "(COP 3.3) and Asnæs' wood chips (biogenic, no fossil CO2). Biomethane sold to the "
+        f"(COP {cop:g}) and Asnæs' wood chips (biogenic, no fossil CO2). Biomethane sold to the "
         "grid counts nothing for the exchanges to Gyproc and the refinery: without them the "
         "grid would take it and its buyers would burn that much less natural gas. The "
         "digestate is spread on fields either way, so only its nutrients count; its "
