@@ -15,8 +15,10 @@ import json
 import math
 import os
 import warnings
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -258,52 +260,59 @@ def read_folder(path: Path) -> RawPark:
     return park
 
 
+def _rows(sheet: Any, where: str) -> Iterator[tuple[int, list[Any]]]:
+    """The rows a sheet holds, numbered as in Excel. The stored dimension is ignored: a
+    stale one would drop rows, a huge one would pad the sheet with millions of cells."""
+    sheet.reset_dimensions()
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if number > MAX_SHEET_ROWS:
+            raise SymbionetError([Problem(where, number, None, f"over {MAX_SHEET_ROWS:,} rows")])
+        if values:
+            yield number, list(values)
+
+
+def _is_formula(value: Any) -> bool:
+    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
+    return isinstance(value, ArrayFormula | DataTableFormula) or (
+        isinstance(value, str) and value.startswith("=")
+    )
+
+
 def _sheet_rows(
-    cached: Any, written: Any, where: str
+    written: Any, saved: Callable[[], Any], name: str, where: str
 ) -> tuple[list[tuple[int, list[str]]], list[Problem]]:
     """Non-empty rows of a sheet as text, numbered as in Excel, and its formula problems.
 
-    ``cached`` and ``written`` are the same read-only sheet opened for saved values and
-    for formulas. The stored dimension is ignored: a stale one would drop rows, a huge
-    one would pad the sheet with millions of empty cells.
+    ``written`` is the workbook as written (formulas as text); ``saved`` opens it with
+    the values Excel saved for its formulas, read only where the sheet has formulas.
     """
     from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
-    rows: list[tuple[int, list[str]]] = []
-    formulas: list[tuple[int, int, str]] = []
-    cached.reset_dimensions()
-    written.reset_dimensions()
-    pairs = zip(
-        cached.iter_rows(values_only=True), written.iter_rows(values_only=True), strict=False
-    )
-    for number, (values, texts) in enumerate(pairs, start=1):
-        if number > MAX_SHEET_ROWS:
-            return rows, [Problem(where, number, None, f"more than {MAX_SHEET_ROWS:,} rows")]
-        if not texts:  # a row the sheet does not hold
-            continue
-        formulas += [
-            (number, column, str(getattr(text, "text", text)))
-            for column, (value, text) in enumerate(zip(values, texts, strict=False))
-            if value is None
-            and (
-                isinstance(text, ArrayFormula | DataTableFormula)
-                or (isinstance(text, str) and text.startswith("="))
-            )
-        ]
-        row = [cell_text(v) for v in values]
-        if any(row):
-            rows.append((number, row))
+    values = dict(_rows(written[name], where))
+    formulas = {
+        (number, column): getattr(value, "text", value)
+        for number, row in values.items()
+        for column, value in enumerate(row)
+        if _is_formula(value)
+    }
+    if formulas:
+        cached = dict(_rows(saved()[name], where))
+        for number, column in formulas:
+            row = cached.get(number, [])
+            values[number][column] = row[column] if column < len(row) else None
+    rows = [(n, text) for n, row in values.items() if any(text := [cell_text(v) for v in row])]
     header = rows[0][1] if rows else []
     problems = [
         Problem(
             where,
             number,
             header[column] if column < len(header) and header[column] else None,
-            f"cell {get_column_letter(column + 1)}{number} holds the formula {text} without "
+            f"cell {get_column_letter(column + 1)}{number} holds the formula {formula} without "
             "a saved value: open and save the workbook in Excel, or enter the value",
         )
-        for number, column, text in formulas
+        for (number, column), formula in formulas.items()
+        if values[number][column] is None
     ]
     return rows, problems
 
@@ -314,19 +323,23 @@ def read_xlsx(path: Path) -> RawPark:
 
     with ExitStack() as files, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns of features it does not read
-        try:
-            cached, written = (
-                load_workbook(files.enter_context(path.open("rb")), read_only=True, data_only=v)
-                for v in (True, False)
+
+        def open_book(saved: bool) -> Any:
+            return load_workbook(
+                files.enter_context(path.open("rb")), read_only=True, data_only=saved
             )
-            return _read_workbook(path, cached, written)
+
+        try:
+            return _read_workbook(path, open_book(False), cache(lambda: open_book(True)))
+        except SymbionetError:
+            raise
         except Exception as error:  # openpyxl raises many kinds, some only while reading rows
             raise SymbionetError(
                 [Problem(path.name, None, None, f"cannot read workbook: {error}")]
             ) from None
 
 
-def _read_workbook(path: Path, workbook: Any, formulas: Any) -> RawPark:
+def _read_workbook(path: Path, workbook: Any, saved: Callable[[], Any]) -> RawPark:
     label = path.name
     park = RawPark(str(path), {}, f"{label}[park]", {})
     names = {name.strip().lower(): name for name in workbook.sheetnames}
@@ -337,7 +350,7 @@ def _read_workbook(path: Path, workbook: Any, formulas: Any) -> RawPark:
                 park.problems.append(Problem(where, None, None, "required sheet is missing"))
             continue
         sheet = names[table.name]
-        numbered, problems = _sheet_rows(workbook[sheet], formulas[sheet], where)
+        numbered, problems = _sheet_rows(workbook, saved, sheet, where)
         park.problems += problems
         if not numbered:
             park.problems.append(Problem(where, 1, None, "empty sheet: no header row"))
@@ -367,11 +380,10 @@ def _read_workbook(path: Path, workbook: Any, formulas: Any) -> RawPark:
             table.name, where, _frame(header, rows), [n for n, _ in body]
         )
     if "catalogue" in names:
-        sheet = workbook[names["catalogue"]]
-        sheet.reset_dimensions()
-        cell = next(sheet.iter_rows(values_only=True), (None,))
-        data, problems = _yaml(str((cell or (None,))[0] or ""), f"{label}[catalogue]")
-        park.problems += problems
+        where = f"{label}[catalogue]"
+        cells, problems = _sheet_rows(workbook, saved, names["catalogue"], where)
+        data, yaml_problems = _yaml(cells[0][1][0] if cells else "", where)
+        park.problems += problems + yaml_problems
         park.catalogue = data if isinstance(data, dict) else None
     return park
 
