@@ -28,10 +28,9 @@ import yaml
 
 from symbionet.errors import Problem, SymbionetError
 from symbionet.register.excel import plain_text
-from symbionet.register.schema import tables
+from symbionet.register.schema import MAX_DEPTH, tables
 
 FORMATS = ("folder", "xlsx", "json")
-MAX_DEPTH = 32  # levels of nesting in YAML and JSON; a catalogue needs about 6
 MAX_SHEET_ROWS = 1_048_576  # Excel's own limit
 DELIMITERS = ",;\t"
 _LONG_NUMBER = "a number too long to read (over 4,300 digits)"

@@ -188,6 +188,7 @@ def _json_type(column: Column) -> dict[str, Any]:
     return schema
 
 
+MAX_DEPTH = 32  # levels of nesting read in YAML and JSON; a catalogue needs about 6
 NACE_PATTERN = r"^([A-U]|\d{2}(\.\d{1,2})?)$"
 
 
@@ -284,6 +285,15 @@ def markdown() -> str:
         "with a hint rather than guessed. CSV files may be separated by commas, semicolons "
         "(as Excel writes them in Danish) or tabs, told apart by the header row; they must "
         "be UTF-8 (Excel: *CSV UTF-8*).",
+        "",
+        "## Files",
+        "",
+        "`park.yaml` and `catalogue.yaml` are plain YAML: anchors and aliases (`&name`, "
+        f"`*name`) are refused, and so is nesting deeper than {MAX_DEPTH} levels (in JSON "
+        "too). The files of a park folder may link only to files inside the folder. A "
+        "workbook is read row by row whatever size its sheets claim to have, and every "
+        "formula needs the value Excel saved with it: a workbook written by another program "
+        "may have none, so open and save it in Excel first.",
         "",
         "## Units",
         "",
