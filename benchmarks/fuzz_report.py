@@ -1,0 +1,526 @@
+"""Reliability figures: the end-to-end fuzz at a chosen size, and the hand-found cases.
+
+    .venv/bin/python benchmarks/fuzz_report.py [--examples 1020] [--hand] [--json FILE]
+
+The fuzz is the one ``tests/test_fuzz_commands.py`` runs (``tests/fuzzing.py``): the same
+cases for the same size, split evenly over folder, .xlsx and .json parks. It prints, as
+Markdown, the outcomes per command and per mutation kind and each distinct failure.
+``--hand`` also runs each hand-found case in its own process (2 GiB of memory, 120 s) and
+prints whether it still fails. Point ``PYTHONPATH`` at another ``src`` to measure that code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import TINY  # noqa: E402
+from tests.fuzzing import BASES, FORMATS, Case, Outcome, fuzz  # noqa: E402
+
+KINDS = ("ok", "error", "traceback", "partial", "destructive", "silent")
+MEMORY = 2 * 1024**3
+TIMEOUT = 120
+
+
+def machine() -> str:
+    model = platform.processor() or "unknown CPU"
+    with open("/proc/cpuinfo", encoding="utf-8") as info:
+        model = next(
+            (line.split(":", 1)[1].strip() for line in info if "model name" in line), model
+        )
+    return f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}"
+
+
+def source() -> str:
+    """The symbionet under test: its folder and, if it is a git checkout, its commit."""
+    import symbionet
+
+    folder = Path(symbionet.__file__).resolve().parents[2]
+    commit = subprocess.run(
+        ["git", "-C", str(folder), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "-C", str(folder), "status", "--porcelain", "--", "src"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return f"{folder} at {commit or 'unknown commit'}{' with uncommitted changes' if dirty else ''}"
+
+
+def run_fuzz(examples: int) -> list[tuple[Case, list[Outcome]]]:
+    results: list[tuple[Case, list[Outcome]]] = []
+    for fmt in FORMATS:
+        fuzz(fmt, examples // len(FORMATS), lambda case, outcomes: results.append((case, outcomes)))
+    return results
+
+
+def _table(
+    title: str, rows: dict[str, Counter[str]], first: str, extra: dict[str, str] | None = None
+) -> str:
+    head = [first, *(["cases"] if extra else []), "runs", *KINDS]
+    lines = [f"#### {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, counts in rows.items():
+        cells = [name, *([extra[name]] if extra else []), str(sum(counts.values()))]
+        cells += [str(counts[k]) if counts[k] else "" for k in KINDS]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def summarise(results: list[tuple[Case, list[Outcome]]]) -> str:
+    """Markdown tables of the outcomes: in all, per command, per mutation kind, per failure."""
+    total: Counter[str] = Counter()
+    commands: dict[str, Counter[str]] = defaultdict(Counter)
+    mutations: dict[str, Counter[str]] = defaultdict(Counter)
+    cases: Counter[str] = Counter()
+    failures: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    formats: Counter[str] = Counter()
+    seconds = 0.0
+    for case, outcomes in results:
+        formats[case.fmt] += 1
+        for mutation in set(case.mutations):
+            cases[mutation] += 1
+        for outcome in outcomes:
+            seconds += outcome.seconds
+            total[outcome.kind] += 1
+            commands[outcome.command][outcome.kind] += 1
+            for mutation in set(case.mutations):
+                mutations[mutation][outcome.kind] += 1
+            if outcome.kind not in {"ok", "error"}:
+                lines = outcome.detail.strip().splitlines() or [""]
+                failures[(outcome.command, outcome.kind, lines[-1][:160])].append(case.describe())
+    runs = sum(total.values())
+    out = [
+        f"{len(results)} corrupted parks and workbooks ("
+        + ", ".join(f"{n} {fmt}" for fmt, n in formats.items())
+        + f"), {runs} command runs, {seconds:.0f} s in commands.",
+        "",
+        _table("In all", {"all commands": total}, "", None),
+        "",
+        _table("Per command", dict(sorted(commands.items())), "command"),
+        "",
+        _table(
+            "Per mutation kind (a run counts for each kind its park carries)",
+            dict(sorted(mutations.items())),
+            "mutation",
+            {k: str(cases[k]) for k in mutations},
+        ),
+        "",
+        "#### Distinct failures",
+        "",
+        "| command | outcome | last line | runs | first case |",
+        "|---|---|---|---|---|",
+    ]
+    for (command, kind, line), described in sorted(failures.items(), key=lambda f: -len(f[1])):
+        shown = line.replace("|", "\\|")
+        out.append(f"| {command} | {kind} | `{shown}` | {len(described)} | {described[0]} |")
+    return "\n".join(out)
+
+
+# --- hand-found cases ----------------------------------------------------------------------
+
+MAIN = "import sys; from symbionet.present.cli import main; sys.argv[0] = 'symbionet'; main()"
+DESIGN_SAVE = (
+    "import sys; from symbionet import load_park; from symbionet.design import design; "
+    "park = load_park(sys.argv[1]); design(park); park.save(sys.argv[2])"
+)
+BOMB = "\n".join(
+    ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    + [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
+)
+NO_EXCHANGES = {"exchanges.csv": None}
+NO_SUPPLY = {
+    **NO_EXCHANGES,
+    "streams.csv": "id,site,direction,resource,quantity,unit\n"
+    "nat,b1,demand,natural_gypsum,60,kt/yr\n",
+}
+FORMULA_ID = {
+    "actors.csv": TINY["actors.csv"].replace("power,", "=1+2,"),
+    "sites.csv": TINY["sites.csv"].replace(",power,", ",=1+2,"),
+}
+
+
+def _tiny(scratch: Path, files: dict[str, str | None] | None = None, base: str = "tiny") -> str:
+    """A park written from a base, some files replaced (None: left out)."""
+    park = scratch / "park"
+    park.mkdir()
+    for name, text in {**BASES[base], **(files or {})}.items():
+        if text is not None:
+            (park / name).write_text(text, encoding="utf-8")
+    return str(park)
+
+
+def _with(scratch: Path, file: str, old: str, new: str, base: str = "tiny") -> str:
+    text = BASES[base][file]
+    assert old in text, old
+    return _tiny(scratch, {file: text.replace(old, new)}, base)
+
+
+def _user_folder(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "notes.txt").write_text("the user's own notes\n", encoding="utf-8")
+    return path
+
+
+Setup = Callable[[Path], list[str]]
+Verdict = Callable[[int, str, Path], str]
+
+
+def _answered(code: int, output: str, scratch: Path) -> str:
+    """'' when the command ended with a result or a clear error."""
+    if code == -9 or "MemoryError" in output:
+        return "killed: out of memory"
+    if code == 124:
+        return "did not finish in 120 s"
+    if "Traceback" in output or code not in (0, 1, 2):
+        lines = [line for line in output.strip().splitlines() if line.strip()]
+        return f"traceback: {lines[-1][:120] if lines else code}"
+    return ""
+
+
+def _refused(code: int, output: str, scratch: Path) -> str:
+    return _answered(code, output, scratch) or ("" if code != 0 else "accepted")
+
+
+def _keeps(relative: str) -> Verdict:
+    def verdict(code: int, output: str, scratch: Path) -> str:
+        if not (scratch / relative).exists():
+            return f"deleted {relative}"
+        return _answered(code, output, scratch)
+
+    return verdict
+
+
+def _flags(code: int, output: str, scratch: Path) -> str:
+    """Refused, or accepted with a warning."""
+    return _answered(code, output, scratch) or (
+        "" if code != 0 or "warning" in output.lower() else "accepted without a word"
+    )
+
+
+def _no_text(text: str) -> Verdict:
+    def verdict(code: int, output: str, scratch: Path) -> str:
+        problem = _answered(code, output, scratch)
+        written = "".join(
+            p.read_text(encoding="utf-8", errors="replace")
+            for p in scratch.rglob("*.csv")
+            if "park" not in p.parts
+        )
+        return problem or (f"{text!r} passed through" if text in output + written else "")
+
+    return verdict
+
+
+def _not_ok(code: int, output: str, scratch: Path) -> str:
+    return _answered(code, output, scratch) or (
+        "reported ok" if code == 0 and "ok (" in output.replace("\x1b", "") else ""
+    )
+
+
+def _full_counts(code: int, output: str, scratch: Path) -> str:
+    return _answered(code, output, scratch) or (
+        "" if code != 0 or "4 exchanges" in output else f"rows dropped: {output.strip()[:80]}"
+    )
+
+
+def _stale_workbook(scratch: Path) -> list[str]:
+    import re
+    import zipfile
+
+    exchanges = TINY["exchanges.csv"] + "".join(
+        f"g{i},gyp,nat,1000,t/yr,truck,operating\n" for i in range(2, 5)
+    )
+    from symbionet import load_park
+
+    book = scratch / "park.xlsx"
+    load_park(_tiny(scratch, {"exchanges.csv": exchanges})).save(book)
+    with zipfile.ZipFile(book) as archive:
+        entries = [(i, archive.read(i)) for i in archive.infolist()]
+    with zipfile.ZipFile(book, "w") as archive:
+        for info, data in entries:
+            archive.writestr(
+                info, re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:G3"', data)
+            )
+    return ["check", str(book)]
+
+
+def _deep_yaml(scratch: Path) -> list[str]:
+    return [
+        "check",
+        _tiny(
+            scratch,
+            {"park.yaml": TINY["park.yaml"] + "prices: " + "[" * 100_000 + "]" * 100_000 + "\n"},
+        ),
+    ]
+
+
+def _deep_json(scratch: Path) -> list[str]:
+    (scratch / "park.json").write_text(
+        '{"park": {"prices": ' + "[" * 100_000 + "]" * 100_000 + "}}"
+    )
+    return ["check", str(scratch / "park.json")]
+
+
+def _bomb(scratch: Path) -> list[str]:
+    park = _tiny(
+        scratch,
+        {
+            "park.yaml": TINY["park.yaml"]
+            + "transport:\n"
+            + "".join(f"  {line}\n" for line in BOMB.splitlines())
+        },
+    )
+    return ["show", park, "--json"]
+
+
+def _latin1(scratch: Path) -> list[str]:
+    park = Path(_tiny(scratch))
+    (park / "park.yaml").write_bytes("name: Nørre Ærø\ncountry: DK\nyear: 2023\n".encode("latin-1"))
+    return ["check", str(park)]
+
+
+def _dot(scratch: Path) -> list[str]:
+    _user_folder(scratch / "cwd")
+    return ["convert", _tiny(scratch), "."]
+
+
+def _symlink(scratch: Path) -> list[str]:
+    _user_folder(scratch / "mine")
+    (scratch / "link").symlink_to(scratch / "mine")
+    return ["convert", _tiny(scratch), str(scratch / "link")]
+
+
+def _afile(scratch: Path) -> Path:
+    (scratch / "afile").write_text("a file\n", encoding="utf-8")
+    return scratch / "afile"
+
+
+HAND: list[tuple[str, Setup, Verdict]] = [
+    (
+        "impact --year selecting no exchange",
+        lambda s: [
+            "impact",
+            _with(
+                s,
+                "exchanges.csv",
+                "status\ng1,gyp,nat,50000,t/yr,truck,operating",
+                "status,start_year\ng1,gyp,nat,50000,t/yr,truck,operating,2020",
+            ),
+            "--year",
+            "2000",
+        ],
+        _answered,
+    ),
+    (
+        "impact --status selecting no exchange",
+        lambda s: ["impact", _tiny(s), "--status", "ended"],
+        _answered,
+    ),
+    ("impact on a park without exchanges", lambda s: ["impact", _tiny(s, NO_EXCHANGES)], _answered),
+    ("share on a park without exchanges", lambda s: ["share", _tiny(s, NO_EXCHANGES)], _answered),
+    (
+        "stress on a park without exchanges",
+        lambda s: ["stress", _tiny(s, NO_EXCHANGES), "--all-single"],
+        _answered,
+    ),
+    (
+        "report on a park without exchanges",
+        lambda s: ["report", _tiny(s, NO_EXCHANGES), "--out", str(s / "r")],
+        _answered,
+    ),
+    ("impact on a park without supply", lambda s: ["impact", _tiny(s, NO_SUPPLY)], _answered),
+    ("share on a park without supply", lambda s: ["share", _tiny(s, NO_SUPPLY)], _answered),
+    (
+        "stress on a park without supply",
+        lambda s: ["stress", _tiny(s, NO_SUPPLY), "--all-single"],
+        _answered,
+    ),
+    (
+        "report on a park without supply",
+        lambda s: ["report", _tiny(s, NO_SUPPLY), "--out", str(s / "r")],
+        _answered,
+    ),
+    ("show on a park without exchanges", lambda s: ["show", _tiny(s, NO_EXCHANGES)], _answered),
+    ("design(park) then park.save()", lambda s: ["python", _tiny(s), str(s / "saved")], _answered),
+    ("latin-1 park.yaml", _latin1, _answered),
+    ("deeply nested YAML", _deep_yaml, _answered),
+    ("deeply nested JSON", _deep_json, _answered),
+    ("YAML alias bomb, then show --json", _bomb, _refused),
+    (
+        "control characters on the way to xlsx",
+        lambda s: [
+            "convert",
+            _with(s, "actors.csv", "Power plant", "Power\x07plant"),
+            str(s / "out.xlsx"),
+        ],
+        _answered,
+    ),
+    (
+        "1e308 in design",
+        lambda s: ["design", _with(s, "streams.csv", "200,t/day", "1e308,t/day")],
+        _answered,
+    ),
+    (
+        "1e308 in targets",
+        lambda s: ["target", "site", _with(s, "streams.csv", "20,GWh/yr", "1e308,GWh/yr", "small")],
+        _answered,
+    ),
+    (
+        "report to an unwritable path",
+        lambda s: ["report", _tiny(s), "--out", str(_afile(s) / "r")],
+        _refused,
+    ),
+    (
+        "discover --csv to an unwritable path",
+        lambda s: ["discover", _tiny(s), "--csv", str(_afile(s) / "c.csv")],
+        _refused,
+    ),
+    (
+        "convert to an unwritable path",
+        lambda s: ["convert", _tiny(s), str(_afile(s) / "out")],
+        _refused,
+    ),
+    (
+        "generate --seed -1",
+        lambda s: ["generate", "--out", str(s / "g"), "--sites", "5", "--seed", "-1"],
+        _answered,
+    ),
+    ("design --gap -1", lambda s: ["design", _tiny(s), "--gap", "-1"], _refused),
+    ("design --time-limit -5", lambda s: ["design", _tiny(s), "--time-limit", "-5"], _refused),
+    (
+        "design --time-limit 0 reports ok",
+        lambda s: ["design", _tiny(s), "--time-limit", "0"],
+        _not_ok,
+    ),
+    (
+        "convert into a folder of the user's files",
+        lambda s: ["convert", _tiny(s), str(_user_folder(s / "mine"))],
+        _keeps("mine/notes.txt"),
+    ),
+    ("convert into .", _dot, _keeps("cwd/notes.txt")),
+    ("convert through a symlink to the user's folder", _symlink, _keeps("mine/notes.txt")),
+    (
+        "generate into a folder of the user's files",
+        lambda s: ["generate", "--out", str(_user_folder(s / "mine")), "--sites", "5"],
+        _keeps("mine/notes.txt"),
+    ),
+    ("stale dimension record in a workbook", _stale_workbook, _full_counts),
+    (
+        "Danish thousands 65.000 in a quantity",
+        lambda s: ["check", _with(s, "streams.csv", "10,m3/h", '"10.000",m3/h')],
+        _flags,
+    ),
+    (
+        "Danish decimal 1.500,5 in a quantity",
+        lambda s: ["check", _with(s, "streams.csv", "10,m3/h", '"1.500,5",m3/h')],
+        _flags,
+    ),
+    (
+        "end year before start year",
+        lambda s: [
+            "check",
+            _with(
+                s,
+                "exchanges.csv",
+                "status\ng1,gyp,nat,50000,t/yr,truck,operating",
+                "status,start_year,end_year\ng1,gyp,nat,50000,t/yr,truck,operating,2020,2010",
+            ),
+        ],
+        _flags,
+    ),
+    (
+        "formula-like actor id in discover --csv",
+        lambda s: [
+            "discover",
+            _tiny(s, FORMULA_ID),
+            "--csv",
+            str(s / "c.csv"),
+        ],
+        _no_text(",=1+2"),
+    ),
+    (
+        "terminal escape code in a name",
+        lambda s: ["show", _with(s, "actors.csv", "Power plant", "\x1b]0;x\x07Power")],
+        _no_text("\x1b]0;"),
+    ),
+]
+
+
+def _limit() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
+
+
+def run_hand() -> list[tuple[str, str]]:
+    """Each hand-found case in its own process: '' when it no longer fails, else how it fails."""
+    results = []
+    for name, setup, verdict in HAND:
+        with tempfile.TemporaryDirectory(prefix="symbionet-hand-") as folder:
+            scratch = Path(folder)
+            args = setup(scratch)
+            program = DESIGN_SAVE if args[0] == "python" else MAIN
+            command = [sys.executable, "-c", program, *(args[1:] if args[0] == "python" else args)]
+            cwd = scratch / "cwd" if (scratch / "cwd").exists() else scratch
+            try:
+                done = subprocess.run(
+                    command,
+                    capture_output=True,
+                    text=True,
+                    errors="replace",
+                    cwd=cwd,
+                    timeout=TIMEOUT,
+                    preexec_fn=_limit,
+                    check=False,
+                )
+                code, output = done.returncode, done.stdout + done.stderr
+            except subprocess.TimeoutExpired:
+                code, output = 124, ""
+            results.append((name, verdict(code, output, scratch)))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", type=int, default=1020, help="corrupted parks in all")
+    parser.add_argument("--hand", action="store_true", help="also run the hand-found cases")
+    parser.add_argument("--json", type=Path, help="write every outcome to this file")
+    options = parser.parse_args()
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    print(f"### Fuzz of {source()}\n\n{when} on {machine()}\n")
+    results = run_fuzz(options.examples) if options.examples else []
+    if results:
+        print(summarise(results))
+    if options.json:
+        options.json.write_text(
+            json.dumps(
+                [
+                    {"case": case.describe(), "outcomes": [o.__dict__ for o in outcomes]}
+                    for case, outcomes in results
+                ],
+                indent=1,
+                default=str,
+            )
+        )
+    if options.hand:
+        print("\n#### Hand-found cases\n\n| case | status |\n|---|---|")
+        for name, problem in run_hand():
+            print(f"| {name} | {problem.replace('|', '/') or 'passes'} |")
+
+
+if __name__ == "__main__":
+    main()
