@@ -446,3 +446,16 @@ def test_a_number_too_long_to_read_is_refused(tmp_path: Path, park_yaml: str) ->
     assert problems_of(path) == [
         "p.json: not valid JSON: a number too long to read (over 4,300 digits)"
     ]
+
+
+def test_a_park_catalogue_that_is_not_a_mapping_is_an_error(tmp_path: Path) -> None:
+    found = problems_of(write_park(tmp_path / "p", {"catalogue.yaml": "- resources\n- routes\n"}))
+    assert (
+        "catalogue.yaml: must be a mapping of catalogue sections (resources, routes, references)"
+        in found
+    )
+    path = tmp_path / "p.json"
+    document = json.loads(_json_park())
+    document["catalogue"] = ["resources"]
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert has(problems_of(path), "p.json#catalogue: must be a mapping of catalogue sections")

@@ -58,6 +58,15 @@ class RawPark:
     catalogue_file: str = "catalogue.yaml"
     problems: list[Problem] = field(default_factory=list)
 
+    def add_catalogue(self, data: Any, file: str) -> None:
+        """Keep the park's catalogue extension; one that is not a mapping is a problem."""
+        self.catalogue_file = file
+        if isinstance(data, dict):
+            self.catalogue = data
+        elif data is not None:
+            message = "must be a mapping of catalogue sections (resources, routes, references)"
+            self.problems.append(Problem(file, None, None, message))
+
 
 def park_format(path: Path) -> str:
     """The format of a park path: a folder, an .xlsx workbook or a .json document."""
@@ -255,7 +264,7 @@ def read_folder(path: Path) -> RawPark:
             return park
         data, problems = _yaml_file(extension, extension.name)
         park.problems += problems
-        park.catalogue = data if isinstance(data, dict) else None
+        park.add_catalogue(data, extension.name)
     return park
 
 
@@ -383,7 +392,7 @@ def _read_workbook(path: Path, workbook: Any, saved: Callable[[], Any]) -> RawPa
         cells, problems = _sheet_rows(workbook, saved, names["catalogue"], where)
         data, yaml_problems = _yaml(cells[0][1][0] if cells else "", where)
         park.problems += problems + yaml_problems
-        park.catalogue = data if isinstance(data, dict) else None
+        park.add_catalogue(data, where)
     return park
 
 
@@ -435,8 +444,7 @@ def read_json(path: Path) -> RawPark:
     unknown = sorted(set(data) - set(tables()) - {"catalogue"})
     for key in unknown:
         park.problems.append(Problem(label, None, key, "unknown table"))
-    if isinstance(data.get("catalogue"), dict):
-        park.catalogue = data["catalogue"]
+    park.add_catalogue(data.get("catalogue"), f"{label}#catalogue")
     return park
 
 
