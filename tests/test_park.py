@@ -8,6 +8,8 @@ import pandas as pd
 import pytest
 
 from symbionet import SymbionetError, load_park
+from symbionet.register.io import read_park
+from symbionet.register.park import build_park
 from tests.conftest import write_park
 
 
@@ -181,3 +183,18 @@ def test_nothing_is_written_when_saving_fails(tiny: Path, tmp_path: Path, name: 
 def test_a_huge_year_is_refused_not_crashed(tmp_path: Path) -> None:
     found = problems_of(write_park(tmp_path / "p", {"park.yaml": "name: X\nyear: 9.2e+18\n"}))
     assert "park.yaml:year: '9.2e+18' is not a whole number" in found
+
+
+@pytest.mark.parametrize("suffix", ["park.xlsx", "park.json"])
+def test_problems_of_a_workbook_or_document_come_in_table_order(
+    tiny: Path, tmp_path: Path, suffix: str
+) -> None:
+    source = load_park(tiny).save(tmp_path / suffix)
+    raw = read_park(source)  # the same two faults written into the workbook or document
+    raw.tables["streams"].frame.loc[0, "quantity"] = "lots"
+    raw.tables["exchanges"].frame.loc[0, "mode"] = "teleport"
+    with pytest.raises(SymbionetError) as error:
+        build_park(raw)
+    tables = [p.file.split("[")[-1].split("#")[-1].rstrip("]") for p in error.value.problems]
+    assert tables == sorted(tables, key=["streams", "exchanges"].index)
+    assert tables[0] == "streams" and tables[-1] == "exchanges"

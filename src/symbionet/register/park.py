@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -148,6 +149,9 @@ def _index(name: str) -> str | None:
 def _empty_table(name: str) -> pd.DataFrame:
     raw = RawTable(name, tables()[name].file, pd.DataFrame(), [])
     frame, _ = coerce(raw, tables()[name])
+    for column in tables()[name].columns:
+        if column.type == "derived":  # amounts per year, as the checks add them
+            frame[column.name] = pd.Series(dtype=float)
     key = _index(name)
     return frame.set_index(key) if key and key in frame else frame
 
@@ -195,9 +199,15 @@ def build_park(raw: RawPark) -> Park:
 
 
 def _order(problem: Problem) -> tuple[int, str, int, str]:
+    """Problems in the order of the park's tables (park, actors, sites, streams...), then by
+    row: a file name, a workbook sheet (``park.xlsx[streams]``) or a JSON key (``#streams``)."""
+    names = list(tables())
     files = [t.file for t in tables().values()]
-    base = problem.file.split("[")[0].split("#")[0]
-    rank = files.index(base) if base in files else len(files)
+    table = re.split(r"[\[\]#]", problem.file)
+    part = table[1] if len(table) > 1 else table[0]
+    rank = (
+        names.index(part) if part in names else files.index(part) if part in files else len(files)
+    )
     return (rank, problem.file, problem.row or 0, problem.column or "")
 
 
