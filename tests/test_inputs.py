@@ -64,6 +64,14 @@ def test_danish_numbers_are_refused_with_a_hint(tmp_path: Path, number: str) -> 
     assert any("1.500,5 → 1500.5" in p for p in found)
 
 
+def test_a_coordinate_with_trailing_zeros_is_a_coordinate(tmp_path: Path) -> None:
+    """55.000 read as thousands would be 55,000 degrees: only the plain reading is possible."""
+    sites = "id,actor,name,lat,lon\np1,power,Power site,55.000,11.080\nb1,board,B,55.67,-1.000\n"
+    park = load_park(write_park(tmp_path / "p", {"sites.csv": sites}))
+    assert park.sites["lat"].tolist() == [55.0, 55.67]
+    assert park.sites["lon"].tolist() == [11.08, -1.0]
+
+
 def test_a_semicolon_separated_export_is_read(tmp_path: Path) -> None:
     folder = write_park(
         tmp_path / "p",

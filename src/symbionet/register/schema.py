@@ -282,7 +282,8 @@ def markdown() -> str:
         "",
         "Numbers take a decimal point and no thousands separators: `65000`, `1500.5`, "
         "`1.5e6`. Danish and other local forms (`65.000`, `1.500,5`, `1,5`) are refused "
-        "with a hint rather than guessed. CSV files may be separated by commas, semicolons "
+        "with a hint rather than guessed, unless the thousands reading is out of the column's "
+        "bounds (a latitude of `55.000` is 55). CSV files may be separated by commas, semicolons "
         "(as Excel writes them in Danish) or tabs, told apart by the header row; they must "
         "be UTF-8 (Excel: *CSV UTF-8*).",
         "",

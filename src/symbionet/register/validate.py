@@ -23,6 +23,7 @@ _FALSE = {"false", "no", "n", "0", "f"}
 _NACE = re.compile(NACE_PATTERN)
 # Local number forms that a plain reading would take wrongly or not at all: thousands
 # separated by dots (65.000, 1.500.000), a decimal comma (1,5; 1.500,5).
+_DOT_THOUSANDS = r"[+-]?\d{1,3}\.000"
 _LOCAL_NUMBER = r"[+-]?(\d{1,3}(\.\d{3})+,\d+|\d{1,3}(\.\d{3}){2,}|\d{1,3}\.000|\d+,\d+)"
 
 
@@ -68,6 +69,12 @@ def _convert(text: pd.Series, column: Column, check: Checker) -> pd.Series:
     if column.type in {"float", "int", "year"}:
         numbers = pd.to_numeric(text.where(given), errors="coerce").astype(float)
         local = given & text.str.fullmatch(_LOCAL_NUMBER)
+        # 55.000 is a latitude of 55: read as thousands it would be out of bounds
+        thousands = numbers * 1000
+        impossible = (thousands > (np.inf if column.max is None else column.max)) | (
+            thousands < (-np.inf if column.min is None else column.min)
+        )
+        local &= ~(text.str.fullmatch(_DOT_THOUSANDS) & impossible)
         bad = (given & ~np.isfinite(numbers)) | local
         check.at(
             local,
