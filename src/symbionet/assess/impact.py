@@ -139,8 +139,10 @@ def impact(
     table["supplier_co2e_t"] = (supplied * supply.map(base["co2e_t"])).where(avoided, 0.0)
     table["receiver_co2e_t"] = replaced * demand.map(base["co2e_t"])
     table["co2e_t"] = table["supplier_co2e_t"] + table["receiver_co2e_t"]
-    is_water = replaced_resource.map(lambda r: catalogue.resources[r].resource_class == "water")
-    from_fresh = supplied_entries.map(is_freshwater)
+    is_water = replaced_resource.map(
+        lambda r: catalogue.resources[r].resource_class == "water"
+    ).astype(bool)
+    from_fresh = supplied_entries.map(is_freshwater).astype(bool)
     to_fresh = pd.Series(
         [
             draws_freshwater(catalogue, r, route)
@@ -156,12 +158,14 @@ def impact(
         is_water & groundwater & (supply.map(streams["resource"]) != "groundwater"), 0.0
     )
     table["freshwater_m3"] = replaced.where(is_water & to_fresh & ~from_fresh, 0.0)
-    is_material = entries.map(lambda r: r.resource_class == "material" and r.unit == "t")
-    virgin = entries.map(is_primary_material)
+    is_material = entries.map(lambda r: r.resource_class == "material" and r.unit == "t").astype(
+        bool
+    )
+    virgin = entries.map(is_primary_material).astype(bool)
     table["virgin_material_t"] = replaced.where(is_material & virgin, 0.0)
     supplied_material = supplied_entries.map(
         lambda r: r.resource_class == "material" and r.unit == "t"
-    )
+    ).astype(bool)
     material = supplied.where(supplied_material, 0.0)
     table["materials_exchanged_t"] = _counted_once(
         material, supply.map(streams["site"]), demand.map(streams["site"])
@@ -170,7 +174,7 @@ def impact(
     energy_per_unit = entries.map(
         lambda r: 1.0 if r.unit == "MWh" else (r.energy_mwh_per_unit or np.nan)
     )
-    is_energy = entries.map(lambda r: r.resource_class == "energy")
+    is_energy = entries.map(lambda r: r.resource_class == "energy").astype(bool)
     table["energy_mwh"] = (replaced * energy_per_unit).where(is_energy, 0.0).fillna(0.0)
 
     table["supplier_saving_eur"] = (supplied * supply.map(base["cost_eur"])).where(avoided, 0.0)
@@ -243,8 +247,9 @@ def _partners(table: pd.DataFrame, park: Park) -> pd.DataFrame:
 
 def _park_totals(table: pd.DataFrame) -> pd.DataFrame:
     """central, low and high totals of each KPI for the park."""
-    central = table[KPIS].sum()
-    spread = table[KPIS].abs().mul(table["uncertainty"], axis=0).sum()
+    kpis = table[KPIS].astype(float)  # float even with no exchange
+    central = kpis.sum()
+    spread = kpis.abs().mul(table["uncertainty"].astype(float), axis=0).sum()
     return pd.DataFrame({"central": central, "low": central - spread, "high": central + spread})
 
 

@@ -30,11 +30,6 @@ def stream_table(park: Park) -> pd.DataFrame:
     )
 
 
-def _annual(exchanges: pd.DataFrame) -> pd.Series:
-    """Yearly amount of each exchange (a park without exchanges has no such column)."""
-    return exchanges.get("annual_quantity", pd.Series(index=exchanges.index, dtype=float))
-
-
 def exchange_table(park: Park) -> pd.DataFrame:
     """Exchanges with supplier, receiver, resources and yearly amount."""
     exchanges = park.exchanges
@@ -45,7 +40,7 @@ def exchange_table(park: Park) -> pd.DataFrame:
             "receiver": exchanges["demand"].map(actor_of),
             "resource": exchanges["supply"].map(park.streams["resource"]),
             "replaces": exchanges["demand"].map(park.streams["resource"]),
-            "per_year": _annual(exchanges),
+            "per_year": exchanges["annual_quantity"],
             "unit": exchanges["supply"].map(park.streams["annual_unit"]),
             "mode": exchanges["mode"],
             "status": exchanges["status"],
@@ -66,7 +61,11 @@ def resource_totals(park: Park) -> pd.DataFrame:
         fill_value=0.0,
     ).reindex(columns=["supply", "demand"], fill_value=0.0)
     operating = park.exchanges[park.exchanges["status"] == "operating"]
-    supplied = _annual(operating).groupby(operating["supply"].map(park.streams["resource"])).sum()
+    supplied = (
+        operating["annual_quantity"]
+        .groupby(operating["supply"].map(park.streams["resource"]))
+        .sum()
+    )
     ratio = [
         park.catalogue.ratio(s, d)
         for s, d in zip(
@@ -76,7 +75,7 @@ def resource_totals(park: Park) -> pd.DataFrame:
         )
     ]
     received = (
-        (_annual(operating) * ratio)
+        (operating["annual_quantity"] * ratio)
         .groupby(operating["demand"].map(park.streams["resource"]))
         .sum()
     )
