@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 import symbionet
 from symbionet.design import baseline_cost, design, pareto
 from symbionet.design.synthetic import write_synthetic_park
+from symbionet.discover import discover
 from symbionet.errors import SymbionetError
 from symbionet.present.cli import app
 from tests.conftest import EXAMPLES, write_park
@@ -85,7 +86,7 @@ def test_heat_pump_replaces_the_boiler_when_it_pays(tmp_path: Path) -> None:
 
 
 def test_plants_with_two_outputs_and_two_inputs(tmp_path: Path) -> None:
-    # a CHP burns gas bought at 55 EUR/MWh into 0.4 MWh of power (else 150 EUR) and 0.5 MWh
+    # a CHP burns gas bought at 61 EUR/MWh into 0.4 MWh of power (else 150 EUR) and 0.5 MWh
     # of heat (else 64 EUR): 1000 MWh of gas meet both demands exactly
     streams = (
         "id,site,direction,resource,quantity,unit,price\n"
@@ -97,7 +98,7 @@ def test_plants_with_two_outputs_and_two_inputs(tmp_path: Path) -> None:
         "chp,sa,chp,natural_gas,electricity,0.4,district_heat,0.5,10,MW,existing\n"
     )
     result = design(park_of(tmp_path / "chp", streams, technologies_csv=chp), prices=False)
-    assert result.objective == pytest.approx(1000 * 55, rel=REL)
+    assert result.objective == pytest.approx(1000 * 61, rel=REL)
     # a heat pump takes 2.3 MWh of low-temperature heat per MWh of power (150 EUR) and
     # gives 3.3 MWh of heat; with only 1150 MWh of low-temperature heat on offer it runs on
     # 500 MWh of power, and the gas boiler (64 EUR/MWh) makes the other 1650 MWh
@@ -133,6 +134,30 @@ def test_water_cascade_respects_the_contaminant_limit(tmp_path: Path) -> None:
     # one more m3 of wash water takes half a m3 more rinse water (saving its 4 EUR disposal)
     # and half a m3 of fresh water (3 EUR): the dual of the wash balance is -0.5 EUR/m3
     assert result.prices.loc["wash", "value_eur"] == pytest.approx(0.5 * 3 - 0.5 * 4, rel=REL)
+
+
+def test_a_supply_above_the_limit_is_blended_with_fresh_water(tmp_path: Path) -> None:
+    # no declared exchange; rinse water at 150 ppm, a wash that takes at most 100 ppm, fresh
+    # water taken as clean (0 ppm); both sites at one spot, so the pipe costs nothing. At
+    # most x m3 of rinse water: 150 x <= 100 * 1000, x = 666.67 m3 (2/3 of the wash); the
+    # other 333.33 m3 of rinse water are disposed of (4 EUR) and 333.33 m3 of fresh water
+    # bought (3 EUR): 333.33 * 7 = 2,333.33 EUR, against 1000 * (4 + 3) = 7,000 EUR
+    streams = WATER.replace("m3/yr,4,100", "m3/yr,4,150").replace("m3/yr,3,50", "m3/yr,3,100")
+    sites = "id,actor,lat,lon\nsa,a,55.66,11.08\nsb,b,55.66,11.08\n"
+    park = park_of(tmp_path, streams, sites_csv=sites)
+    reused = 100 * 1000 / 150
+    result = design(park)
+    assert result.ok
+    assert result.objective == pytest.approx((1000 - reused) * (4 + 3), rel=REL)
+    assert result.annual["rinse>wash"] == pytest.approx(reused, rel=REL)
+    assert result.baseline["cost_eur"] == pytest.approx(7000, rel=REL)
+    # discovery for design keeps the candidate and says how much of the wash it can be
+    blends = discover(park, blend=True)
+    assert list(blends["quantity"]) == pytest.approx([reused], rel=REL)
+    assert list(blends["conditions"]) == [
+        "blend: at most 66.7 % of the demand, the rest clean water"
+    ]
+    assert discover(park).empty
 
 
 @pytest.mark.slow

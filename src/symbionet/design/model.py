@@ -111,7 +111,10 @@ def build_model(
     from_stream = nodes.loc[arcs["from_node"], "kind"].to_numpy() != "hub"
     to_stream = nodes.loc[arcs["to_node"], "kind"].to_numpy() != "hub"
     bound[from_stream] = quantity.loc[arcs["from_node"][from_stream]].to_numpy()
-    limit_to = quantity.loc[arcs["to_node"][to_stream]].to_numpy() / eff[to_stream, None]
+    # an arc that delivers nothing (a pipe losing all it carries) carries nothing
+    needed = quantity.loc[arcs["to_node"][to_stream]].to_numpy()
+    delivered = np.broadcast_to(eff[to_stream, None], needed.shape)
+    limit_to = np.divide(needed, delivered, out=np.zeros_like(needed), where=delivered > 0)
     bound[to_stream] = np.minimum(bound[to_stream], limit_to)
     upper = xr.DataArray(bound, coords={"arc": arc_index, "period": period})
     # the stream bounds only limit arcs that are partly or not built: elsewhere the balances

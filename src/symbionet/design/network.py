@@ -46,6 +46,46 @@ MODES = ("invest", "operate")
 # nearest compatible supplies discovery offers each demand as candidates, and nearest
 # streams at other sites linked to a plant's hub
 CANDIDATES_PER_DEMAND = 10
+# the largest magnitude of any number the optimiser takes: HiGHS counts 1e20 as infinite,
+# and the penalty on unmet demand is a thousand times the largest cost per unit
+LARGEST = 1e12
+# the numbers of the park that reach the model, by table (quantity: the yearly amount)
+INPUTS = {
+    "streams": ("annual_quantity", "price", "temperature_c", "pressure_bar", "purity"),
+    "exchanges": ("capex", "opex", "lifetime", "distance_km"),
+    "technologies": (
+        "efficiency",
+        "ratio2",
+        "efficiency2",
+        "capacity",
+        "capex",
+        "capex_per_capacity",
+        "opex_fixed",
+        "opex_variable",
+        "lifetime",
+    ),
+}
+# what the model's own numbers are called in messages, by table and column
+MODEL_NUMBERS = {
+    "nodes": {
+        "annual": "yearly amount",
+        "unit_cost": "cost per unit",
+        "unit_co2e": "CO2e per unit",
+    },
+    "arcs": {
+        "efficiency": "share delivered",
+        "unit_cost": "cost per unit",
+        "unit_co2e": "CO2e per unit",
+        "capex": "capex",
+        "fixed_cost": "yearly fixed cost",
+    },
+    "techs": {
+        "capacity": "capacity",
+        "fixed_cost": "yearly fixed cost",
+        "size_cost": "yearly cost per unit of size",
+        "unit_cost": "cost per unit",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -167,9 +207,8 @@ def _stream_nodes(park: Park) -> pd.DataFrame:
             "profile": streams["profile"].where(streams["profile"].notna(), FLAT),
             "annual": streams["annual_quantity"].astype(float),
         },
-        index=streams.index,
+        index=streams.index.rename("node"),
     )
-    nodes.index.name = "node"
     return nodes
 
 
@@ -362,7 +401,7 @@ def _treatment(defaults: Defaults, catalogue: Catalogue, supply: str, demand: st
 
 def _candidate_pairs(park: Park, nodes: pd.DataFrame) -> pd.DataFrame:
     """Candidate exchanges found by discovery, within the streams of ``nodes``."""
-    found = discover(park, per_demand=CANDIDATES_PER_DEMAND).reset_index(drop=True)
+    found = discover(park, per_demand=CANDIDATES_PER_DEMAND, blend=True).reset_index(drop=True)
     found = found[found["supply"].isin(nodes.index) & found["demand"].isin(nodes.index)]
     return found[["supply", "demand", "mode", "distance_km"]].assign(status="idea")
 
@@ -582,6 +621,7 @@ def build_network(
     """
     if mode not in MODES:
         raise invalid("mode", f"must be {' or '.join(MODES)}, not {mode!r}")
+    check_magnitudes(park)
     nodes = _stream_nodes(park)
     techs, hubs = _technologies(park)
     if mode == "operate" or baseline:
@@ -616,6 +656,7 @@ def build_network(
     limits, concentration = _contaminants(park, all_nodes)
     quantity = quantity.reindex(all_nodes.index, fill_value=0.0)
     constant = float(arcs["existing_cost"].sum() + techs["existing_cost"].sum())
+    _check_model_numbers({"nodes": all_nodes, "arcs": arcs, "techs": techs})
     return Network(
         periods=periods,
         nodes=all_nodes,
@@ -627,6 +668,57 @@ def build_network(
         co2_price=convert(float(park.meta.get("co2_price") or 0.0), park.currency, "EUR"),
         constant_cost=constant,
     )
+
+
+def _beyond(values: pd.Series) -> pd.Series:
+    """The values too large (or not finite) for the optimiser; missing ones are fine."""
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    return numbers[numbers.notna() & ~(numbers.abs() <= LARGEST)]
+
+
+def check_magnitudes(park: Park) -> None:
+    """Raise for any number of the park that the optimiser cannot take, naming its table,
+    row and field: beyond 1e12 in magnitude (or infinite)."""
+    problems = []
+    for name, columns in INPUTS.items():
+        table = park.table(name)
+        stated = [c for c in table.columns if c in columns or c.startswith("ppm_")]
+        for column in stated:
+            field = "quantity" if column == "annual_quantity" else column
+            problems += [
+                Problem(
+                    f"{name}.csv",
+                    None,
+                    field,
+                    f"{row}: {value:g} is too large for the optimiser (at most {LARGEST:g})",
+                )
+                for row, value in _beyond(table[column]).items()
+            ]
+    for key in ("co2_price", "discount_rate"):
+        value = park.meta.get(key)
+        if isinstance(value, int | float) and not abs(value) <= LARGEST:
+            problems.append(Problem("park.yaml", None, key, f"{value:g} is too large"))
+    if problems:
+        raise SymbionetError(problems)
+
+
+def _check_model_numbers(tables: dict[str, pd.DataFrame]) -> None:
+    """Raise for a number of the model beyond what the optimiser takes (from catalogue
+    prices, units or transport defaults), naming the stream, arc or technology."""
+    problems = [
+        Problem(
+            "design",
+            None,
+            None,
+            f"{row}: {label} of {value:g} is too large for the optimiser (at most {LARGEST:g}); "
+            "check its amounts, prices and units",
+        )
+        for table, labels in MODEL_NUMBERS.items()
+        for column, label in labels.items()
+        for row, value in _beyond(tables[table][column]).items()
+    ]
+    if problems:
+        raise SymbionetError(problems)
 
 
 def _contaminants(park: Park, nodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

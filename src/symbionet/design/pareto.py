@@ -81,6 +81,13 @@ def pareto(
     start = design(park, first, **options)
     say(f"least {second}", 1 / (points + 1))
     end = design(park, second, **options)
+    for point, name in ((start, first), (end, second)):
+        if not np.isfinite(point.kpis[KPI_NAMES[second]]):
+            raise invalid(
+                "pareto",
+                f"the least-{name} design has no solution ({point.status}, "
+                f"{point.termination}): no trade-off curve",
+            )
     high = start.kpis[KPI_NAMES[second]]
     low = end.kpis[KPI_NAMES[second]]
     bounds = list(np.linspace(high, low, points))

@@ -47,10 +47,16 @@ def baseline_kpis(net: Network) -> dict[str, float]:
 class DesignResult:
     """A solved design. Tables are pandas, per-period arrays xarray.
 
+    ``status`` is ``ok`` for a proven optimum (within the gap); ``time limit`` when the
+    solver stopped at its time limit with a feasible design not proven optimal (``gap``
+    and ``bound``, the solver's lower bound on the objective, say how far it may be);
+    ``no solution`` when it stopped before finding any (objective and KPIs NaN); else
+    linopy's status (``warning`` for an infeasible model).
+
     ``flows`` holds each arc's amount in one occurrence of each period (canonical units
     of the supplied resource), ``annual`` the yearly totals; ``prices`` the marginal value
     of one more unit at each node (EUR, from the duals of the balances; empty for a MILP
-    solved without them).
+    solved without them, or not proven optimal).
     """
 
     status: str
@@ -58,6 +64,7 @@ class DesignResult:
     objective_name: str
     objective: float
     gap: float
+    bound: float
     kpis: dict[str, float]
     baseline: dict[str, float]
     built: pd.DataFrame
@@ -106,6 +113,7 @@ class DesignResult:
             "objective_name": self.objective_name,
             "objective": _finite(self.objective),
             "gap": _finite(self.gap),
+            "bound": _finite(self.bound),
             "kpis": {k: _finite(v) for k, v in self.kpis.items()},
             "baseline": {k: _finite(v) for k, v in self.baseline.items()},
             "savings": {k: _finite(v) for k, v in self.savings.items()},
@@ -201,8 +209,7 @@ def built_table(net: Network, solution: xr.Dataset, annual: pd.Series) -> pd.Dat
             }
         )
         rows = pd.concat([rows, tech_rows])
-    rows.index.name = "id"
-    return rows
+    return rows.rename_axis("id")
 
 
 def balance_table(net: Network, solution: xr.Dataset) -> pd.DataFrame:
@@ -269,8 +276,7 @@ def price_table(net: Network, duals: xr.DataArray | None) -> pd.DataFrame:
     average = per_unit.mul(weight, axis=1).sum(axis=1) / weight.sum()
     table = nodes[["site", "resource", "kind"]].copy()
     table["value_eur"] = average
-    table.index.name = "node"
-    return table
+    return table.rename_axis("node")
 
 
 def unmet_table(net: Network, solution: xr.Dataset) -> pd.DataFrame:
@@ -279,5 +285,4 @@ def unmet_table(net: Network, solution: xr.Dataset) -> pd.DataFrame:
     yearly = _values(solution, "unmet", demand, "node").mul(net.periods.weight, axis=1)
     table = net.nodes.loc[demand, ["site", "resource"]].copy()
     table["unmet"] = yearly.sum(axis=1)
-    table.index.name = "demand"
-    return table[table["unmet"] > TOLERANCE]
+    return table[table["unmet"] > TOLERANCE].rename_axis("demand")

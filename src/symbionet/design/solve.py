@@ -3,12 +3,14 @@ and the no-symbiosis baseline."""
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time as clock
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -36,6 +38,10 @@ HORIZON = 24 * 7 * 4
 # Independent parts of a MILP are solved on their own (smaller branch-and-bound trees);
 # small ones together, up to this many binaries, to save building many tiny models.
 BINARIES_TOGETHER = 30
+# HiGHS's primal_solution_status of a feasible solution
+FEASIBLE = 2
+# the status of a run stopped by a limit before any feasible solution
+NO_SOLUTION = "no solution"
 
 Report = Callable[[str, float], None]
 
@@ -108,6 +114,7 @@ def design(
     parse_time(time)
     if horizon < 1:
         raise invalid("horizon", f"must be 1 or more periods, not {horizon}")
+    _check_limits(mip_gap, time_limit, caps)
     say = report or (lambda message, done: None)
     started = clock.perf_counter()
     say("reading the park", 0.0)
@@ -122,7 +129,8 @@ def design(
     )
     fixed = _complete_fix(net, _fixed_design(fix))
     options = _solver_options(mip_gap, time_limit, verbose)
-    result = _solve(net, objective, dict(caps or {}), linear, fixed, options, prices, horizon, say)
+    bounds = {name: float(cap) for name, cap in (caps or {}).items() if cap < math.inf}
+    result = _solve(net, objective, bounds, linear, fixed, options, prices, horizon, say)
     result.baseline = baseline_kpis(net)
     result.timings["total_s"] = clock.perf_counter() - started
     say("done", 1.0)
@@ -139,22 +147,37 @@ def _complete_fix(net: Network, fix: dict[str, float] | None) -> dict[str, float
     return {k: float(fix.get(k, 0.0)) for k in decisions}
 
 
+def _check_limits(
+    mip_gap: float, time_limit: float | None, caps: Mapping[str, float] | None
+) -> None:
+    """Raise for a gap, time limit or KPI bound that is not a number the solver can use."""
+    if not (isinstance(mip_gap, Real) and 0 <= mip_gap < math.inf):
+        raise invalid("mip_gap", f"must be a number 0 or more, such as 0.01, not {mip_gap}")
+    if time_limit is not None and not (isinstance(time_limit, Real) and time_limit >= 0):
+        raise invalid("time_limit", f"must be 0 or more seconds, not {time_limit}")
+    for name, cap in (caps or {}).items():
+        if not (isinstance(cap, Real) and -math.inf < cap):
+            raise invalid("caps", f"the bound on {name!r} must be a number, not {cap}")
+
+
 def _solver_options(mip_gap: float, time_limit: float | None, verbose: bool) -> dict[str, Any]:
-    options: dict[str, Any] = {"mip_rel_gap": mip_gap, "output_flag": verbose}
-    if time_limit is not None:
+    options: dict[str, Any] = {"mip_rel_gap": float(mip_gap), "output_flag": verbose}
+    if time_limit is not None and math.isfinite(time_limit):
         options["time_limit"] = float(time_limit)
     return options
 
 
 @dataclass
 class Piece:
-    """The solution of one independent part of a network."""
+    """The solution of one independent part of a network, with the solver's lower bound on
+    its objective."""
 
     solution: xr.Dataset
     duals: xr.DataArray | None
     status: str
     termination: str
     gap: float
+    bound: float
     timings: dict[str, float]
 
 
@@ -179,7 +202,7 @@ def _solve(
     operated in runs of periods (rolling horizon).
     """
     if net.nodes.empty:
-        return _result(net, objective, _nothing(net, fixed))
+        return _result(net, objective, _nothing(net, objective, fixed))
     groups = _groups(net, caps, integer=not linear and fixed is None and not _no_decisions(net))
     pieces = []
     for number, nodes in enumerate(groups):
@@ -198,7 +221,7 @@ def _solve(
     return _result(net, objective, _merge(pieces))
 
 
-def _nothing(net: Network, fixed: dict[str, float] | None) -> Piece:
+def _nothing(net: Network, objective: str, fixed: dict[str, float] | None) -> Piece:
     """The solution of a network with no streams: nothing flows, nothing is bought."""
     solution = xr.Dataset(
         {
@@ -210,7 +233,8 @@ def _nothing(net: Network, fixed: dict[str, float] | None) -> Piece:
     solution.attrs["fixed"] = fixed or {}
     for name in KPIS:
         solution.attrs[f"kpi_{name}"] = net.constant_cost if name == "cost" else 0.0
-    return Piece(solution, None, "ok", "optimal", 0.0, {"build_s": 0.0, "solve_s": 0.0})
+    bound = solution.attrs[f"kpi_{objective}"]
+    return Piece(solution, None, "ok", "optimal", 0.0, bound, {"build_s": 0.0, "solve_s": 0.0})
 
 
 def _groups(net: Network, caps: dict[str, float], integer: bool) -> list[pd.Index]:
@@ -265,14 +289,17 @@ def _solve_once(
     )
     build_s = clock.perf_counter() - started
     status, termination, solve_s = _run(built, options)
-    solution = _solution(built, net, fixed)
-    duals = _duals(built, net, objective, caps, fixed, options, prices, solution)
+    solved = built.model.status == "ok" and status != NO_SOLUTION
+    solution = _solution(built, net, fixed, solved)
+    duals = _duals(built, net, objective, caps, fixed, options, prices, solution, status)
+    gap, bound = _gap_and_bound(built, status)
     return Piece(
         solution,
         duals,
         status,
         termination,
-        _gap(built.model, built.integer),
+        gap,
+        bound + built.constants.get(objective, 0.0),
         {"build_s": build_s, "solve_s": solve_s},
     )
 
@@ -319,6 +346,7 @@ def _merge(pieces: list[Piece]) -> Piece:
         failed.status,
         failed.termination,
         max(p.gap for p in pieces),
+        sum(p.bound for p in pieces),
         {k: sum(p.timings[k] for p in pieces) for k in ("build_s", "solve_s")},
     )
 
@@ -345,22 +373,43 @@ def _solver_output(verbose: bool) -> Iterator[None]:
 
 
 def _run(built: Built, options: dict[str, Any]) -> tuple[str, str, float]:
+    """Solve; the status is ``ok`` only for a proven optimum (within the gap).
+
+    linopy counts a run stopped by a limit as ``ok`` whatever HiGHS holds then: here it
+    is ``time limit`` (or ``iteration limit``) when HiGHS holds a feasible solution, not
+    yet proven optimal, and ``no solution`` when it holds none.
+    """
     started = clock.perf_counter()
     with _solver_output(bool(options.get("output_flag"))):
         status, termination = built.model.solve(solver_name="highs", io_api="direct", **options)
-    return str(status), str(termination), clock.perf_counter() - started
+    elapsed = clock.perf_counter() - started
+    if str(termination) == "optimal" or str(status) != "ok":
+        return str(status), str(termination), elapsed
+    stopped = str(termination).replace("_", " ")
+    return (stopped if _feasible(built) else NO_SOLUTION), str(termination), elapsed
 
 
-def _solution(built: Built, net: Network, fixed: dict[str, float] | None) -> xr.Dataset:
+def _feasible(built: Built) -> bool:
+    """Whether HiGHS holds a feasible solution."""
+    info = built.model.solver_model.getInfo()
+    return bool(info.primal_solution_status == FEASIBLE)
+
+
+def _solution(
+    built: Built, net: Network, fixed: dict[str, float] | None, solved: bool
+) -> xr.Dataset:
+    """The variables' values and the KPIs (NaN where the solver holds no feasible solution)."""
     m = built.model
     data = {name: m.variables[name].solution for name in m.variables}
     solution = xr.Dataset(data)
+    if not solved:
+        solution = solution * np.nan
     solution["weight"] = xr.DataArray(
         net.periods.weight.to_numpy(), coords={"period": net.periods.index}
     )
     solution.attrs["fixed"] = fixed or {}
     for name in built.kpis:
-        solution.attrs[f"kpi_{name}"] = built.value(name) if m.status == "ok" else float("nan")
+        solution.attrs[f"kpi_{name}"] = built.value(name) if solved else float("nan")
     return solution
 
 
@@ -373,9 +422,11 @@ def _duals(
     options: dict[str, Any],
     prices: bool,
     solution: xr.Dataset,
+    status: str,
 ) -> xr.DataArray | None:
-    """Duals of the balances: directly for an LP, from the LP with the builds fixed for a MILP."""
-    if not prices or built.model.status != "ok":
+    """Duals of the balances: directly for an LP, from the LP with the builds fixed for a MILP
+    (only at a proven optimum)."""
+    if not prices or status != "ok":
         return None
     if not built.integer:
         return built.model.constraints["balance"].dual
@@ -394,8 +445,7 @@ def _duals(
     if fixed:
         decided.update(fixed)
     lp = build_model(net, objective, caps=caps, linear=True, fix=decided)
-    _run(lp, options)
-    return lp.model.constraints["balance"].dual if lp.model.status == "ok" else None
+    return lp.model.constraints["balance"].dual if _run(lp, options)[0] == "ok" else None
 
 
 def _result(net: Network, objective: str, piece: Piece) -> DesignResult:
@@ -413,6 +463,7 @@ def _result(net: Network, objective: str, piece: Piece) -> DesignResult:
         objective_name=objective,
         objective=kpis[KPI_NAMES[objective]],
         gap=piece.gap,
+        bound=piece.bound,
         kpis=kpis,
         baseline={},
         built=built_table(net, solution, annual),
@@ -426,13 +477,15 @@ def _result(net: Network, objective: str, piece: Piece) -> DesignResult:
     )
 
 
-def _gap(m: Any, integer: bool) -> float:
-    if not integer:
-        return 0.0
-    try:
-        return float(m.solver_model.getInfo().mip_gap)
-    except AttributeError:
-        return float("nan")
+def _gap_and_bound(built: Built, status: str) -> tuple[float, float]:
+    """The relative gap and the lower bound on the model's objective that HiGHS proved
+    (an LP's bound is its optimum; NaN where nothing is proven)."""
+    info = built.model.solver_model.getInfo()
+    if built.integer:
+        return float(info.mip_gap), float(info.mip_dual_bound)
+    if status == "ok":
+        return 0.0, float(info.objective_function_value)
+    return math.inf, math.nan
 
 
 def _solve_rolling(
@@ -479,7 +532,8 @@ def _solve_rolling(
         solution.attrs[f"kpi_{name}"] = sum(p.solution.attrs[f"kpi_{name}"] for p in pieces)
     # the yearly fixed charges are in every run's cost: count them once
     constant = fixed_charge(net, fixed) + net.constant_cost
-    solution.attrs["kpi_cost"] -= constant * (len(runs) - 1)
+    repeated = constant * (len(runs) - 1)
+    solution.attrs["kpi_cost"] -= repeated
     duals = [p.duals for p in pieces if p.duals is not None]
     failed = next((p for p in pieces if p.status != "ok"), pieces[0])
     return Piece(
@@ -487,7 +541,8 @@ def _solve_rolling(
         xr.concat(duals, dim="period") if len(duals) == len(pieces) else None,
         failed.status,
         failed.termination,
-        0.0,
+        max(p.gap for p in pieces),
+        sum(p.bound for p in pieces) - (repeated if objective == "cost" else 0.0),
         {k: sum(p.timings[k] for p in pieces) for k in ("build_s", "solve_s")},
     )
 

@@ -148,8 +148,10 @@ class Matcher:
         internal: bool = False,
         per_demand: int = 10,
         max_km: float | None = None,
+        blend: bool = False,
     ):
         self.supplies, self.demands = stream_sides(park)
+        self.blend = blend
         self.pairs = resource_pairs(park.catalogue)
         self.transport = transport
         self.internal, self.per_demand, self.max_km = internal, per_demand, max_km
@@ -207,7 +209,8 @@ class Matcher:
         needs supply at its temperature plus the minimum approach, a cooling demand cold
         at its temperature minus the cooling approach, a steam demand at least its
         pressure and temperature. A rule is unverified where the demand states a limit
-        and the supply's value is unknown.
+        and the supply's value is unknown. With ``blend``, a supply above a demand's
+        positive ppm limit passes: clean water blended in keeps the mixture within it.
         """
         supplies, demands = self.supplies, self.demands
         group = self.catalogue.resources[demand_resource].group
@@ -226,7 +229,21 @@ class Matcher:
             have = supplies[column].to_numpy()[s] if column in supplies else np.full(len(s), np.nan)
             stated = ~np.isnan(need)
             fails = stated & ((have > need) if sense == "most" else (have < need))
+            if self.blend and column.startswith("ppm_"):
+                fails &= need <= 0
             yield column, fails, stated & np.isnan(have)
+
+    def blend_share(self, s: np.ndarray, d: np.ndarray) -> np.ndarray:
+        """The most of each demand its supply can make up, blended with clean water (0 ppm)
+        to stay within the demand's ppm limits: 1 where the supply meets them as it is."""
+        share = np.ones(len(s))
+        for column in self.demands.columns:
+            if column.startswith("ppm_") and column in self.supplies:
+                limit = self.demands[column].to_numpy()[d]
+                have = self.supplies[column].to_numpy()[s]
+                over = have > limit
+                share[over] = np.minimum(share[over], limit[over] / have[over])
+        return share
 
     def storable(self, resource: str) -> bool:
         entry = self.catalogue.resources[resource]
@@ -235,12 +252,12 @@ class Matcher:
     def matched(self, s: np.ndarray, d: np.ndarray, ratio: float, storable: bool) -> np.ndarray:
         """Supply amount (canonical units a year) that can meet each demand.
 
-        The smaller of the supply and the supply the demand needs; when either stream has
-        a time profile and the resource cannot be stored, the sum over periods of the
-        smaller of the two shares.
+        The smaller of the supply and the supply the demand needs (the share of it that a
+        blend may hold); when either stream has a time profile and the resource cannot be
+        stored, the sum over periods of the smaller of the two shares.
         """
         have = self.supplies["amount"].to_numpy()[s]
-        need = self.demands["amount"].to_numpy()[d] / ratio
+        need = self.demands["amount"].to_numpy()[d] / ratio * self.blend_share(s, d)
         amount = np.minimum(have, need)
         if storable or self.flat == 0:
             return amount

@@ -108,6 +108,7 @@ def discover(
     co2_price: float | None = None,
     progress: bool = False,
     method: Literal["index", "all_pairs"] = "index",
+    blend: bool = False,
 ) -> pd.DataFrame:
     """Candidate exchanges from supply to demand streams, best first (see docs/discovery.md).
 
@@ -116,7 +117,9 @@ def discover(
     ``internal``: include matches within one actor (flagged); ``per_demand``: nearest
     compatible supplies kept for each demand; ``co2_price``: EUR per t CO2e for ranking
     (default: the park's co2_price, else the reference price); ``progress``: a progress
-    bar for large parks; ``method``: ``all_pairs`` checks every pair (a slow reference).
+    bar for large parks; ``method``: ``all_pairs`` checks every pair (a slow reference);
+    ``blend``: also keep water above a demand's (positive) ppm limit, for the share of the
+    demand it can make up blended with clean water (its conditions say ``blend``).
     """
     if top is not None and top < 0:
         raise _fail("top", f"must be 0 or more, not {top}")
@@ -139,7 +142,13 @@ def discover(
         electricity_t_per_mwh=park.catalogue.emission_t("electricity") or 0.0,
     )
     matcher = Matcher(
-        park, defaults, transport, internal=internal, per_demand=per_demand, max_km=max_km
+        park,
+        defaults,
+        transport,
+        internal=internal,
+        per_demand=per_demand,
+        max_km=max_km,
+        blend=blend,
     )
     pairs = matcher.live_pairs(keep)
     search = matcher.search if method == "index" else matcher.every_pair
@@ -158,6 +167,8 @@ def discover(
     table = _table(park, matcher, chosen, values.iloc[order].reset_index(drop=True))
     table["score"] = table["benefit_eur"] / (scale or 1.0)
     table["unverified"] = _unverified(matcher, chosen)
+    if blend:
+        table["conditions"] = _blend_conditions(matcher, chosen, table["conditions"])
     table["explanation"] = explain(table, park.actors["name"])
     table.index = pd.RangeIndex(1, len(table) + 1, name="rank")
     table.attrs["candidates"] = len(benefit)
@@ -208,6 +219,16 @@ def _table(park: Park, matcher: Matcher, found: Found, values: pd.DataFrame) -> 
     table["status"] = status.reindex(s.astype(np.int64) * len(demands) + d).to_numpy()
     table["existing"] = table["status"].notna()
     return table
+
+
+def _blend_conditions(matcher: Matcher, found: Found, conditions: pd.Series) -> pd.Series:
+    """Conditions, with the blend a candidate needs to stay within its demand's ppm limits."""
+    share = matcher.blend_share(found.supply, found.demand)
+    blend = pd.Series(
+        [f"blend: at most {100 * x:.3g} % of the demand, the rest clean water" for x in share],
+        index=conditions.index,
+    )
+    return blend.where(share < 1, conditions.astype(str))
 
 
 def _unverified(matcher: Matcher, found: Found) -> np.ndarray:
