@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import subprocess
 import sys
@@ -104,7 +105,8 @@ def summarise(results: list[tuple[Case, list[Outcome]]]) -> str:
                 mutations[mutation][outcome.kind] += 1
             if outcome.kind not in {"ok", "error"}:
                 lines = outcome.detail.strip().splitlines() or [""]
-                failures[(outcome.command, outcome.kind, lines[-1][:160])].append(case.describe())
+                line = re.sub(r"/\S*symbionet-fuzz-[^/\s]+", "…", lines[-1])[:160]
+                failures[(outcome.command, outcome.kind, line)].append(case.describe())
     runs = sum(total.values())
     out = [
         f"{len(results)} corrupted parks and workbooks ("

@@ -402,7 +402,7 @@ def m_implausible(draw: st.DrawFn, case: Case) -> bool:
 
 
 def m_stale_dimension(draw: st.DrawFn, case: Case) -> bool:
-    case.post.append(("dimension", draw(st.sampled_from(["A1:B2", "A1:C1", "A1:XFD1048576"]))))
+    case.post.append(("dimension", draw(st.sampled_from(["A1:B2", "A1:Z2", "A1:XFD1048576"]))))
     return _flag(case, "stale_dimension", True, flag=False)
 
 
