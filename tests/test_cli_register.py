@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from symbionet import load_park
 from symbionet.present.cli import app
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, write_park
 
 runner = CliRunner()
 SYMBIONET = Path(sys.executable).with_name("symbionet")
@@ -136,3 +136,34 @@ def test_bad_path_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "no such park folder or file" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_check_lists_warnings_without_failing_and_speaks_json(tmp_path: Path) -> None:
+    exchanges = (
+        "id,supply,demand,quantity,unit,mode,status\npower,gyp,nat,50000,t/yr,truck,operating\n"
+    )
+    park = write_park(tmp_path / "p", {"exchanges.csv": exchanges})
+    warning = {
+        "file": "exchanges.csv",
+        "row": 2,
+        "column": "id",
+        "message": "'power' is also the id of an actor: give one of them another id",
+        "severity": "warning",
+    }
+    result = symbionet("check", park)
+    assert result.returncode == 0, result.stderr
+    assert "exchanges.csv:2:id: warning: 'power' is also the id" in result.stderr
+    assert result.stderr.rstrip().endswith("1 warning")
+    assert "ok Tiny park" in result.stdout
+    listed = symbionet("check", park, "--json")
+    assert listed.returncode == 0
+    assert json.loads(listed.stdout) == [warning]
+
+    (park / "exchanges.csv").write_text(exchanges.replace("50000", "lots"), encoding="utf-8")
+    result = symbionet("check", park)
+    assert result.returncode == 1
+    assert result.stderr.rstrip().endswith("1 error, 1 warning")
+    listed = symbionet("check", park, "--json")
+    assert listed.returncode == 1 and "Traceback" not in listed.stderr
+    error = {**warning, "column": "quantity", "message": "'lots' is not a number"}
+    assert json.loads(listed.stdout) == [warning, {**error, "severity": "error"}]

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from symbionet import load_park
 from symbionet.errors import SymbionetError
 from symbionet.present.cli import app
-from tests.conftest import write_park
+from tests.conftest import EXAMPLES, write_park
 
 runner = CliRunner()
 SYMBIONET = Path(sys.executable).with_name("symbionet")
@@ -353,3 +353,14 @@ def test_escape_codes_in_names_never_reach_the_terminal(tmp_path: Path) -> None:
         assert "\x1b" not in result.stdout + result.stderr and "\x07" not in result.stdout
     shown = symbionet("show", park).stdout
     assert "[bold]Board[/]" in shown and "\\x1b[31m" in shown
+
+
+def test_a_designed_park_saves_as_it_was_loaded(tmp_path: Path) -> None:
+    from symbionet.design import design
+
+    park = load_park(EXAMPLES / "kalundborg-2010")
+    design(park, mode="operate")
+    park.save(tmp_path / "after")
+    original = load_park(EXAMPLES / "kalundborg-2010")
+    for name, frame in load_park(tmp_path / "after").frames.items():
+        pd.testing.assert_frame_equal(frame, original.frames[name])

@@ -61,8 +61,10 @@ def _print_problems(problems: list[Problem]) -> None:
     for problem in problems:
         err_console.print(printable(str(problem)), markup=False, highlight=False)
     warnings = sum(p.severity == "warning" for p in problems)
-    counts = [_plural(len(problems) - warnings, "error"), _plural(warnings, "warning")]
-    err_console.print(", ".join(c for c in counts if not c.startswith("0 ")), style="red")
+    errors = len(problems) - warnings
+    counts = [_plural(errors, "error"), _plural(warnings, "warning")]
+    shown = ", ".join(c for c in counts if not c.startswith("0 "))
+    err_console.print(shown, style="red" if errors else "yellow", markup=False)
 
 
 def _plural(n: int, word: str) -> str:
