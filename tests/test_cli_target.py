@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -167,3 +169,78 @@ def test_console_script_reports_bad_input_without_traceback(tmp_path: Path) -> N
         assert done.returncode == 1
         assert message in done.stderr
         assert "Traceback" not in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize(
+    ("command", "example", "row", "column", "value", "problem"),
+    [
+        ("heat", "kemp_four_stream.csv", 1, "cp_kw_per_k", "1e308", "too large"),
+        ("heat", "kemp_four_stream.csv", 2, "supply_temp_c", "1e308", "too large"),
+        ("heat", "kemp_four_stream.csv", 3, "target_temp_c", "-1e308", "too large"),
+        ("water", "wang_smith_1994_fixed_load.csv", 1, "mass_load_kg_per_h", "1e308", "too large"),
+        ("water", "wang_smith_1994_fixed_load.csv", 1, "c_out_max_ppm", "1e-308", "too small"),
+        ("water", "wang_smith_1994_fixed_flowrate.csv", 5, "flow_t_per_h", "1e308", "too large"),
+        ("water", "two_contaminants.csv", 4, "c_out_max_ppm", "1e300", "too large"),
+    ],
+)
+@pytest.mark.parametrize("method", ["cascade", "lp"])
+def test_numbers_too_large_or_small_to_compute_with_are_located(
+    tmp_path: Path,
+    command: str,
+    example: str,
+    row: int,
+    column: str,
+    value: str,
+    problem: str,
+    method: str,
+) -> None:
+    table = pd.read_csv(TARGETING / example, dtype=str)
+    table.loc[row - 1, column] = value
+    path = tmp_path / example
+    table.to_csv(path, index=False)
+    extra = ["--dt-min", "10"] if command == "heat" else []
+    result = runner.invoke(app, ["target", command, str(path), "--method", method, *extra])
+    assert isinstance(result.exception, SymbionetError)
+    assert f"{path}:{row + 1}:{column}: {float(value):g} is {problem} to compute with" in str(
+        result.exception
+    )
+
+
+@pytest.mark.parametrize(
+    ("stream", "column", "value", "problem"),
+    [
+        ("dairy_cow_water", "quantity", "1e308", "too large"),
+        ("dairy_cow_water", "ppm_cod", "1e308", "too large"),
+        ("dairy_effluent", "quantity", "1e-308", "too small"),
+    ],
+)
+def test_site_refuses_numbers_it_cannot_compute_with(
+    tmp_path: Path, stream: str, column: str, value: str, problem: str
+) -> None:
+    park = tmp_path / "park"
+    shutil.copytree(TARGETING / "food-park", park)
+    streams = pd.read_csv(park / "streams.csv", dtype=str)
+    streams.loc[streams["id"] == stream, column] = value
+    streams.to_csv(park / "streams.csv", index=False)
+    result = runner.invoke(app, ["target", "site", str(park), "--json"])
+    assert isinstance(result.exception, SymbionetError)
+    message = f"{column}: stream '{stream}': {float(value):g} is {problem} to compute with"
+    assert message in str(result.exception)
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["heat", str(TARGETING / "kemp_four_stream.csv"), "--dt-min", "inf"], "--dt-min"),
+        (
+            ["water", str(TARGETING / "two_contaminants.csv"), "--freshwater-ppm", "1e308"],
+            "--freshwater-ppm",
+        ),
+        (["site", str(TARGETING / "food-park"), "--dt-min", "inf"], "--dt-min"),
+        (["site", str(TARGETING / "food-park"), "--freshwater-ppm", "1e308"], "--freshwater-ppm"),
+    ],
+)
+def test_options_that_are_not_usable_numbers_are_refused(args: list[str], option: str) -> None:
+    result = runner.invoke(app, ["target", *args, "--json"])
+    assert isinstance(result.exception, SymbionetError)
+    assert f"{option}: must be a number from 0 to 1e+09" in str(result.exception)

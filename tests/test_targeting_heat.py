@@ -189,6 +189,7 @@ def test_missing_file_and_empty_cells(tmp_path: Path) -> None:
     ]
 
 
-def test_negative_minimum_approach_is_refused() -> None:
-    with pytest.raises(SymbionetError, match="must not be negative"):
-        heat_targets(kemp(), dt_min=-1)
+@pytest.mark.parametrize("dt_min", [-1, float("nan"), float("inf"), 1e308])
+def test_a_minimum_approach_that_is_not_a_usable_number_is_refused(dt_min: float) -> None:
+    with pytest.raises(SymbionetError, match="--dt-min: must be a number from 0 to 1e"):
+        heat_targets(kemp(), dt_min=dt_min)

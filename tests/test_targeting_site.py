@@ -189,7 +189,7 @@ def test_sharing_never_costs_more_than_the_plants_alone(tmp_path: Path) -> None:
     rng = np.random.default_rng(7)
     rows = "".join(
         f"h{i},{site},{direction},low_temp_heat,{rng.integers(100, 1000)},MWh/yr,"
-        f"{rng.integers(45, 150)},,\n"
+        f"{rng.integers(45, 100)},,\n"
         for i, (site, direction) in enumerate(
             [("p1", "supply"), ("p1", "demand"), ("b1", "supply"), ("b1", "demand")] * 2
         )

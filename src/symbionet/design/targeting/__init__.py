@@ -25,6 +25,10 @@ import plotly.graph_objects as go
 from symbionet.errors import Problem, SymbionetError
 
 Check = Literal["any", "nonnegative", "positive"]
+# the magnitudes the cascades and linear programs compute with reliably: beyond them,
+# HiGHS counts values as infinite or zero and sums lose all precision
+LARGEST = 1e9
+SMALLEST = 1e-9
 
 
 @dataclass(frozen=True)
@@ -125,10 +129,49 @@ def check_table(table: pd.DataFrame, columns: Sequence[Column]) -> pd.DataFrame:
             for index in checked.index[bad]
         ]
         problems += _rule_problems(checked, values, column)
+        problems += [
+            locate(checked, index, column.name, message)
+            for index, message in magnitude_problems(values).items()
+        ]
         checked[column.name] = values
     if problems:
         raise SymbionetError(sorted(problems, key=_problem_order))
     return checked
+
+
+def magnitude_problems(values: pd.Series) -> dict[Any, str]:
+    """Messages for the values too large or too small (but not 0) to compute with."""
+    size = values.abs()
+    large = values[np.isfinite(values) & (size > LARGEST)]
+    small = values[(size > 0) & (size < SMALLEST)]
+    messages = {
+        i: f"{v:g} is too large to compute with (at most {LARGEST:g})" for i, v in large.items()
+    }
+    messages |= {
+        i: f"{v:g} is too small to compute with: use 0 or at least {SMALLEST:g}"
+        for i, v in small.items()
+    }
+    return messages
+
+
+def check_option(option: str, value: float) -> None:
+    """Raise unless an option (``--dt-min``, ``--freshwater-ppm``) is a number from 0 to
+    the largest magnitude computed with."""
+    if not 0 <= value <= LARGEST:
+        message = f"must be a number from 0 to {LARGEST:g}, not {value}"
+        raise SymbionetError([Problem(option, None, None, message)])
+    if 0 < value < SMALLEST:
+        message = f"{value:g} is too small to compute with: use 0 or at least {SMALLEST:g}"
+        raise SymbionetError([Problem(option, None, None, message)])
+
+
+def no_solution(file: str, what: str) -> SymbionetError:
+    """The error when a linear program finds no solution where the cascade finds one."""
+    message = (
+        f"{what} finds no solution within the solver's tolerances: the numbers span too "
+        "many orders of magnitude for a reliable answer"
+    )
+    return SymbionetError([Problem(file, None, None, message)])
 
 
 def _rule_problems(table: pd.DataFrame, values: pd.Series, column: Column) -> list[Problem]:
@@ -172,7 +215,8 @@ def solve(model: linopy.Model, **options: Any) -> bool:
         return True
     if condition in ("infeasible", "infeasible_or_unbounded"):
         return False
-    raise RuntimeError(f"HiGHS stopped without a solution: {condition}")
+    message = f"HiGHS stopped without a solution: {condition}"
+    raise SymbionetError([Problem("", None, None, message)])
 
 
 def tolerance(scale: float) -> float:

@@ -22,8 +22,10 @@ import xarray as xr
 
 from symbionet.design.targeting import (
     Column,
+    check_option,
     check_table,
     locate,
+    no_solution,
     read_table,
     result_dict,
     solve,
@@ -97,10 +99,7 @@ def heat_targets(
     streams: pd.DataFrame, dt_min: float, method: HeatMethod = "cascade"
 ) -> HeatTargets:
     """Minimum hot and cold utility for the streams at a minimum approach of ``dt_min`` K."""
-    if not dt_min >= 0:
-        raise SymbionetError(
-            [Problem("--dt-min", None, None, f"must not be negative (got {dt_min})")]
-        )
+    check_option("--dt-min", dt_min)
     streams = heat_streams(streams)
     boundaries, surplus = _interval_surplus(streams, dt_min)
     flows = _cascade(surplus) if method == "cascade" else _transshipment_lp(surplus)
@@ -145,7 +144,7 @@ def _transshipment_lp(surplus: xr.DataArray) -> np.ndarray:
     model.add_constraints(residual - inflow == surplus, name="interval_balance")
     model.add_objective(1.0 * hot_utility)
     if not solve(model):
-        raise RuntimeError("the transshipment LP has no solution")
+        raise no_solution("", "the transshipment LP")
     return np.concatenate([[hot_utility.solution.item()], residual.solution.to_numpy()])
 
 

@@ -29,7 +29,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from symbionet.design.targeting import result_dict, table_file, tolerance
+from symbionet.design.targeting import (
+    check_option,
+    magnitude_problems,
+    result_dict,
+    table_file,
+    tolerance,
+)
 from symbionet.design.targeting.heat import HeatTargets, heat_targets
 from symbionet.design.targeting.water import Network, allocation_network
 from symbionet.errors import Problem, SymbionetError
@@ -115,7 +121,10 @@ def site_targets(
     ``carriers`` is the table of ``heat_carriers``; without it only streams in MWh with a
     temperature of their own count as heat.
     """
+    check_option("--dt-min", dt_min)
+    check_option("--freshwater-ppm", freshwater_ppm)
     streams = _with_id_column(streams)
+    _check_numbers(streams)
     return SiteTargets(
         dt_min_k=float(dt_min),
         freshwater_ppm=float(freshwater_ppm),
@@ -138,6 +147,25 @@ def heat_carriers(catalogue: Catalogue) -> pd.DataFrame:
     return pd.DataFrame.from_dict(
         rows, orient="index", columns=["energy_mwh_per_unit", "temperature_c"], dtype=float
     )
+
+
+def _check_numbers(streams: pd.DataFrame) -> None:
+    """Raise for quantities, temperatures and concentrations too large or too small to
+    compute with, naming each stream and field."""
+    named = {"annual_quantity": "quantity", "temperature_c": None, "target_temp_c": None}
+    columns = [c for c in streams.columns if c in named or str(c).startswith("ppm_")]
+    problems = [
+        Problem(
+            table_file(streams),
+            None,
+            named.get(column) or column,
+            f"stream {streams.at[row, 'id']!r}: {message}",
+        )
+        for column in columns
+        for row, message in magnitude_problems(streams[column].astype(float)).items()
+    ]
+    if problems:
+        raise SymbionetError(problems)
 
 
 def _with_id_column(streams: pd.DataFrame) -> pd.DataFrame:

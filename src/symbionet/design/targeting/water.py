@@ -32,9 +32,11 @@ import xarray as xr
 
 from symbionet.design.targeting import (
     Column,
+    check_option,
     check_table,
     csv_header,
     locate,
+    no_solution,
     read_table,
     result_dict,
     solve,
@@ -154,9 +156,7 @@ def water_targets(
     table: pd.DataFrame, freshwater_ppm: float = 0.0, method: WaterMethod = "cascade"
 ) -> WaterTargets:
     """Targets for a fixed-load or fixed-flowrate table (form recognised from its columns)."""
-    if not freshwater_ppm >= 0:
-        message = f"must not be negative (got {freshwater_ppm})"
-        raise SymbionetError([Problem("--freshwater-ppm", None, None, message)])
+    check_option("--freshwater-ppm", freshwater_ppm)
     if "operation" in table:
         return _fixed_load_targets(table, freshwater_ppm, method)
     return _fixed_flowrate_targets(table, freshwater_ppm, method)
@@ -275,7 +275,8 @@ def _fixed_flowrate_targets(table: pd.DataFrame, c_fw: float, method: WaterMetho
         sources[["flow_t_per_h", "concentration_ppm"]],
         c_fw,
     )
-    assert network is not None, "the cascade found the problem feasible"
+    if network is None:
+        raise no_solution(table_file(table), "the source-sink allocation LP")
     freshwater = cascade.minimum_freshwater() if method == "cascade" else network.total
     wastewater = freshwater + cascade.source_flow.sum() - cascade.sink_flow.sum()
     names = {
@@ -394,7 +395,8 @@ def _fixed_load_targets(table: pd.DataFrame, c_fw: float, method: WaterMethod) -
     if len(cascades) > 1:
         return _bilinear_targets(problem, single_bound)
     network = _fixed_outlet_lp(problem, problem.c_out, no_recirculation=False)
-    assert network is not None, "freshwater alone always meets the checked limits"
+    if network is None:
+        raise no_solution(table_file(table), "the fixed-outlet LP")
     freshwater = single_bound if method == "cascade" else network.total
     names = {
         "cascade": "limiting composite; network by Savelski-Bagajewicz LP",
@@ -676,7 +678,8 @@ def _bilinear_search(problem: _LoadProblem, single_bound: float) -> tuple[Networ
     a better one; it stops when the gap closes or after ``ROUNDS`` rounds.
     """
     best = _successive_lp(problem, problem.c_out)
-    assert best is not None, "freshwater alone always meets the checked limits"
+    if best is None:
+        raise no_solution("", "the successive LP")
     lower_bound = single_bound
     least = problem.c_fw + PPM_PER_KG_PER_T * problem.load / max(best.total, 1e-12)
     least = least.clip(max=problem.c_out)
