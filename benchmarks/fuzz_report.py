@@ -23,7 +23,9 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -65,73 +67,132 @@ def source() -> str:
     return f"{folder} at {commit or 'unknown commit'}{' with uncommitted changes' if dirty else ''}"
 
 
-def run_fuzz(examples: int) -> list[tuple[Case, list[Outcome]]]:
-    results: list[tuple[Case, list[Outcome]]] = []
+def run_fuzz(examples: int) -> list[dict[str, Any]]:
+    """The fuzz's cases and outcomes as plain records."""
+    cases: list[dict[str, Any]] = []
+
+    def record(case: Case, outcomes: list[Outcome]) -> None:
+        cases.append(
+            {
+                "fmt": case.fmt,
+                "mutations": case.mutations,
+                "case": case.describe(),
+                "outcomes": [vars(outcome) for outcome in outcomes],
+            }
+        )
+
     for fmt in FORMATS:
-        fuzz(fmt, examples // len(FORMATS), lambda case, outcomes: results.append((case, outcomes)))
-    return results
+        fuzz(fmt, examples // len(FORMATS), record)
+    return cases
+
+
+@dataclass
+class Tally:
+    """Outcome counts of one run of the fuzz."""
+
+    total: Counter[str] = field(default_factory=Counter)
+    commands: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    mutations: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    cases: Counter[str] = field(default_factory=Counter)
+    formats: Counter[str] = field(default_factory=Counter)
+    failures: dict[tuple[str, str, str], list[str]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    seconds: float = 0.0
+
+
+def tally(cases: list[dict[str, Any]]) -> Tally:
+    counts = Tally()
+    for case in cases:
+        counts.formats[case["fmt"]] += 1
+        kinds = sorted(set(case["mutations"]))
+        counts.cases.update(kinds)
+        for outcome in case["outcomes"]:
+            kind = outcome["kind"]
+            counts.seconds += outcome["seconds"]
+            counts.total[kind] += 1
+            counts.commands[outcome["command"]][kind] += 1
+            for mutation in kinds:
+                counts.mutations[mutation][kind] += 1
+            if kind not in {"ok", "error"}:
+                lines = outcome["detail"].strip().splitlines() or [""]
+                line = re.sub(r"/\S*symbionet-fuzz-[^/\s]+", "…", lines[-1])[:160]
+                counts.failures[(outcome["command"], kind, line)].append(case["case"])
+    return counts
+
+
+def _cell(values: list[int]) -> str:
+    """One count, or before → after."""
+    return "" if not any(values) else " → ".join(str(v) for v in values)
 
 
 def _table(
-    title: str, rows: dict[str, Counter[str]], first: str, extra: dict[str, str] | None = None
+    rows: dict[str, list[Counter[str]]], first: str, cases: dict[str, str] | None = None
 ) -> str:
-    head = [first, *(["cases"] if extra else []), "runs", *KINDS]
-    lines = [f"#### {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    head = [first, *(["cases"] if cases else []), "runs", *KINDS]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, counts in rows.items():
-        cells = [name, *([extra[name]] if extra else []), str(sum(counts.values()))]
-        cells += [str(counts[k]) if counts[k] else "" for k in KINDS]
+        cells = [name, *([cases[name]] if cases else [])]
+        cells.append(_cell([sum(c.values()) for c in counts]))
+        cells += [_cell([c[k] for c in counts]) for k in KINDS]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def summarise(results: list[tuple[Case, list[Outcome]]]) -> str:
-    """Markdown tables of the outcomes: in all, per command, per mutation kind, per failure."""
-    total: Counter[str] = Counter()
-    commands: dict[str, Counter[str]] = defaultdict(Counter)
-    mutations: dict[str, Counter[str]] = defaultdict(Counter)
-    cases: Counter[str] = Counter()
-    failures: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-    formats: Counter[str] = Counter()
-    seconds = 0.0
-    for case, outcomes in results:
-        formats[case.fmt] += 1
-        for mutation in set(case.mutations):
-            cases[mutation] += 1
-        for outcome in outcomes:
-            seconds += outcome.seconds
-            total[outcome.kind] += 1
-            commands[outcome.command][outcome.kind] += 1
-            for mutation in set(case.mutations):
-                mutations[mutation][outcome.kind] += 1
-            if outcome.kind not in {"ok", "error"}:
-                lines = outcome.detail.strip().splitlines() or [""]
-                line = re.sub(r"/\S*symbionet-fuzz-[^/\s]+", "…", lines[-1])[:160]
-                failures[(outcome.command, outcome.kind, line)].append(case.describe())
-    runs = sum(total.values())
-    out = [
-        f"{len(results)} corrupted parks and workbooks ("
-        + ", ".join(f"{n} {fmt}" for fmt, n in formats.items())
-        + f"), {runs} command runs, {seconds:.0f} s in commands.",
+def summarise(runs: list[dict[str, Any]]) -> str:
+    """Markdown: outcomes in all, per command, per mutation kind and each distinct failure;
+    with two runs, each figure as before → after."""
+    tallies = [tally(run["cases"]) for run in runs]
+    out = []
+    for run, counts in zip(runs, tallies, strict=True):
+        formats = ", ".join(f"{n} {fmt}" for fmt, n in counts.formats.items())
+        out.append(
+            f"- {run['source']}, {run['when']} on {run['machine']}: {sum(counts.formats.values())}"
+            f" corrupted parks and workbooks ({formats}), {sum(counts.total.values())} command"
+            f" runs, {counts.seconds:.0f} s in commands."
+        )
+    commands = sorted({c for t in tallies for c in t.commands})
+    mutations = sorted({m for t in tallies for m in t.mutations})
+    out += [
         "",
-        _table("In all", {"all commands": total}, "", None),
+        _table({"all commands": [t.total for t in tallies]}, ""),
         "",
-        _table("Per command", dict(sorted(commands.items())), "command"),
+        "Per command:",
+        "",
+        _table({c: [t.commands.get(c, Counter()) for t in tallies] for c in commands}, "command"),
+        "",
+        "Per mutation kind (a run counts for every kind its park carries):",
         "",
         _table(
-            "Per mutation kind (a run counts for each kind its park carries)",
-            dict(sorted(mutations.items())),
+            {m: [t.mutations.get(m, Counter()) for t in tallies] for m in mutations},
             "mutation",
-            {k: str(cases[k]) for k in mutations},
+            {m: _cell([t.cases[m] for t in tallies]) for m in mutations},
         ),
-        "",
-        "#### Distinct failures",
-        "",
-        "| command | outcome | last line | runs | first case |",
-        "|---|---|---|---|---|",
     ]
-    for (command, kind, line), described in sorted(failures.items(), key=lambda f: -len(f[1])):
-        shown = line.replace("|", "\\|")
-        out.append(f"| {command} | {kind} | `{shown}` | {len(described)} | {described[0]} |")
+    for run, counts in zip(runs, tallies, strict=True):
+        out += ["", f"Distinct failures of {run['source']}:", ""]
+        if not counts.failures:
+            out.append("none.")
+            continue
+        out += ["| command | outcome | last line | runs | first case |", "|---|---|---|---|---|"]
+        for (command, kind, line), described in sorted(
+            counts.failures.items(), key=lambda f: (-len(f[1]), f[0])
+        ):
+            shown = line.replace("|", "\\|")
+            out.append(f"| {command} | {kind} | `{shown}` | {len(described)} | {described[0]} |")
+    if any(run.get("hand") for run in runs):
+        head = ["before", "after"] if len(runs) == 2 else ["status"]
+        out += [
+            "",
+            "Hand-found cases:",
+            "",
+            f"| case | {' | '.join(head)} |",
+            "|---|---|---|"[: 4 + 4 * len(runs)],
+        ]
+        statuses = [dict(run.get("hand", [])) for run in runs]
+        for name in dict.fromkeys(n for run in runs for n, _ in run.get("hand", [])):
+            cells = [(s.get(name, "not run") or "passes").replace("|", "/") for s in statuses]
+            out.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(out)
 
 
@@ -500,28 +561,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=1020, help="corrupted parks in all")
     parser.add_argument("--hand", action="store_true", help="also run the hand-found cases")
-    parser.add_argument("--json", type=Path, help="write every outcome to this file")
+    parser.add_argument("--json", type=Path, help="write the run's outcomes to this file")
+    parser.add_argument(
+        "--compare", type=Path, nargs=2, metavar="JSON", help="print two runs, before → after"
+    )
     options = parser.parse_args()
-    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    print(f"### Fuzz of {source()}\n\n{when} on {machine()}\n")
-    results = run_fuzz(options.examples) if options.examples else []
-    if results:
-        print(summarise(results))
+    if options.compare:
+        runs = [json.loads(path.read_text(encoding="utf-8")) for path in options.compare]
+        print(summarise(runs))
+        return
+    run = {
+        "source": source(),
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": machine(),
+        "cases": run_fuzz(options.examples) if options.examples else [],
+        "hand": run_hand() if options.hand else [],
+    }
     if options.json:
-        options.json.write_text(
-            json.dumps(
-                [
-                    {"case": case.describe(), "outcomes": [o.__dict__ for o in outcomes]}
-                    for case, outcomes in results
-                ],
-                indent=1,
-                default=str,
-            )
-        )
-    if options.hand:
-        print("\n#### Hand-found cases\n\n| case | status |\n|---|---|")
-        for name, problem in run_hand():
-            print(f"| {name} | {problem.replace('|', '/') or 'passes'} |")
+        options.json.write_text(json.dumps(run, indent=1, default=str), encoding="utf-8")
+    print(summarise([run]))
 
 
 if __name__ == "__main__":
