@@ -72,7 +72,7 @@ def test_a_design_stopped_before_any_solution_is_not_ok(synthetic: symbionet.Par
     assert (result.status, result.termination) == ("no solution", "time_limit")
     assert math.isnan(result.objective)
     assert all(math.isnan(v) for v in result.kpis.values())
-    assert not result.built.loc[result.built["kind"] == "candidate", "built"].any()
+    assert not result.built["built"].any()
     data = result.to_dict()
     assert (data["status"], data["objective"], data["flows"]) == ("no solution", None, [])
     cli = runner.invoke(
@@ -81,6 +81,8 @@ def test_a_design_stopped_before_any_solution_is_not_ok(synthetic: symbionet.Par
         catch_exceptions=False,
     )
     assert json.loads(cli.stdout)["status"] == "no solution"
+    cli = runner.invoke(app, ["design", str(synthetic.source), "--time-limit", "0"])
+    assert cli.stdout.startswith("no solution (time_limit), least cost: nan, gap inf, bound -inf")
 
 
 def test_a_design_not_proven_optimal_says_how_far_it_may_be(synthetic: symbionet.Park) -> None:

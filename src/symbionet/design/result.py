@@ -153,7 +153,9 @@ def built_table(net: Network, solution: xr.Dataset, annual: pd.Series) -> pd.Dat
     arcs = net.arcs
     share = pd.Series(1.0, index=arcs.index)
     if "build" in solution:
-        share.update(solution["build"].to_pandas())
+        # NaN where the solver holds no solution: not built
+        build = solution["build"].to_pandas()
+        share.loc[build.index] = build
     if "fixed" in solution.attrs:
         share.update(pd.Series(solution.attrs["fixed"]))
     flows = annual.reindex(arcs.index).fillna(0.0)

@@ -402,6 +402,7 @@ def _print_design(result: DesignResult) -> None:
     console.print(
         f"[{colour}]{result.status}[/{colour}] ({result.termination}), least "
         f"{result.objective_name}: {result.objective:,.6g}, gap {result.gap:.2g}, "
+        f"bound {result.bound:,.6g}, "
         f"solved in {result.timings.get('total_s', 0):.1f} s"
     )
     kpis = pd.DataFrame(
