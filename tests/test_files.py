@@ -22,6 +22,7 @@ from tests.conftest import EXAMPLES, write_park
 
 runner = CliRunner()
 SYMBIONET = Path(sys.executable).with_name("symbionet")
+HEAT_STREAMS = EXAMPLES / "targeting" / "kemp_four_stream.csv"
 SCRATCH = ".symbionet-"  # what a write leaves beside its target while it runs
 
 
@@ -141,6 +142,7 @@ def test_unwritable_outputs_are_refused_before_any_work(tiny: Path, tmp_path: Pa
         ["discover", tiny, "--csv", blocker / "x.csv"],
         ["convert", tiny, blocker / "park"],
         ["generate", "--sites", "2000", "--out", blocker / "park"],
+        ["target", "heat", HEAT_STREAMS, "--dt-min", 10, "--plot", blocker / "curves.html"],
     ]
     for args in commands:
         started = time.monotonic()

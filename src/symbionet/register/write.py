@@ -154,6 +154,7 @@ def replacing(path: Path | str) -> Iterator[Path]:
     Whatever happens, ``path`` holds either the whole old or the whole new version."""
     target = Path(os.path.abspath(path))
     recover(target)
+    writable(target)
     new, old = _scratch(target, "new"), _scratch(target, "old")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

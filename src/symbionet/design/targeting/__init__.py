@@ -23,6 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from symbionet.errors import Problem, SymbionetError
+from symbionet.register.write import write_text
 
 Check = Literal["any", "nonnegative", "positive"]
 # the magnitudes the cascades and linear programs compute with reliably: beyond them,
@@ -232,15 +233,9 @@ def write_html(figures: Sequence[go.Figure], path: str | Path, title: str) -> No
     ]
     body = "\n".join(parts)
     head = f'<meta charset="utf-8"><title>{html.escape(title)}</title>'
-    target = Path(path)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(
-            f"<!DOCTYPE html>\n<html><head>{head}</head>\n<body>\n{body}\n</body></html>\n",
-            encoding="utf-8",
-        )
-    except OSError as error:
-        raise SymbionetError([Problem(str(path), None, None, f"cannot write: {error}")]) from None
+    write_text(
+        path, f"<!DOCTYPE html>\n<html><head>{head}</head>\n<body>\n{body}\n</body></html>\n"
+    )
 
 
 def result_dict(result: Any) -> dict[str, object]:
