@@ -583,7 +583,9 @@ def discover_command(
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option(help="Park folder (or .xlsx or .json file) to write.")],
-    sites: Annotated[int, typer.Option(min=1, help="Number of sites, one actor each.")] = 1000,
+    sites: Annotated[
+        int, typer.Option(min=1, max=1_000_000, help="Number of sites, one actor each.")
+    ] = 1000,
     seed: Annotated[
         int, typer.Option(min=0, help="Random seed (0 or more): the same seed, the same park.")
     ] = 0,

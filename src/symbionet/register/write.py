@@ -103,12 +103,20 @@ def check_target(path: Path | str, folder: bool, force: bool = False) -> Path:
     reverse; a non-empty target that is not a park; a park, unless ``force``.
     """
     target = Path(os.path.abspath(path))
+    try:
+        _check_target(target, folder, force)
+    except OSError as error:
+        raise _refuse(target, f"cannot write: {error.strerror or error}") from error
+    return target
+
+
+def _check_target(target: Path, folder: bool, force: bool) -> None:
     recover(target)
     if target.is_symlink():
         raise _refuse(target, "is a symbolic link: name the folder or file itself")
     if not target.exists():
         writable(target)
-        return target
+        return
     if folder != target.is_dir():
         raise _refuse(target, f"exists and is not a {'folder' if folder else 'file'}")
     if folder:
@@ -127,7 +135,6 @@ def check_target(path: Path | str, folder: bool, force: bool = False) -> Path:
     if not empty and not force:
         raise _refuse(target, "is a park already: overwrite it with --force")
     writable(target)
-    return target
 
 
 def writable(path: Path | str) -> None:
@@ -153,10 +160,10 @@ def replacing(path: Path | str) -> Iterator[Path]:
     ``path`` by renaming (a folder: the old one is renamed aside first, then removed).
     Whatever happens, ``path`` holds either the whole old or the whole new version."""
     target = Path(os.path.abspath(path))
-    recover(target)
     writable(target)
     new, old = _scratch(target, "new"), _scratch(target, "old")
     try:
+        recover(target)
         target.parent.mkdir(parents=True, exist_ok=True)
         yield new
         if new.is_dir() and os.path.lexists(target):
