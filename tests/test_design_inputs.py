@@ -85,6 +85,15 @@ def test_a_design_stopped_before_any_solution_is_not_ok(synthetic: symbionet.Par
     assert cli.stdout.startswith("no solution (time_limit), least cost: nan, gap inf, bound -inf")
 
 
+@pytest.mark.parametrize("linear", [False, True])
+def test_a_bound_no_design_meets_is_reported_infeasible(
+    synthetic: symbionet.Park, linear: bool
+) -> None:
+    result = design(synthetic, caps={"co2": -1.0}, linear=linear)
+    assert (result.ok, result.termination) == (False, "infeasible")
+    assert math.isnan(result.objective) and not result.built["built"].any()
+
+
 def test_a_design_not_proven_optimal_says_how_far_it_may_be(synthetic: symbionet.Park) -> None:
     # HiGHS stopped at its first feasible solution: the status is not ok, and the bound
     # it proved lies below the optimum, which lies below the design found

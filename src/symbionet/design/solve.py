@@ -400,10 +400,14 @@ def _solution(
 ) -> xr.Dataset:
     """The variables' values and the KPIs (NaN where the solver holds no feasible solution)."""
     m = built.model
-    data = {name: m.variables[name].solution for name in m.variables}
-    solution = xr.Dataset(data)
-    if not solved:
-        solution = solution * np.nan
+    solution = xr.Dataset(
+        {
+            name: m.variables[name].solution
+            if solved
+            else xr.full_like(m.variables[name].lower, np.nan, dtype=float)
+            for name in m.variables
+        }
+    )
     solution["weight"] = xr.DataArray(
         net.periods.weight.to_numpy(), coords={"period": net.periods.index}
     )
