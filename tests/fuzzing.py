@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import traceback
+import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -731,7 +732,12 @@ def invoke(args: list[str], cwd: Path | None = None) -> tuple[int | str, str, st
     argv, code, trace = sys.argv, 0, ""
     sys.argv = ["symbionet", *args]
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        with (
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(out),
+            warnings.catch_warnings(),
+        ):
+            warnings.simplefilter("error")  # as under pytest: a warning is a failure
             main()
     except SystemExit as stop:
         code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
