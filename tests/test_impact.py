@@ -194,6 +194,11 @@ def test_made_supplies_cost_their_input_and_defaults_are_stated(tmp_path: Path) 
         {"utility": 12_500, "town": 12_500, "plant": 7_500, "mill": 7_500}
     )
     assert partners.sum() == pytest.approx(result.park.loc["net_saving_eur", "central"])
+    # the town pays the utility (50,000 - -25,000) / 2 for its heat; transfers cancel out
+    transfers = result.partners["transfers_eur"]
+    assert transfers["utility"] == pytest.approx(37_500)
+    assert transfers["town"] == pytest.approx(-37_500)
+    assert transfers.sum() == pytest.approx(0)
     co2e = result.partners["co2e_t"]
     assert co2e.to_dict() == pytest.approx(
         {"utility": -50, "town": 250, "plant": -40, "mill": 100 + 40}

@@ -217,14 +217,15 @@ def _counted_once(
 
 
 def _partners(table: pd.DataFrame, park: Park) -> pd.DataFrame:
-    """Savings by partner: each side's own saving plus what it is paid (``transfer_eur``, the
-    supplier's gain and the receiver's payment), so that the partners add up to the park's
-    net saving; CO2e, water and material figures go to the side whose baseline they avoid."""
+    """Savings by partner: each side's own saving plus what it is paid (``transfers_eur``:
+    received as supplier, paid as receiver), so that the partners add up to the park's net
+    saving; CO2e, water and material figures go to the side whose baseline they avoid."""
     half_cost = table["exchange_cost_eur"] / 2
     supplier_side = pd.DataFrame(
         {
             "actor": table["supplier"],
             "saving_eur": table["supplier_saving_eur"] + table["transfer_eur"] - half_cost,
+            "transfers_eur": table["transfer_eur"],
             "co2e_t": table["supplier_co2e_t"],
             "waste_diverted_t": table["waste_diverted_t"],
         }
@@ -233,6 +234,7 @@ def _partners(table: pd.DataFrame, park: Park) -> pd.DataFrame:
         {
             "actor": table["receiver"],
             "saving_eur": table["receiver_saving_eur"] - table["transfer_eur"] - half_cost,
+            "transfers_eur": -table["transfer_eur"],
             "co2e_t": table["receiver_co2e_t"],
             "groundwater_m3": table["groundwater_m3"],
             "freshwater_m3": table["freshwater_m3"],
