@@ -140,6 +140,7 @@ def test_solving_commands_on_the_example_with_few_partners(tmp_path: Path) -> No
     invoke("design", park, *few, "--pareto", "cost,co2", "--points", 2)
     invoke("design", EXAMPLES / "kalundborg-2010", "--operate")
     invoke("stress", EXAMPLES / "kalundborg-2010", "--all-single", "--json")
+    invoke("report", degenerate_park(tmp_path, "tiny"), "--out", tmp_path / "report", "--pdf")
 
 
 def test_commands_that_need_no_park(tmp_path: Path) -> None:

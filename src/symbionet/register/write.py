@@ -14,7 +14,6 @@ import json
 import math
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -147,11 +146,8 @@ def writable(path: Path | str) -> None:
         raise _refuse(target, f"cannot write here: {parent} is not a folder")
     if target.is_dir() and target.suffix:
         raise _refuse(target, "is a folder, not a file")
-    try:
-        with tempfile.TemporaryFile(prefix=SCRATCH, dir=parent):
-            pass
-    except OSError as error:
-        raise _refuse(target, f"cannot write here: {error.strerror or error}") from error
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise _refuse(target, f"cannot write here: no permission to write in {parent}")
 
 
 @contextmanager
