@@ -155,8 +155,11 @@ def test_unwritable_outputs_are_refused_before_any_work(tiny: Path, tmp_path: Pa
 
 
 def symbionet(*args: object) -> subprocess.CompletedProcess[str]:
+    """Run the installed command as a user would, its output not a terminal (no styling)."""
+    forced = {"FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"}
+    env = {key: value for key, value in os.environ.items() if key not in forced}
     return subprocess.run(
-        [str(SYMBIONET), *map(str, args)], capture_output=True, text=True, check=False
+        [str(SYMBIONET), *map(str, args)], capture_output=True, text=True, check=False, env=env
     )
 
 
