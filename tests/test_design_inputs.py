@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 import symbionet
 from symbionet.design import design
 from symbionet.design.network import build_network
-from symbionet.design.solve import _solve_once
+from symbionet.design.solve import _decisions, _merge, _solve_once
 from symbionet.design.synthetic import write_synthetic_park
 from symbionet.errors import SymbionetError
 from symbionet.present.cli import app
@@ -107,6 +107,25 @@ def test_a_design_not_proven_optimal_says_how_far_it_may_be(synthetic: symbionet
     assert first.bound <= optimum * (1 + 1e-6) and optimum < found
     assert first.gap == pytest.approx((found - first.bound) / found, rel=1e-6)
     assert best.bound == pytest.approx(optimum, rel=1e-6)
+
+
+def test_parts_solved_apart_report_the_worst_status(synthetic: symbionet.Park) -> None:
+    # one part stopped at its first feasible solution, another before any: the whole has
+    # no solution, and its gap is infinite
+    net = build_network(synthetic, "annual")
+    heat, water = sorted((net.part(nodes) for nodes in net.components()), key=_decisions)[-2:]
+    quiet = {"output_flag": False}
+    first = _solve_once(
+        heat, "cost", {}, False, None, {**quiet, "mip_max_improving_sols": 1}, False
+    )
+    none = _solve_once(water, "cost", {}, False, None, {**quiet, "time_limit": 0}, False)
+    assert (first.status, none.status) == ("terminated by limit", "no solution")
+    for pieces in ([first, none], [none, first]):
+        merged = _merge(pieces)
+        assert (merged.status, merged.gap) == ("no solution", math.inf)
+        assert math.isnan(merged.solution.attrs["kpi_cost"])
+    proven = _solve_once(water, "cost", {}, False, None, quiet, False)
+    assert _merge([proven, first]).status == "terminated by limit"
 
 
 def test_a_proven_design_reports_its_bound(synthetic: symbionet.Park) -> None:

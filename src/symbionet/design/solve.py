@@ -339,7 +339,7 @@ def _merge(pieces: list[Piece]) -> Piece:
     for name in KPIS:
         solution.attrs[f"kpi_{name}"] = sum(p.solution.attrs[f"kpi_{name}"] for p in pieces)
     duals = [p.duals for p in pieces if p.duals is not None]
-    failed = next((p for p in pieces if p.status != "ok"), pieces[0])
+    failed = _worst(pieces)
     return Piece(
         solution,
         xr.concat(duals, dim="node", join="outer") if len(duals) == len(pieces) else None,
@@ -349,6 +349,12 @@ def _merge(pieces: list[Piece]) -> Piece:
         sum(p.bound for p in pieces),
         {k: sum(p.timings[k] for p in pieces) for k in ("build_s", "solve_s")},
     )
+
+
+def _worst(pieces: list[Piece]) -> Piece:
+    """The piece whose status speaks for all: the first without a solution, else the first
+    not proven optimal, else the first."""
+    return min(pieces, key=lambda p: (np.isfinite(p.solution.attrs["kpi_cost"]), p.status == "ok"))
 
 
 def _no_decisions(net: Network) -> bool:
@@ -539,7 +545,7 @@ def _solve_rolling(
     repeated = constant * (len(runs) - 1)
     solution.attrs["kpi_cost"] -= repeated
     duals = [p.duals for p in pieces if p.duals is not None]
-    failed = next((p for p in pieces if p.status != "ok"), pieces[0])
+    failed = _worst(pieces)
     return Piece(
         solution,
         xr.concat(duals, dim="period") if len(duals) == len(pieces) else None,
