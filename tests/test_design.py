@@ -160,6 +160,21 @@ def test_a_supply_above_the_limit_is_blended_with_fresh_water(tmp_path: Path) ->
     assert discover(park).empty
 
 
+def test_a_supply_above_the_limit_is_blended_with_a_cleaner_one(tmp_path: Path) -> None:
+    # as above, and 400 m3 of cooling blowdown at 50 ppm (disposal 4 EUR) also on offer:
+    # all of it goes to the wash, and its spare 50 ppm take more rinse water. With x m3 of
+    # rinse water and 600 - x of fresh water: 150 x + 50 * 400 <= 100 * 1000, x = 533.33;
+    # 466.67 m3 of rinse water disposed (4 EUR), 66.67 m3 of fresh water (3 EUR)
+    streams = WATER.replace("m3/yr,4,100", "m3/yr,4,150").replace("m3/yr,3,50", "m3/yr,3,100")
+    streams += "blowdown,sa,supply,process_water,400,m3/yr,4,50\n"
+    sites = "id,actor,lat,lon\nsa,a,55.66,11.08\nsb,b,55.66,11.08\n"
+    result = design(park_of(tmp_path, streams, sites_csv=sites))
+    rinse = (100 * 1000 - 50 * 400) / 150
+    assert result.objective == pytest.approx((1000 - rinse) * 4 + (600 - rinse) * 3, rel=REL)
+    assert result.annual["rinse>wash"] == pytest.approx(rinse, rel=REL)
+    assert result.annual["blowdown>wash"] == pytest.approx(400, rel=REL)
+
+
 @pytest.mark.slow
 def test_storage_shifts_a_summer_surplus_to_winter(tmp_path: Path) -> None:
     # 1000 MWh of summer heat, 1000 MWh of winter demand at 50 EUR/MWh; a store that keeps
