@@ -152,8 +152,9 @@ PARK = {
         "pipe,waste_heat,town_heat,1000,MWh/yr,pipeline,100000,1000,20\n"
     ),
     "technologies.csv": (
-        "id,site,kind,input,output,efficiency,capacity,capacity_unit,status,capex,opex_variable\n"
-        "hp,sb,heat_pump,electricity,district_heat,4,1,MW,candidate,100000,1\n"
+        "id,site,kind,input,output,efficiency,capacity,capacity_unit,status,capex,opex_variable,"
+        "capex_per_capacity\n"
+        "hp,sb,heat_pump,electricity,district_heat,4,1,MW,candidate,100000,1,1000\n"
     ),
 }
 
@@ -190,6 +191,8 @@ def test_numbers_too_large_for_the_optimiser_are_named(
         ("streams.csv", "heat,1000,MWh/yr,1,", "heat,1e-308,MWh/yr,1,"),
         ("streams.csv", "m3/yr,4,150", "m3/yr,4,1e-308"),
         ("technologies.csv", "heat,4,1,MW", "heat,1e-308,1,MW"),
+        ("technologies.csv", "heat,4,1,MW", "heat,4,1e-308,MW"),
+        ("technologies.csv", "heat,4,1,MW", "heat,4,0,MW"),
         # a site at the equator: the heat pipe loses all it would carry on the way
         ("sites.csv", "sa,a,55.66,11.08", "sa,a,1e-308,11.08"),
     ],

@@ -254,7 +254,7 @@ def _technologies(park: Park) -> tuple[pd.DataFrame, pd.DataFrame]:
         lifetime = float(k["lifetime"]) if pd.notna(k["lifetime"]) else DEFAULT_LIFETIME
         factor = annuity(rate, lifetime)
         per_capacity = np.nan
-        if pd.notna(k["capex_per_capacity"]) and pd.notna(k["capacity"]):
+        if pd.notna(k["capex_per_capacity"]) and capacity > 0:
             # per unit of the declared capacity unit, turned into per canonical rate
             per_capacity = float(k["capex_per_capacity"]) * float(k["capacity"]) / capacity
         rows.append(
