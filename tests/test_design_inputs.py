@@ -193,6 +193,7 @@ def test_numbers_too_large_for_the_optimiser_are_named(
         ("technologies.csv", "heat,4,1,MW", "heat,1e-308,1,MW"),
         ("technologies.csv", "heat,4,1,MW", "heat,4,1e-308,MW"),
         ("technologies.csv", "heat,4,1,MW", "heat,4,0,MW"),
+        ("park.yaml", "discount_rate: 0.05", "discount_rate: 1e-308"),
         # a site at the equator: the heat pipe loses all it would carry on the way
         ("sites.csv", "sa,a,55.66,11.08", "sa,a,1e-308,11.08"),
     ],

@@ -7,6 +7,7 @@ from functools import lru_cache
 from itertools import product
 from typing import Any
 
+import numpy as np
 import pint
 
 # Spellings common in industry data that pint does not read as meant: "ton" and "tons"
@@ -148,4 +149,5 @@ def convert(value: float, unit: str, to: str) -> float:
 def annuity(rate: float, years: Any) -> Any:
     """Capital recovery factor: the share of an investment paid back each year over
     ``years`` at the discount ``rate`` (works on numbers and arrays)."""
-    return 1.0 / years if rate == 0 else rate / (1.0 - (1.0 + rate) ** -years)
+    # 1 - (1 + rate)^-years, exact for rates too small to change 1 + rate
+    return 1.0 / years if rate == 0 else rate / -np.expm1(-years * np.log1p(rate))
