@@ -3,6 +3,7 @@ a result or a clear error (exit 0 or 1), never a traceback."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -123,6 +124,8 @@ def test_nothing_selected_is_said_plainly(tmp_path: Path) -> None:
     for selection in (["--year", "1900"], ["--status", "planned"]):
         assert "impact of 0 exchanges" in invoke("impact", park, *selection)
     assert "impact of 0 exchanges" in invoke("impact", degenerate_park(tmp_path, "no-supply"))
+    totals = invoke("impact", park).split("Park totals")[1]
+    assert re.search(r"│ co2e_t +│ .*│\n│ groundwater_m3 +│", totals), totals  # rows named
 
 
 @pytest.mark.parametrize("example", ["kalundborg", "kalundborg-2010"])

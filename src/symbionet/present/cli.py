@@ -324,7 +324,7 @@ def impact(
     columns += ["groundwater_m3", "net_saving_eur"]
     console.print(rich_table(result.exchanges[columns], "Per exchange (per year)"))
     console.print(rich_table(result.partners, "Per partner (per year)"))
-    console.print(rich_table(result.park, "Park totals (per year, EUR)"))
+    console.print(rich_table(result.park.rename_axis("total"), "Park totals (per year)"))
     console.print(f"[dim]Method: {METHOD}[/dim]")
 
 
