@@ -61,14 +61,15 @@ SMALL = {
         "heat,ps,supply,low_temp_heat,20,GWh/yr,60,30,,winter,cooling,,,Condenser heat\n"
         "dh,tw,demand,district_heat,15,GWh/yr,70,40,,winter,,natural_gas_boiler,,Town heat\n"
         "ww,dy,supply,industrial_wastewater,50000,m3/yr,25,,800,,discharge,,,Wash water\n"
-        "cw,ps,demand,process_water,80000,m3/yr,,,100,,,groundwater,,Process water\n"
+        "cw,ps,demand,groundwater,80000,m3/yr,,,100,,,groundwater,,Cooling water\n"
+        "lake,tw,supply,surface_water,90000,m3/yr,,,20,,,,,Lake water\n"
         "steam,ps,supply,steam_lp,5,GWh/yr,150,,,,,,,Spare steam\n"
         "dsteam,dy,demand,steam_lp,4,GWh/yr,150,,,,,natural_gas_boiler,,Dairy steam\n"
     ),
     "exchanges.csv": (
         "id,supply,demand,quantity,unit,mode,status,start_year,distance_km\n"
         "x1,steam,dsteam,3,GWh/yr,pipeline,operating,2015,1.5\n"
-        "x2,heat,dh,10,GWh/yr,pipeline,operating,2018,\n"
+        "x2,lake,cw,60000,m3/yr,pipeline,operating,2018,\n"
     ),
     "technologies.csv": (
         "id,site,name,kind,input,output,efficiency,input2,ratio2,capacity,capacity_unit,status\n"
