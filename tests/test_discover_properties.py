@@ -30,6 +30,13 @@ PROFILES = "period,summer,winter\n" + "".join(
     f"{m},{int(m in (5, 6, 7, 8))},{int(m in (11, 12, 1, 2, 3))}\n" for m in range(1, 13)
 )
 QUALITY = ["temperature_c", "pressure_bar", "purity", "ppm_cod"]
+#: Temperatures a heat carrier can have (others take any drawn temperature).
+TEMPERATURES = {
+    "hot_water": (30, 200),
+    "district_heat": (30, 150),
+    "steam_mp": (150, 350),
+    "steam_hp": (200, 650),
+}
 
 
 def park_from(files: dict[str, str]) -> Park:
@@ -65,12 +72,19 @@ streams = st.lists(
 )
 
 
+def fitting(resource: str, temperature: str) -> str:
+    """A drawn temperature moved into the resource's range."""
+    low, high = TEMPERATURES.get(resource, (-273, 1e4))
+    return f"{min(max(float(temperature), low), high):g}" if temperature else ""
+
+
 def random_park(rows: list[tuple]) -> Park:
     sites = "id,actor,lat,lon,port\n" + "".join(
         f"x{i},a{r[3]},{r[4]},{r[5]},{str(r[6]).lower()}\n" for i, r in enumerate(rows)
     )
     body = "".join(
-        f"s{i},x{i},{r[0]},{r[1][0]},{r[2]:g},{r[1][1]},{','.join(r[7:11])},{r[11]}\n"
+        f"s{i},x{i},{r[0]},{r[1][0]},{r[2]:g},{r[1][1]},{fitting(r[1][0], r[7])},"
+        f"{','.join(r[8:11])},{r[11]}\n"
         for i, r in enumerate(rows)
     )
     return park_from(
