@@ -187,7 +187,7 @@ def summarise(runs: list[dict[str, Any]]) -> str:
             "Hand-found cases:",
             "",
             f"| case | {' | '.join(head)} |",
-            "|---|---|---|"[: 4 + 4 * len(runs)],
+            "|---|" + "---|" * len(runs),
         ]
         statuses = [dict(run.get("hand", [])) for run in runs]
         for name in dict.fromkeys(n for run in runs for n, _ in run.get("hand", [])):
