@@ -98,6 +98,9 @@ class Tally:
     failures: dict[tuple[str, str, str], list[str]] = field(
         default_factory=lambda: defaultdict(list)
     )
+    causes: dict[str, list[tuple[str, list[str]]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
     seconds: float = 0.0
 
 
@@ -118,7 +121,32 @@ def tally(cases: list[dict[str, Any]]) -> Tally:
                 lines = outcome["detail"].strip().splitlines() or [""]
                 line = re.sub(r"/\S*symbionet-fuzz-[^/\s]+", "…", lines[-1])[:160]
                 counts.failures[(outcome["command"], kind, line)].append(case["case"])
+                counts.causes[_cause(outcome)].append((outcome["command"], kinds))
     return counts
+
+
+def _cause(outcome: dict[str, Any]) -> str:
+    """A failure's cause: the exception for a traceback, what was missed or lost otherwise."""
+    if outcome["kind"] == "traceback":
+        return f"traceback: `{outcome['exit']}`"
+    if outcome["kind"] == "silent":
+        reason, _, what = outcome["detail"].partition(": ")
+        missed = ", ".join(sorted(set(what.split(", ")))) if "without a word" in reason else ""
+        return f"silent: {reason}" + (f" ({missed})" if missed else "")
+    return f"{outcome['kind']}: {outcome['detail']}"
+
+
+def _causes(counts: Tally) -> list[str]:
+    """A table of failures by cause, with the commands and mutations they came with."""
+    lines = ["| cause | runs | commands | mutations (most frequent) |", "|---|---|---|---|"]
+    for cause, runs in sorted(counts.causes.items(), key=lambda c: (-len(c[1]), c[0])):
+        commands = Counter(command for command, _ in runs)
+        mutations = Counter(m for _, kinds in runs for m in kinds)
+        lines.append(
+            f"| {cause} | {len(runs)} | {', '.join(sorted(commands))} | "
+            f"{', '.join(m for m, _ in mutations.most_common(3))} |"
+        )
+    return lines
 
 
 def _cell(values: list[int]) -> str:
@@ -151,6 +179,9 @@ def summarise(runs: list[dict[str, Any]]) -> str:
             f" corrupted parks and workbooks ({formats}), {sum(counts.total.values())} command"
             f" runs, {counts.seconds:.0f} s in commands."
         )
+    if len(runs) == 2:
+        same = [a["case"] for a in runs[0]["cases"]] == [b["case"] for b in runs[1]["cases"]]
+        out.append(f"- The two runs drew {'the same' if same else 'different'} cases.")
     commands = sorted({c for t in tallies for c in t.commands})
     mutations = sorted({m for t in tallies for m in t.mutations})
     out += [
@@ -169,6 +200,9 @@ def summarise(runs: list[dict[str, Any]]) -> str:
             {m: _cell([t.cases[m] for t in tallies]) for m in mutations},
         ),
     ]
+    for run, counts in zip(runs, tallies, strict=True):
+        out += ["", f"Failures of {run['source']} by cause:", ""]
+        out += _causes(counts) if counts.causes else ["none."]
     for run, counts in zip(runs, tallies, strict=True):
         out += ["", f"Distinct failures of {run['source']}:", ""]
         if not counts.failures:

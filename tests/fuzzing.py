@@ -191,7 +191,7 @@ def _flag(case: Case, name: str, applied: Any, flag: bool = True) -> bool:
         return False
     case.mutations.append(name)
     if flag:
-        case.flagged.append(name)
+        case.flagged.append(f"{name} {applied!r}" if isinstance(applied, str) else name)
     return True
 
 
