@@ -504,8 +504,13 @@ def _order(name: str) -> int:
 
 
 def _as_number(cell: Any) -> Any:
-    """A cell as a spreadsheet or JSON would hold it: numbers as numbers."""
-    if not isinstance(cell, str) or not re.fullmatch(r"-?\d+(\.\d+)?([eE][-+]?\d+)?", cell):
+    """A cell as a spreadsheet or JSON would hold it: numbers as numbers, Danish forms as the
+    text a Danish export holds."""
+    if (
+        not isinstance(cell, str)
+        or cell in DANISH
+        or not re.fullmatch(r"-?\d+(\.\d+)?([eE][-+]?\d+)?", cell)
+    ):
         return cell
     number = float(cell)
     return (
@@ -672,6 +677,7 @@ COMMANDS = {
     "show": (["show", "{park}"], None),
     "show --json": (["show", "{park}", "--json"], None),
     "convert folder": (["convert", "{park}", "{out}"], "folder"),
+    "convert folder --force": (["convert", "{park}", "{out}", "--force"], "folder"),
     "convert xlsx": (["convert", "{park}", "{out}.xlsx"], "xlsx"),
     "convert json": (["convert", "{park}", "{out}.json"], "json"),
     "discover": (["discover", "{park}"], None),
@@ -690,7 +696,7 @@ COMMANDS = {
 }
 COSTLY = ("share", "stress", "design", "report")
 CHEAP = tuple(name for name in COMMANDS if name not in COSTLY)
-TARGETS = ("absent", "user_folder", "under_a_file")
+TARGETS = ("absent", "user_folder", "under_a_file", "a_park", "the_input")
 
 
 @st.composite
@@ -786,15 +792,21 @@ def _whole(kind: str, target: Path) -> str:
     return ""
 
 
-def _prepare_target(state: str, scratch: Path, kind: str) -> str:
-    """The output path for a writing command, set up in ``state``; '' when not writing."""
+def _prepare_target(state: str, scratch: Path, park: Path, kind: str) -> str:
+    """The output path for a writing command, set up in ``state``; suffix added by COMMANDS."""
+    out = scratch / "out"
     if state == "under_a_file":
         (scratch / "afile").write_text("not a folder\n", encoding="utf-8")
         return str(scratch / "afile" / "out")
     if state == "user_folder" and kind in {"folder", "report"}:
-        (scratch / "out").mkdir()
-        (scratch / "out" / "notes.txt").write_text("the user's own notes\n", encoding="utf-8")
-    return str(scratch / "out")
+        out.mkdir()
+        (out / "notes.txt").write_text("the user's own notes\n", encoding="utf-8")
+    if state == "a_park" and kind in SUFFIX:
+        existing = render(base_case("tiny", kind), _mkdir(scratch / "existing"))
+        existing.rename(out.with_name(out.name + SUFFIX[kind]))
+    if state == "the_input" and kind in SUFFIX:
+        return str(park.with_suffix(""))
+    return str(out)
 
 
 def run_command(name: str, case: Case, park: Path, scratch: Path) -> Outcome:
@@ -807,17 +819,23 @@ def run_command(name: str, case: Case, park: Path, scratch: Path) -> Outcome:
 
 def _classify(name: str, case: Case, park: Path, scratch: Path) -> Outcome:
     args, writes = COMMANDS[name]
-    out = _prepare_target(case.target, scratch, writes or "")
-    written = Path(out if writes == "report" else args[-1].format(park=park, out=out))
-    before, target_before = _digest(park), _digest(written) if written.exists() else None
-    code, output, trace = invoke([a.format(park=park, out=out) for a in args])
+    out = _prepare_target(case.target, scratch, park, writes or "")
+    arguments = [a.format(park=park, out=out) for a in args]
+    target = next((a.format(out=out) for a in args if "{out}" in a), "")
+    written = Path(out if writes == "report" else target)
+    before = _digest(park)
+    target_before = _digest(written) if writes and written.exists() else None
+    code, output, trace = invoke(arguments)
     if trace or "Traceback (most recent call last)" in output:
         return Outcome(name, "traceback", code, trace or output)
-    if park.exists() and _digest(park) != before:
+    if not park.exists() or _digest(park) != before:
         return Outcome(name, "destructive", code, "the input park changed")
     notes = scratch / "out" / "notes.txt"
     if case.target == "user_folder" and writes in {"folder", "report"} and not notes.exists():
         return Outcome(name, "destructive", code, "a file in the target folder was deleted")
+    overwritten = target_before is not None and writes in SUFFIX and "--force" not in args
+    if overwritten and (not written.exists() or _digest(written) != target_before):
+        return Outcome(name, "destructive", code, "a park overwritten without --force")
     leftovers = [
         p.name
         for p in (scratch, park.parent, scratch / "out")
@@ -833,7 +851,7 @@ def _classify(name: str, case: Case, park: Path, scratch: Path) -> Outcome:
             problem = _whole(writes, written)
             if problem:
                 return Outcome(name, "partial", code, problem)
-        elif code == 0:
+        elif not exists and code == 0:
             return Outcome(name, "partial", code, "exit 0 but nothing written")
     if code not in (0, 1, 2) or (code != 0 and not output.strip()):
         return Outcome(name, "traceback", code, f"exit {code} with output {output[-300:]!r}")
