@@ -120,7 +120,6 @@ class Case:
     catalogue: Any = None
     mutations: list[str] = field(default_factory=list)
     flagged: list[str] = field(default_factory=list)  # mutations check must refuse or warn of
-    raw: dict[str, bytes | None] = field(default_factory=dict)  # files replaced after rendering
     post: list[tuple[str, Any]] = field(default_factory=list)  # byte-level edits of the output
     target: str = "absent"  # state of the output target of writing commands
     commands: list[str] = field(default_factory=list)
@@ -594,11 +593,9 @@ def _write_workbook(case: Case, path: Path) -> None:
     sheet.append(["key", "value"])
     if isinstance(case.meta, dict):
         for key, value in case.meta.items():
-            flow = isinstance(value, dict | list) or (key == "prices" and isinstance(value, str))
-            text = yaml.safe_dump(value, default_flow_style=True).strip() if flow else value
-            sheet.append(
-                [key, _excel_cell(value if key == "prices" and isinstance(value, str) else text)]
-            )
+            mapping = isinstance(value, dict | list)
+            text = yaml.safe_dump(value, default_flow_style=True).strip() if mapping else value
+            sheet.append([key, _excel_cell(text)])
     for name, rows in case.tables.items():
         sheet = book.create_sheet(name)
         for row in rows:
