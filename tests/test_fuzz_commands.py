@@ -41,19 +41,16 @@ def _empty_tables() -> Case:
 
 
 # Found by benchmarks/fuzz_report.py at 3,060 cases, beyond the cases above.
-@pytest.mark.xfail(strict=True, reason="a JSON park with empty tables does not load back")
 def test_a_park_with_empty_tables_converts_to_json_that_loads() -> None:
     case = _empty_tables()
     _sound(case, run_case(case))
 
 
-@pytest.mark.xfail(strict=True, reason="a carriage return in a name breaks the CSV written")
 def test_a_name_with_a_carriage_return_converts_to_a_folder_that_loads() -> None:
     case = _case("small", "json", "sites", "name", "Power\rstation", "convert folder")
     _sound(case, run_case(case))
 
 
-@pytest.mark.xfail(strict=True, reason="a capacity unit that is no rate is accepted")
 def test_check_refuses_a_capacity_unit_that_is_no_rate() -> None:
     case = _case("small", "folder", "technologies", "capacity_unit", "kg/s/s", "check")
     assert [o.kind for o in run_case(case)] == ["error"]

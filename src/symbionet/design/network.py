@@ -39,7 +39,7 @@ from symbionet.register.baseline import (
 )
 from symbionet.register.catalogue import Catalogue, Resource
 from symbionet.register.park import Park
-from symbionet.units import UnitProblem, annual_factor, annuity, convert
+from symbionet.units import annuity, convert
 
 DEFAULT_LIFETIME = 20.0
 MODES = ("invest", "operate")
@@ -219,7 +219,6 @@ def _hub(site: str, resource: str) -> str:
 def _technologies(park: Park) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Technologies with their ports on hub nodes, and the hub nodes themselves."""
     techs = park.technologies
-    catalogue = park.catalogue
     rate = float(park.meta.get("discount_rate", 0.05))
     currency = convert(1.0, park.currency, "EUR")
     rows = []
@@ -228,22 +227,9 @@ def _technologies(park: Park) -> tuple[pd.DataFrame, pd.DataFrame]:
         for port in ("input", "input2", "output", "output2"):
             resource = k.get(port)
             ports[port] = _hub(k["site"], resource) if isinstance(resource, str) else None
-        entry = catalogue.resources[k["input"]]
-        capacity = np.nan
-        if pd.notna(k["capacity"]):
-            unit = k["capacity_unit"] if isinstance(k["capacity_unit"], str) else entry.unit
-            try:
-                capacity = float(k["capacity"]) * annual_factor(
-                    unit,
-                    entry.unit,
-                    entry.density_t_per_m3,
-                    entry.energy_mwh_per_unit,
-                    entry.energy_mwh_per_m3,
-                )
-            except UnitProblem as error:
-                raise _technology_problem(tech_id, "capacity_unit", str(error)) from None
-            if k["kind"] != "storage":
-                capacity /= 8760.0
+        capacity = float(k["annual_capacity"])
+        if k["kind"] != "storage":
+            capacity /= 8760.0
         if k["kind"] == "storage" and (
             k["output"] != k["input"] or isinstance(k.get("input2"), str)
         ):

@@ -85,14 +85,15 @@ def park_format(path: Path) -> str:
 
 
 def cell_text(value: Any) -> str:
-    """A cell value as the text a CSV file would hold."""
+    """A cell value as the text a CSV file would hold, line breaks as ``\n`` whichever
+    system wrote them (a bare carriage return would end a CSV row)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return repr(value)
-    return str(value).strip()
+    return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def _frame(header: list[str], rows: list[list[str]]) -> pd.DataFrame:
@@ -216,7 +217,7 @@ def _read_csv(path: Path, name: str) -> tuple[RawTable | None, list[Problem]]:
                     )
                 )
                 continue
-            rows.append([plain_text(cell.strip()) for cell in record])
+            rows.append([plain_text(cell_text(cell)) for cell in record])
             lines.append(reader.line_num)
     except csv.Error as error:
         return None, [Problem(label, reader.line_num, None, f"cannot read as CSV: {error}")]
@@ -436,7 +437,11 @@ def read_json(path: Path) -> RawPark:
         if not isinstance(entry, list) or not all(isinstance(r, dict) for r in entry):
             park.problems.append(Problem(where, None, None, "must be a list of objects"))
             continue
-        header = list(dict.fromkeys(key for record in entry for key in record))
+        header = list(dict.fromkeys(key for record in entry for key in record)) or [
+            column.name  # an empty list is a table without rows, whatever its columns
+            for column in table.columns
+            if column.required
+        ]
         rows = [[cell_text(record.get(key)) for key in header] for record in entry]
         park.tables[table.name] = RawTable(
             table.name, where, _frame(header, rows), list(range(1, len(rows) + 1))

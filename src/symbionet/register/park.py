@@ -22,6 +22,7 @@ from symbionet.register.validate import (
     check_profiles,
     check_references,
     check_streams,
+    check_technologies,
     check_units,
     coerce,
     resolve_resources,
@@ -29,7 +30,7 @@ from symbionet.register.validate import (
 from symbionet.register.write import WRITERS, check_target, save_format
 
 CHECKS = (check_ids, check_references, check_units)
-CATALOGUE_CHECKS = (resolve_resources, check_streams, check_exchanges)
+CATALOGUE_CHECKS = (resolve_resources, check_streams, check_exchanges, check_technologies)
 
 
 @dataclass

@@ -515,6 +515,21 @@ def check_exchanges(data: Tables, catalogue: Catalogue) -> None:
             )
 
 
+def check_technologies(data: Tables, catalogue: Catalogue) -> None:
+    """A capacity is a rate of the main input (an amount for a store): converted once to
+    the input's canonical unit per year."""
+    if not data.has("technologies"):
+        return
+    techs, check = data.frames["technologies"], data.checks["technologies"]
+    entries = techs["input"].map(catalogue.resources.get, na_action="ignore")
+    canonical = entries.map(lambda r: r.unit if r is not None else None, na_action="ignore")
+    rates = techs.assign(quantity=techs["capacity"], unit=techs["capacity_unit"].fillna(canonical))
+    annual, reasons = _annual(rates, techs["input"], catalogue)
+    wrong = (reasons != "") & techs["capacity"].notna()
+    check.at(wrong, "capacity_unit", reasons[wrong])
+    techs["annual_capacity"] = annual
+
+
 def check_profiles(data: Tables) -> None:
     """Periods are unique and every profile has a positive total."""
     if not data.has("profiles"):
