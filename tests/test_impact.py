@@ -340,3 +340,21 @@ def test_a_supply_without_a_fate_takes_its_resources_default(resource: str, fate
     from symbionet.register.catalogue import default_catalogue
 
     assert default_fate(default_catalogue(), resource) == fate
+
+
+def test_a_lost_sale_against_the_same_product_nets_to_exactly_zero() -> None:
+    """Biomethane sold to the grid anyway: the supplier's lost sale and the receiver's gas
+    bought elsewhere cancel, and the table shows 0, not rounding noise."""
+    rows = impact(load_park(EXAMPLES / "kalundborg")).exchanges
+    assert rows.loc["biomethane_gyproc", "co2e_t"] == 0.0
+    assert rows.loc["biomethane_gyproc", "supplier_co2e_t"] != 0.0
+
+
+def test_outputs_name_the_factor_year_and_the_park_overrides() -> None:
+    today = impact(load_park(EXAMPLES / "kalundborg")).assumptions
+    assert (today["factor_year"], today["catalogue_overrides"]) == (2023, [])
+    coal_era = load_park(EXAMPLES / "kalundborg-2010")
+    assert "references.grann_1994" in impact(coal_era).assumptions["catalogue_overrides"]
+    printed = CliRunner().invoke(app, ["impact", str(EXAMPLES / "kalundborg-2010")]).output
+    assert "factors for 2010" in " ".join(printed.split())
+    assert "park overrides: references.grann_1994" in " ".join(printed.split())

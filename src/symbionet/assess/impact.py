@@ -138,7 +138,7 @@ def impact(
 
     table["supplier_co2e_t"] = (supplied * supply.map(base["co2e_t"])).where(avoided, 0.0)
     table["receiver_co2e_t"] = replaced * demand.map(base["co2e_t"])
-    table["co2e_t"] = table["supplier_co2e_t"] + table["receiver_co2e_t"]
+    table["co2e_t"] = _net(table["supplier_co2e_t"], table["receiver_co2e_t"])
     is_water = replaced_resource.map(
         lambda r: catalogue.resources[r].resource_class == "water"
     ).astype(bool)
@@ -183,8 +183,8 @@ def impact(
     to_eur = convert(1.0, park.currency, "EUR")
     capex = exchanges["capex"].fillna(0.0) * annuity(rate, exchanges["lifetime"].fillna(20.0))
     table["exchange_cost_eur"] = (capex + exchanges["opex"].fillna(0.0)) * to_eur
-    table["net_saving_eur"] = (
-        table["supplier_saving_eur"] + table["receiver_saving_eur"] - table["exchange_cost_eur"]
+    table["net_saving_eur"] = _net(
+        table["supplier_saving_eur"], table["receiver_saving_eur"], -table["exchange_cost_eur"]
     )
     # half the net saving each: the receiver pays what brings both sides to it
     table["transfer_eur"] = (table["receiver_saving_eur"] - table["supplier_saving_eur"]) / 2
@@ -201,6 +201,14 @@ def impact(
     )
     table["reference"] = exchanges["reference"]
     return Impact(table, _partners(table, park), _park_totals(table), _assumptions(park))
+
+
+def _net(*parts: pd.Series) -> pd.Series:
+    """The sum of the parts, 0 where they cancel to rounding (a lost sale against the same
+    product bought elsewhere)."""
+    total = sum(parts, start=pd.Series(0.0, index=parts[0].index))
+    scale = sum((part.abs() for part in parts), start=pd.Series(0.0, index=parts[0].index))
+    return total.where(total.abs() > 1e-9 * scale, 0.0)
 
 
 def _counted_once(
@@ -258,6 +266,8 @@ def _park_totals(table: pd.DataFrame) -> pd.DataFrame:
 def _assumptions(park: Park) -> dict[str, Any]:
     return {
         "catalogue": park.catalogue.version,
+        "factor_year": park.catalogue.year,
+        "catalogue_overrides": list(park.catalogue.overrides),
         "park": park.source,
         "currency": "EUR",
         "discount_rate": float(park.meta.get("discount_rate", 0.05)),

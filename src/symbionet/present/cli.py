@@ -311,7 +311,7 @@ def impact(
     as_json: JsonFlag = False,
 ) -> None:
     """Yearly CO2e, water, materials, waste and money saved against the no-symbiosis baseline."""
-    from symbionet.assess.impact import METHOD
+    from symbionet.assess.impact import METHOD, negative_figures
     from symbionet.assess.impact import impact as assess_impact
 
     loaded = load_park(park)
@@ -325,7 +325,9 @@ def impact(
     console.print(rich_table(result.exchanges[columns], "Per exchange (per year)"))
     console.print(rich_table(result.partners, "Per partner (per year)"))
     console.print(rich_table(result.park.rename_axis("total"), "Park totals (per year)"))
-    console.print(f"[dim]Method: {METHOD}[/dim]")
+    for note in negative_figures(result, loaded.catalogue):
+        console.print(_user(note))
+    console.print(f"[dim]Method: {METHOD} Data: {_user(loaded.catalogue.label)}.[/dim]")
 
 
 @app.command("design")

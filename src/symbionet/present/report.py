@@ -241,7 +241,7 @@ def render(park: Park, result: Impact | None = None, extra: list[Section] | None
         Section(
             "Method and data",
             f"<p>{html.escape(METHOD)}</p><p>Park data: <code>{html.escape(park.source)}</code>; "
-            f"catalogue version {html.escape(park.catalogue.version)}; figures per year in EUR "
+            f"{html.escape(park.catalogue.label)}; figures per year in EUR "
             f"(discount rate {result.assumptions['discount_rate']:.0%}).</p>"
             f"<h3>Sources of the factors used</h3>{_references(park, result)}",
             "method",
