@@ -72,6 +72,23 @@ def test_a_coordinate_with_trailing_zeros_is_a_coordinate(tmp_path: Path) -> Non
     assert park.sites["lon"].tolist() == [11.08, -1.0]
 
 
+def test_three_decimals_are_read_as_a_decimal_with_a_warning(tmp_path: Path) -> None:
+    """12.500 is 12.5 in English and 12,500 in Danish: read as written, and said."""
+    streams = TINY["streams.csv"].replace("200,t/day", "912.500,t/day")
+    park = load_park(write_park(tmp_path / "p", {"streams.csv": streams}))
+    assert park.streams.loc["gyp", "quantity"] == 912.5
+    assert [str(w) for w in park.warnings] == [
+        "streams.csv:2:quantity: warning: '912.500' is read as 912.5; if it is 912500 in "
+        "Danish form, write 912500"
+    ]
+
+
+def test_an_unreadable_park_yaml_is_not_also_missing_its_keys(tmp_path: Path) -> None:
+    found = problems_of(write_park(tmp_path / "p", {"park.yaml": "a: &x [1]\nb: *x\n"}))
+    assert found and all("required key is missing" not in p for p in found), found
+    assert any(p.startswith("park.yaml") for p in found)
+
+
 def test_a_semicolon_separated_export_is_read(tmp_path: Path) -> None:
     folder = write_park(
         tmp_path / "p",

@@ -167,7 +167,10 @@ def build_park(raw: RawPark) -> Park:
         except SymbionetError as error:
             problems += error.problems
     meta, meta_problems = check_meta(raw.meta, raw.meta_file, catalogue)
-    problems += meta_problems
+    if any(p.file == raw.meta_file for p in raw.problems):  # unreadable, not missing keys
+        problems += [p for p in meta_problems if not p.message.endswith("key is missing")]
+    else:
+        problems += meta_problems
     catalogue = catalogue.for_year(meta.get("year"))
     if not meta_problems and meta.get("prices"):
         try:

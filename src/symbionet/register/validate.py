@@ -24,6 +24,8 @@ _NACE = re.compile(NACE_PATTERN)
 # Local number forms that a plain reading would take wrongly or not at all: thousands
 # separated by dots (65.000, 1.500.000), a decimal comma (1,5; 1.500,5).
 _DOT_THOUSANDS = r"[+-]?\d{1,3}\.000"
+# One dot and three decimals (12.500): a decimal, or Danish thousands: read, with a warning.
+_THREE_DECIMALS = r"[+-]?[1-9]\d{0,2}\.\d{3}"
 _LOCAL_NUMBER = r"[+-]?(\d{1,3}(\.\d{3})+,\d+|\d{1,3}(\.\d{3}){2,}|\d{1,3}\.000|\d+,\d+)"
 
 
@@ -75,6 +77,17 @@ def _convert(text: pd.Series, column: Column, check: Checker) -> pd.Series:
             thousands < (-np.inf if column.min is None else column.min)
         )
         local &= ~(text.str.fullmatch(_DOT_THOUSANDS) & impossible)
+        ambiguous = given & text.str.fullmatch(_THREE_DECIMALS) & ~local & ~impossible
+        check.at(
+            ambiguous,
+            name,
+            [
+                f"{v!r} is read as {float(v):g}; if it is {float(v) * 1000:g} in Danish "
+                f"form, write {float(v) * 1000:g}"
+                for v in text[ambiguous]
+            ],
+            "warning",
+        )
         bad = (given & ~np.isfinite(numbers)) | local
         check.at(
             local,
