@@ -284,8 +284,9 @@ def markdown() -> str:
         "`1.5e6`. Danish and other local forms (`65.000`, `1.500,5`, `1,5`) are refused "
         "with a hint rather than guessed, unless the thousands reading is out of the column's "
         "bounds (a latitude of `55.000` is 55). One dot and three decimals (`12.500`) is read "
-        "as a decimal, with a warning that it may be Danish thousands. CSV files may be separated by commas, semicolons "
-        "(as Excel writes them in Danish) or tabs, told apart by the header row; they must "
+        "as a decimal, with a warning that it may be Danish thousands. CSV files may be "
+        "separated by commas, semicolons (as Excel writes them in Danish) or tabs, told apart "
+        "by the header row; they must "
         "be UTF-8 (Excel: *CSV UTF-8*).",
         "",
         "## Files",
