@@ -171,9 +171,7 @@ def impact(
         material, supply.map(streams["site"]), demand.map(streams["site"])
     )
     table["waste_diverted_t"] = material.where(table["fate"].isin(DISPOSAL) & avoided, 0.0)
-    energy_per_unit = entries.map(
-        lambda r: 1.0 if r.unit == "MWh" else (r.energy_mwh_per_unit or np.nan)
-    )
+    energy_per_unit = entries.map(lambda r: r.mwh_per_unit or np.nan)
     is_energy = entries.map(lambda r: r.resource_class == "energy").astype(bool)
     table["energy_mwh"] = (replaced * energy_per_unit).where(is_energy, 0.0).fillna(0.0)
 

@@ -154,8 +154,7 @@ def made_factors(catalogue: Catalogue, route: Route, resource: str) -> tuple[flo
     its input resource's price and emission factor per MWh, over its efficiency."""
     out = catalogue.resources[resource]
     fuel = catalogue.resources[route.resource or ""]
-    out_mwh = 1.0 if out.unit == "MWh" else out.energy_mwh_per_unit or 0.0
-    fuel_mwh = 1.0 if fuel.unit == "MWh" else fuel.energy_mwh_per_unit or 0.0
+    out_mwh, fuel_mwh = out.mwh_per_unit or 0.0, fuel.mwh_per_unit or 0.0
     per_output = out_mwh / (route.efficiency or 1.0) / fuel_mwh if fuel_mwh else 0.0
     cost = per_output * (catalogue.price_eur(fuel.id) or 0.0)
     co2e = per_output * (catalogue.emission_t(fuel.id) or 0.0)

@@ -135,6 +135,11 @@ class Resource(_Strict):
     emission_factor: Factor | None = None
     substitutes: tuple[Substitution, ...] = ()
 
+    @property
+    def mwh_per_unit(self) -> float | None:
+        """Energy in one canonical unit (1 for a resource measured in MWh), if known."""
+        return 1.0 if self.unit == "MWh" else self.energy_mwh_per_unit
+
     @model_validator(mode="after")
     def _check_ewc(self) -> Resource:
         if self.ewc is not None and not _EWC.match(self.ewc):

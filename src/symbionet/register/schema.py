@@ -286,8 +286,7 @@ def markdown() -> str:
         "bounds (a latitude of `55.000` is 55). One dot and three decimals (`12.500`) is read "
         "as a decimal, with a warning that it may be Danish thousands. CSV files may be "
         "separated by commas, semicolons (as Excel writes them in Danish) or tabs, told apart "
-        "by the header row; they must "
-        "be UTF-8 (Excel: *CSV UTF-8*).",
+        "by the header row; they must be UTF-8 (Excel: *CSV UTF-8*).",
         "",
         "## Files",
         "",

@@ -353,8 +353,8 @@ _LARGEST = {"MWh": 1e8, "t": 1e8, "m3": 1e10}
 
 def _judged_in(entry: Resource) -> tuple[str, float] | None:
     """The unit a resource's yearly amount is judged in, and one canonical unit in it."""
-    if entry.energy_mwh_per_unit:
-        return "MWh", entry.energy_mwh_per_unit
+    if entry.mwh_per_unit:
+        return "MWh", entry.mwh_per_unit
     for unit in _LARGEST:
         try:
             return unit, annual_factor(entry.unit, unit, None, None, entry.energy_mwh_per_m3)
