@@ -29,10 +29,10 @@ import numpy as np
 import pandas as pd
 
 import symbionet
-from symbionet.design import design
-from symbionet.design.model import build_model
-from symbionet.design.network import Network, build_network
-from symbionet.design.synthetic import ENERGY, write_synthetic_park
+from symbionet.optimisation import design
+from symbionet.optimisation.model import build_model
+from symbionet.optimisation.network import Network, build_network
+from symbionet.optimisation.synthetic import ENERGY, write_synthetic_park
 
 GOALS = {"lp": 60.0, "milp": 120.0, "operate": 120.0}
 HOURS_PYPSA = 672
@@ -140,7 +140,7 @@ def to_pypsa(net: Network) -> Any:
     generators for the baseline routes, links for arcs and plants, stores for storage."""
     import pypsa
 
-    from symbionet.design.model import unmet_penalty
+    from symbionet.optimisation.model import unmet_penalty
 
     nodes, arcs, techs = net.nodes, net.arcs, net.techs
     snapshots = pd.Index(net.periods.index, name="snapshot")

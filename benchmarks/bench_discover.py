@@ -23,7 +23,7 @@ import time
 from datetime import date
 from typing import Any
 
-from symbionet.discover import discover, generate_park
+from symbionet.discovery import discover, generate_park
 
 SIZES = (10_000, 30_000, 100_000)
 BASELINE_SITES = 5_000

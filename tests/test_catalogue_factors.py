@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from symbionet.discover.transport import load_defaults
+from symbionet.discovery.transport import load_defaults
 from symbionet.errors import SymbionetError
 from symbionet.register.baseline import stream_baseline
 from symbionet.register.catalogue import (

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import symbionet
-from symbionet.design import baseline_cost, design, pareto
-from symbionet.design.synthetic import write_synthetic_park
-from symbionet.discover import discover
+from symbionet.discovery import discover
 from symbionet.errors import SymbionetError
+from symbionet.optimisation import baseline_cost, design, pareto
+from symbionet.optimisation.synthetic import write_synthetic_park
 from symbionet.present.cli import app
 from tests.conftest import EXAMPLES, write_park
 

@@ -12,11 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 import symbionet
-from symbionet.design import design
-from symbionet.design.network import build_network
-from symbionet.design.solve import _decisions, _merge, _solve_once
-from symbionet.design.synthetic import write_synthetic_park
 from symbionet.errors import SymbionetError
+from symbionet.optimisation import design
+from symbionet.optimisation.network import build_network
+from symbionet.optimisation.solve import _decisions, _merge, _solve_once
+from symbionet.optimisation.synthetic import write_synthetic_park
 from symbionet.present.cli import app
 from tests.conftest import EXAMPLES, write_park
 

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from symbionet.design.periods import FLAT, HOURS, build_periods
 from symbionet.errors import SymbionetError
+from symbionet.optimisation.periods import FLAT, HOURS, build_periods
 
 
 def hourly(seed: int = 0) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from symbionet import SymbionetError, discover, load_park
-from symbionet.discover.candidates import haversine_km
+from symbionet.discovery.candidates import haversine_km
 from symbionet.present.cli import app
 from symbionet.register.park import Park
 from symbionet.units import convert

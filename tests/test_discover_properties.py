@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from symbionet import discover
-from symbionet.discover.candidates import haversine_km
+from symbionet.discovery.candidates import haversine_km
 from symbionet.register.io import RawPark, RawTable
 from symbionet.register.park import Park, build_park
 from symbionet.register.schema import tables

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symbionet.assess.games import (
+from symbionet.assessment.games import (
     Game,
     coalition_players,
     largest_shortfall,

@@ -10,7 +10,7 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from symbionet import load_park
-from symbionet.discover.generate import SECTORS, TOWNS, generate_park, generate_tables
+from symbionet.discovery.generate import SECTORS, TOWNS, generate_park, generate_tables
 from symbionet.present.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""Impact accounting on a small park computed by hand, and on the shipped examples."""
+"""ImpactResult accounting on a small park computed by hand, and on the shipped examples."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from symbionet import load_park
-from symbionet.assess.impact import impact
+from symbionet.assessment.accounting import impact
 from symbionet.present.cli import app
 from tests.conftest import EXAMPLES, write_park
 
@@ -305,7 +305,7 @@ def test_wastewater_saves_its_tariff_less_its_treatment(tmp_path: Path) -> None:
 
 
 def test_negative_partner_figures_are_explained(tmp_path: Path) -> None:
-    from symbionet.assess.impact import negative_figures
+    from symbionet.assessment.accounting import negative_figures
     from symbionet.present.report import render
 
     park = load_park(write_park(tmp_path / "made", MADE))

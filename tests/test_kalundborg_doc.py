@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from symbionet import load_park
-from symbionet.assess.impact import impact
+from symbionet.assessment.accounting import impact
 from symbionet.present.kalundborg import PAGE, co2_lines, grouped, markdown
 from tests.conftest import EXAMPLES
 

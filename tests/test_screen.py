@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from symbionet import load_park, screen
-from symbionet.discover.screen import knowledge, nace_levels
+from symbionet.discovery.screening import knowledge, nace_levels
 from symbionet.register.catalogue import default_catalogue
 from tests.conftest import EXAMPLES, write_park
 

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from symbionet import load_park
-from symbionet.assess import games
-from symbionet.assess.share import coalition_game, coalition_value, players, share
-from symbionet.assess.stress import stress
+from symbionet.assessment import games
+from symbionet.assessment.resilience import stress
+from symbionet.assessment.sharing import coalition_game, coalition_value, players, share
 from tests.conftest import write_park
 
 # The power station (P) reuses 5,000 t of its own steam and sells the rest of its 30,000 t

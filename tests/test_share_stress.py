@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from symbionet import load_park
-from symbionet.assess.share import coalition_value, players, share
-from symbionet.assess.stress import stress
+from symbionet.assessment.resilience import stress
+from symbionet.assessment.sharing import coalition_value, players, share
 from symbionet.errors import SymbionetError
 from symbionet.present.cli import app
 from symbionet.register.baseline import stream_baseline
@@ -73,7 +73,7 @@ def test_shapley_and_nucleolus_split_each_exchange_in_half(hub: Path) -> None:
 
 
 def test_proportional_split_follows_the_booked_savings(hub: Path) -> None:
-    from symbionet.assess.impact import impact
+    from symbionet.assessment.accounting import impact
 
     park = load_park(hub)
     result = share(park, "proportional", workers=1)

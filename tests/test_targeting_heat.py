@@ -11,14 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symbionet.design.targeting.heat import (
+from symbionet.errors import SymbionetError
+from symbionet.targeting.heat import (
     HeatMethod,
     composite_curves_figure,
     grand_composite_figure,
     heat_targets,
     read_heat_streams,
 )
-from symbionet.errors import SymbionetError
 from tests.conftest import ROOT
 
 BENCHMARKS = ROOT / "tests" / "data" / "benchmarks"

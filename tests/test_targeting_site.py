@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from symbionet import check_park, load_park
-from symbionet.design.targeting.heat import heat_targets
-from symbionet.design.targeting.site import heat_carriers, heat_streams_of, site_targets
 from symbionet.errors import SymbionetError
+from symbionet.targeting.heat import heat_targets
+from symbionet.targeting.site import heat_carriers, heat_streams_of, site_targets
 from tests.conftest import EXAMPLES, write_park
 
 HEADER = "id,site,direction,resource,quantity,unit,temperature_c,ppm_cod,ppm_tss\n"

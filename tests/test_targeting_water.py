@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symbionet.design.targeting import water as water_module
-from symbionet.design.targeting.water import (
+from symbionet.errors import SymbionetError
+from symbionet.targeting import water as water_module
+from symbionet.targeting.water import (
     FRESHWATER,
     WASTEWATER,
     WaterMethod,
@@ -24,7 +25,6 @@ from symbionet.design.targeting.water import (
     water_figure,
     water_targets,
 )
-from symbionet.errors import SymbionetError
 from tests.conftest import ROOT
 
 BENCHMARKS = ROOT / "tests" / "data" / "benchmarks"

@@ -7,26 +7,89 @@ a web platform. Each step is a plain function over a park's tables::
     import symbionet
     park = symbionet.load_park("examples/kalundborg")
     park.streams  # a pandas DataFrame
+
+The names below are imported when first used, so that ``import symbionet`` is quick.
 """
 
-from symbionet.design import design
-from symbionet.discover import discover, screen
-from symbionet.errors import Problem, SymbionetError
-from symbionet.register.catalogue import Catalogue, load_catalogue
-from symbionet.register.park import Park, check_park, load_park
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+#: public name -> the module that defines it
+_EXPORTS = {
+    "Catalogue": "symbionet.register.catalogue",
+    "load_catalogue": "symbionet.register.catalogue",
+    "Park": "symbionet.register.park",
+    "check_park": "symbionet.register.park",
+    "load_park": "symbionet.register.park",
+    "Problem": "symbionet.errors",
+    "SymbionetError": "symbionet.errors",
+    "discover": "symbionet.discovery.engine",
+    "generate_park": "symbionet.discovery.generate",
+    "screen": "symbionet.discovery.screening",
+    "DesignResult": "symbionet.optimisation.result",
+    "design": "symbionet.optimisation.solve",
+    "pareto": "symbionet.optimisation.tradeoff",
+    "ParetoResult": "symbionet.optimisation.tradeoff",
+    "impact": "symbionet.assessment.accounting",
+    "ImpactResult": "symbionet.assessment.accounting",
+    "share": "symbionet.assessment.sharing",
+    "ShareResult": "symbionet.assessment.sharing",
+    "stress": "symbionet.assessment.resilience",
+    "StressResult": "symbionet.assessment.resilience",
+}
+
+if TYPE_CHECKING:
+    from symbionet.assessment.accounting import ImpactResult, impact
+    from symbionet.assessment.resilience import StressResult, stress
+    from symbionet.assessment.sharing import ShareResult, share
+    from symbionet.discovery.engine import discover
+    from symbionet.discovery.generate import generate_park
+    from symbionet.discovery.screening import screen
+    from symbionet.errors import Problem, SymbionetError
+    from symbionet.optimisation.result import DesignResult
+    from symbionet.optimisation.solve import design
+    from symbionet.optimisation.tradeoff import ParetoResult, pareto
+    from symbionet.register.catalogue import Catalogue, load_catalogue
+    from symbionet.register.park import Park, check_park, load_park
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module on first use."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'symbionet' has no attribute {name!r}")
+    value = getattr(import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
+
 __all__ = [
     "Catalogue",
+    "DesignResult",
+    "ImpactResult",
+    "ParetoResult",
     "Park",
     "Problem",
+    "ShareResult",
+    "StressResult",
     "SymbionetError",
     "__version__",
     "check_park",
     "design",
     "discover",
+    "generate_park",
+    "impact",
     "load_catalogue",
     "load_park",
+    "pareto",
     "screen",
+    "share",
+    "stress",
 ]

@@ -14,9 +14,9 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from symbionet.discover import discover as find_candidates
-from symbionet.discover import generate_park
-from symbionet.discover import screen as screen_sectors
+from symbionet.discovery import discover as find_candidates
+from symbionet.discovery import generate_park
+from symbionet.discovery import screen as screen_sectors
 from symbionet.errors import Problem, SymbionetError
 from symbionet.present import summary
 from symbionet.present.summary import printable
@@ -25,7 +25,7 @@ from symbionet.register.park import Park, load_park
 from symbionet.register.write import check_target, csv_text, save_format, writable, write_text
 
 if TYPE_CHECKING:
-    from symbionet.design.result import DesignResult
+    from symbionet.optimisation.result import DesignResult
 
 app = typer.Typer(
     name="symbionet",
@@ -257,8 +257,8 @@ def _write_full_report(park: Park, out: Path, pdf: bool) -> Path:
     """Impact, benefit shares and resilience of a park, written as one report."""
     from rich.progress import Progress
 
-    from symbionet.assess.share import share as share_benefit
-    from symbionet.assess.stress import stress as stress_park
+    from symbionet.assessment.resilience import stress as stress_park
+    from symbionet.assessment.sharing import share as share_benefit
     from symbionet.present.report import share_section, stress_section, write_report
 
     with Progress(console=err_console, transient=True) as progress:
@@ -311,8 +311,8 @@ def impact(
     as_json: JsonFlag = False,
 ) -> None:
     """Yearly CO2e, water, materials, waste and money saved against the no-symbiosis baseline."""
-    from symbionet.assess.impact import METHOD, negative_figures
-    from symbionet.assess.impact import impact as assess_impact
+    from symbionet.assessment.accounting import METHOD, negative_figures
+    from symbionet.assessment.accounting import impact as assess_impact
 
     loaded = load_park(park)
     result = assess_impact(loaded, tuple(status or ["operating"]), year)
@@ -361,9 +361,9 @@ def design_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Design the network: what to build and how to run it, at least cost, CO2e or freshwater."""
-    from symbionet.design import design
-    from symbionet.design import pareto as trade_off
-    from symbionet.design.pareto import parse_objectives
+    from symbionet.optimisation import design
+    from symbionet.optimisation import pareto as trade_off
+    from symbionet.optimisation.tradeoff import parse_objectives
 
     loaded = load_park(park)
     options: dict[str, Any] = {
@@ -443,7 +443,7 @@ def share(
     """Split the park's saving fairly between partners and check no group does better alone."""
     from rich.progress import Progress
 
-    from symbionet.assess.share import share as share_benefit
+    from symbionet.assessment.sharing import share as share_benefit
 
     loaded = load_park(park)
     with Progress(console=err_console, transient=True) as progress:
@@ -482,7 +482,7 @@ def stress(
     as_json: JsonFlag = False,
 ) -> None:
     """Re-optimise without partners or exchanges: who is hit, extra cost, CO2e rebound."""
-    from symbionet.assess.stress import stress as stress_park
+    from symbionet.assessment.resilience import stress as stress_park
 
     if k < 1:
         raise SymbionetError("--k must be at least 1")

@@ -13,23 +13,23 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from symbionet.design.targeting import write_html
-from symbionet.design.targeting.heat import (
+from symbionet.register.park import load_park
+from symbionet.targeting import write_html
+from symbionet.targeting.heat import (
     HeatTargets,
     composite_curves_figure,
     grand_composite_figure,
     heat_targets,
     read_heat_streams,
 )
-from symbionet.design.targeting.site import (
+from symbionet.targeting.site import (
     HeatSharing,
     WaterSharing,
     heat_carriers,
     site_targets,
 )
-from symbionet.design.targeting.water import WaterTargets, read_water_table, water_figure
-from symbionet.design.targeting.water import water_targets as compute_water_targets
-from symbionet.register.park import load_park
+from symbionet.targeting.water import WaterTargets, read_water_table, water_figure
+from symbionet.targeting.water import water_targets as compute_water_targets
 
 target_app = typer.Typer(
     help="Integration targets: least utility or freshwater, the pinch, what a park could share.",

@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from symbionet.assess.impact import Impact, impact
+from symbionet.assessment.accounting import ImpactResult, impact
 from symbionet.register.baseline import per_unit
 from symbionet.register.park import Park, load_park
 
@@ -68,7 +68,7 @@ class Line:
     note: str
 
 
-def grouped(result: Impact, kpi: str) -> list[Line]:
+def grouped(result: ImpactResult, kpi: str) -> list[Line]:
     """The park's figure ``kpi`` by group of exchanges, in the order of ``GROUPS``."""
     rows = result.exchanges[kpi]
     missing = set(rows.index) - {e for ids in GROUPS.values() for e in ids}
@@ -82,7 +82,7 @@ def grouped(result: Impact, kpi: str) -> list[Line]:
     ]
 
 
-def co2_lines(park: Park, result: Impact) -> list[Line]:
+def co2_lines(park: Park, result: ImpactResult) -> list[Line]:
     """From the CO2e symbionet counts to the published figures."""
     catalogue = park.catalogue
     rows = result.exchanges
@@ -131,7 +131,7 @@ def co2_lines(park: Park, result: Impact) -> list[Line]:
     ]
 
 
-def water_lines(result: Impact) -> list[Line]:
+def water_lines(result: ImpactResult) -> list[Line]:
     """From the groundwater symbionet counts to the published figures."""
     fresh = float(result.park.loc["freshwater_m3", "central"])
     return [
@@ -150,7 +150,7 @@ def water_lines(result: Impact) -> list[Line]:
     ]
 
 
-def material_lines(park: Park, result: Impact) -> list[Line]:
+def material_lines(park: Park, result: ImpactResult) -> list[Line]:
     """From the material symbionet counts (wet) to the published figures."""
     rows = result.exchanges
     typical = rows["resource"].map(
@@ -206,7 +206,7 @@ def bridge_table(
     return out
 
 
-def headline(result: Impact) -> list[str]:
+def headline(result: ImpactResult) -> list[str]:
     """Today's published figures beside symbionet's central figure and range."""
     park = result.park
     names = {

@@ -14,9 +14,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from symbionet.assess.impact import METHOD, Impact, impact, negative_figures
-from symbionet.assess.share import ShareResult
-from symbionet.assess.stress import StressResult
+from symbionet.assessment.accounting import METHOD, ImpactResult, impact, negative_figures
+from symbionet.assessment.resilience import StressResult
+from symbionet.assessment.sharing import ShareResult
 from symbionet.errors import SymbionetError
 from symbionet.register.park import Park
 from symbionet.register.write import replacing, write_text
@@ -122,7 +122,7 @@ def site_map(park: Park) -> go.Figure:
     return fig
 
 
-def flow_sankey(park: Park, result: Impact) -> go.Figure:
+def flow_sankey(park: Park, result: ImpactResult) -> go.Figure:
     """Sankey of the flows from suppliers (left) to receivers (right), one panel per resource
     class in its common unit."""
     table = result.exchanges
@@ -168,7 +168,7 @@ def flow_sankey(park: Park, result: Impact) -> go.Figure:
     return fig
 
 
-def _cards(result: Impact) -> str:
+def _cards(result: ImpactResult) -> str:
     labels = {
         "co2e_t": ("CO2e avoided", "t/yr"),
         "groundwater_m3": ("Groundwater saved", "m3/yr"),
@@ -188,7 +188,7 @@ def _cards(result: Impact) -> str:
     return '<div class="cards">' + "".join(cards) + "</div>"
 
 
-def _references(park: Park, result: Impact) -> str:
+def _references(park: Park, result: ImpactResult) -> str:
     used: set[str] = set()
     for text in result.exchanges["basis"]:
         used.update(
@@ -206,7 +206,7 @@ def _references(park: Park, result: Impact) -> str:
     return "<ul>" + "".join(rows) + "</ul>"
 
 
-def _partner_notes(park: Park, result: Impact) -> str:
+def _partner_notes(park: Park, result: ImpactResult) -> str:
     """How money moves between partners, and why any partner's figure is negative."""
     notes = negative_figures(result, park.catalogue)
     items = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
@@ -214,7 +214,9 @@ def _partner_notes(park: Park, result: Impact) -> str:
     return f"<p>Money between partners: {html.escape(result.assumptions['transfers'])}.</p>{why}"
 
 
-def render(park: Park, result: Impact | None = None, extra: list[Section] | None = None) -> str:
+def render(
+    park: Park, result: ImpactResult | None = None, extra: list[Section] | None = None
+) -> str:
     """The report as one HTML document."""
     result = result or impact(park)
     sections = [

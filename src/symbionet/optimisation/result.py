@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from symbionet.design.network import Network
+from symbionet.optimisation.network import Network
 
 KPI_NAMES = {
     "cost": "cost_eur",

@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from symbionet.design.model import KPIS, Built, build_model, check_objective, fixed_charge
-from symbionet.design.network import Network, build_network, restrict
-from symbionet.design.options import invalid
-from symbionet.design.periods import FLAT, parse_time
-from symbionet.design.result import (
+from symbionet.optimisation.model import KPIS, Built, build_model, check_objective, fixed_charge
+from symbionet.optimisation.network import Network, build_network, restrict
+from symbionet.optimisation.options import invalid
+from symbionet.optimisation.periods import FLAT, parse_time
+from symbionet.optimisation.result import (
     KPI_NAMES,
     DesignResult,
     balance_table,

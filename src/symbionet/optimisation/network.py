@@ -18,17 +18,17 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from symbionet.design.options import invalid
-from symbionet.design.periods import FLAT, Periods, build_periods
-from symbionet.discover import discover
-from symbionet.discover.candidates import haversine_km
-from symbionet.discover.transport import (
+from symbionet.discovery import discover
+from symbionet.discovery.candidates import haversine_km
+from symbionet.discovery.transport import (
     Defaults,
     Mode,
     load_defaults,
     value,
 )
 from symbionet.errors import Problem, SymbionetError
+from symbionet.optimisation.options import invalid
+from symbionet.optimisation.periods import FLAT, Periods, build_periods
 from symbionet.register.baseline import (
     DISPOSAL,
     canonical_per,

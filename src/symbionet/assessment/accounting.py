@@ -1,4 +1,4 @@
-"""Impact accounting: what each exchange saves against the no-symbiosis baseline.
+"""ImpactResult accounting: what each exchange saves against the no-symbiosis baseline.
 
 Without an exchange, its supply would follow its ``fate`` (landfill, discharge, cooling...)
 and its demand its ``source`` (groundwater, a gas boiler, the market). The exchange avoids
@@ -67,8 +67,8 @@ METHOD = (
 
 
 @dataclass
-class Impact:
-    """Impact tables: per exchange, per partner and for the park."""
+class ImpactResult:
+    """ImpactResult tables: per exchange, per partner and for the park."""
 
     exchanges: pd.DataFrame
     partners: pd.DataFrame
@@ -92,7 +92,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def impact(
     park: Park, statuses: tuple[str, ...] = ("operating",), year: int | None = None
-) -> Impact:
+) -> ImpactResult:
     """Yearly impact of the park's exchanges of the given statuses (active in ``year``)."""
     exchanges = park.exchanges[park.exchanges["status"].isin(statuses)]
     if year is not None:
@@ -198,7 +198,7 @@ def impact(
         + demand.map(base["basis"]).astype(str)
     )
     table["reference"] = exchanges["reference"]
-    return Impact(table, _partners(table, park), _park_totals(table), _assumptions(park))
+    return ImpactResult(table, _partners(table, park), _park_totals(table), _assumptions(park))
 
 
 def _net(*parts: pd.Series) -> pd.Series:
@@ -275,7 +275,7 @@ def _assumptions(park: Park) -> dict[str, Any]:
     }
 
 
-def negative_figures(result: Impact, catalogue: Catalogue) -> list[str]:
+def negative_figures(result: ImpactResult, catalogue: Catalogue) -> list[str]:
     """Why a partner's saving or CO2e is negative: one sentence per exchange side that
     takes it below zero (a supply made for the exchange spends its input, a sale is lost,
     a treatment plant takes on treatment, an exchange costs more than it saves)."""

@@ -19,7 +19,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from symbionet.discover.explain import join, text
+from symbionet.discovery.explain import join, text
 from symbionet.register.catalogue import Reference, default_catalogue
 from symbionet.register.park import Park
 

@@ -12,10 +12,10 @@ from rapidfuzz import fuzz
 from rich.console import Console
 from rich.progress import Progress
 
-from symbionet.discover.candidates import Found, Matcher
-from symbionet.discover.explain import explain
-from symbionet.discover.transport import Transport, load_defaults, value
-from symbionet.discover.value import evaluate
+from symbionet.discovery.candidates import Found, Matcher
+from symbionet.discovery.explain import explain
+from symbionet.discovery.transport import Transport, load_defaults, value
+from symbionet.discovery.value import evaluate
 from symbionet.errors import Problem, SymbionetError
 from symbionet.register.catalogue import CLASSES, Catalogue
 from symbionet.register.park import Park

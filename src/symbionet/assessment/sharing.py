@@ -20,9 +20,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from symbionet.assess import games
-from symbionet.design import design
+from symbionet.assessment import games
 from symbionet.errors import SymbionetError
+from symbionet.optimisation import design
 from symbionet.register.park import Park
 
 METHODS = ("shapley", "nucleolus", "least-core", "proportional")
@@ -190,7 +190,7 @@ def share(
     elif method == "least-core":
         split, _ = games.least_core(game)
     else:
-        from symbionet.assess.impact import impact
+        from symbionet.assessment.accounting import impact
 
         booked = impact(park).partners["saving_eur"] if len(operating(park)) else pd.Series()
         booked = booked.reindex(names).fillna(0.0)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from symbionet.discover.transport import Defaults, Transport, value
+from symbionet.discovery.transport import Defaults, Transport, value
 from symbionet.register.catalogue import Catalogue
 from symbionet.register.park import Park
 

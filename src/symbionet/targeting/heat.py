@@ -20,7 +20,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import xarray as xr
 
-from symbionet.design.targeting import (
+from symbionet.errors import Problem, SymbionetError
+from symbionet.targeting import (
     Column,
     check_option,
     check_table,
@@ -32,7 +33,6 @@ from symbionet.design.targeting import (
     table_file,
     tolerance,
 )
-from symbionet.errors import Problem, SymbionetError
 
 HEAT_COLUMNS = (
     Column("name", numeric=False),

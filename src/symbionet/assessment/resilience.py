@@ -17,10 +17,10 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-from symbionet.assess.impact import impact
-from symbionet.assess.share import operating, players
-from symbionet.design import DesignResult, design
+from symbionet.assessment.accounting import impact
+from symbionet.assessment.sharing import operating, players
 from symbionet.errors import SymbionetError
+from symbionet.optimisation import DesignResult, design
 from symbionet.register.baseline import stream_baseline
 from symbionet.register.park import Park
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from symbionet.discover.candidates import Found, Matcher
-from symbionet.discover.transport import Defaults, Transport
+from symbionet.discovery.candidates import Found, Matcher
+from symbionet.discovery.transport import Defaults, Transport
 from symbionet.register.baseline import (
     DISPOSAL,
     draws_freshwater,

@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from symbionet.design.model import OBJECTIVES
-from symbionet.design.options import invalid
-from symbionet.design.result import KPI_NAMES, DesignResult
-from symbionet.design.solve import Report, design
+from symbionet.optimisation.model import OBJECTIVES
+from symbionet.optimisation.options import invalid
+from symbionet.optimisation.result import KPI_NAMES, DesignResult
+from symbionet.optimisation.solve import Report, design
 from symbionet.register.park import Park
 
 # slack on each bound so that the end points stay feasible after rounding in the solver

@@ -30,7 +30,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import xarray as xr
 
-from symbionet.design.targeting import (
+from symbionet.errors import Problem, SymbionetError
+from symbionet.targeting import (
     Column,
     check_option,
     check_table,
@@ -43,7 +44,6 @@ from symbionet.design.targeting import (
     table_file,
     tolerance,
 )
-from symbionet.errors import Problem, SymbionetError
 
 LOAD_COLUMNS = (
     Column("operation", numeric=False),

@@ -9,8 +9,8 @@ coalition's value is one subtraction. The model is written in linopy and solved 
 HiGHS; ``docs/design.md`` gives its equations.
 """
 
-from symbionet.design.pareto import ParetoResult, pareto
-from symbionet.design.result import DesignResult
-from symbionet.design.solve import baseline, baseline_cost, design
+from symbionet.optimisation.result import DesignResult
+from symbionet.optimisation.solve import baseline, baseline_cost, design
+from symbionet.optimisation.tradeoff import ParetoResult, pareto
 
 __all__ = ["DesignResult", "ParetoResult", "baseline", "baseline_cost", "design", "pareto"]

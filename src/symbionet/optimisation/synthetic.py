@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from symbionet.design.periods import HOURS
+from symbionet.optimisation.periods import HOURS
 
 # (supply resource, fate, demand resource, source, quantity range per year)
 PAIRS = {

@@ -29,16 +29,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from symbionet.design.targeting import (
+from symbionet.errors import Problem, SymbionetError
+from symbionet.targeting import (
     check_option,
     magnitude_problems,
     result_dict,
     table_file,
     tolerance,
 )
-from symbionet.design.targeting.heat import HeatTargets, heat_targets
-from symbionet.design.targeting.water import Network, allocation_network
-from symbionet.errors import Problem, SymbionetError
+from symbionet.targeting.heat import HeatTargets, heat_targets
+from symbionet.targeting.water import Network, allocation_network
 
 if TYPE_CHECKING:
     from symbionet.register.catalogue import Catalogue

@@ -1,0 +1,99 @@
+"""The library's surface: every module imports by its dotted name, public verbs are
+functions of ``symbionet``, and the command line uses only public library names."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import pkgutil
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+import symbionet
+
+PACKAGE = Path(symbionet.__file__).parent
+
+
+def module_names() -> list[str]:
+    """Every module and package of symbionet, by dotted name, found on disk."""
+    names = ["symbionet"]
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return sorted(set(names))
+
+
+@pytest.mark.parametrize("name", module_names())
+def test_every_module_imports_by_its_dotted_name(name: str) -> None:
+    """``import a.b.c as m`` binds the module itself: no function hides a module."""
+    code = f"import {name} as m; import sys; assert m is sys.modules[{name!r}], m"
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_no_name_in_a_package_shadows_its_modules() -> None:
+    for name in module_names():
+        package = importlib.import_module(name)
+        if not hasattr(package, "__path__"):
+            continue
+        for info in pkgutil.iter_modules(package.__path__):
+            child = getattr(package, info.name, None)
+            assert child is None or isinstance(child, types.ModuleType), (
+                f"{name}.{info.name} is {child!r}, not the module"
+            )
+
+
+@pytest.mark.parametrize(
+    "verb", ["discover", "screen", "design", "pareto", "impact", "share", "stress"]
+)
+def test_verbs_are_functions_of_symbionet(verb: str) -> None:
+    assert callable(getattr(symbionet, verb))
+    assert not isinstance(getattr(symbionet, verb), types.ModuleType)
+    assert verb in symbionet.__all__
+
+
+def test_every_public_name_resolves() -> None:
+    for name in symbionet.__all__:
+        assert getattr(symbionet, name) is not None
+    with pytest.raises(AttributeError):
+        symbionet.no_such_name  # noqa: B018
+
+
+def test_import_symbionet_loads_no_heavy_library() -> None:
+    code = (
+        "import sys, symbionet; heavy = {'pandas', 'numpy', 'linopy', 'xarray', 'pint'}; "
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.strip() == "[]"
+
+
+def _library_imports(path: Path) -> list[tuple[int, str, str]]:
+    """(line, module, name) of each name a file imports from symbionet outside present/."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("symbionet"):
+            if not node.module.startswith("symbionet.present"):
+                found += [(node.lineno, node.module, alias.name) for alias in node.names]
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("symbionet.") and not alias.name.startswith(
+                    "symbionet.present"
+                ):
+                    found.append((node.lineno, alias.name, "*"))
+    return found
+
+
+def test_present_imports_only_public_library_names() -> None:
+    """The command line, report and web pages present: what they compute with is public,
+    listed in ``__all__`` of the module it comes from."""
+    wrong = []
+    for path in sorted((PACKAGE / "present").rglob("*.py")):
+        for line, module, name in _library_imports(path):
+            public = getattr(importlib.import_module(module), "__all__", [])
+            if name == "*" or name.startswith("_") or name not in public:
+                wrong.append(f"{path.name}:{line}: {module}.{name}")
+    assert wrong == []
