@@ -48,3 +48,8 @@ class SymbionetError(Exception):
             problems = [Problem("", None, None, problems)]
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def invalid(option: str, message: str) -> SymbionetError:
+    """An error in an option, such as ``time: must be annual, monthly, ... not 'weekly'``."""
+    return SymbionetError([Problem(option, None, None, message)])

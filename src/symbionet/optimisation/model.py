@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from symbionet.errors import Problem, SymbionetError
+from symbionet.errors import Problem, SymbionetError, invalid
 from symbionet.optimisation.network import Network
-from symbionet.optimisation.options import invalid
 
 OBJECTIVES = ("cost", "co2", "freshwater")
 KPIS = ("cost", "co2", "freshwater", "waste", "unmet")

@@ -26,8 +26,7 @@ from symbionet.discovery.transport import (
     load_defaults,
     value,
 )
-from symbionet.errors import Problem, SymbionetError
-from symbionet.optimisation.options import invalid
+from symbionet.errors import Problem, SymbionetError, invalid
 from symbionet.optimisation.periods import FLAT, Periods, build_periods
 from symbionet.register.baseline import (
     DISPOSAL,

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from symbionet.errors import SymbionetError
-from symbionet.optimisation.options import invalid
+from symbionet.errors import SymbionetError, invalid
 
 HOURS = 8760
 DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from symbionet.errors import invalid
 from symbionet.optimisation.model import KPIS, Built, build_model, check_objective, fixed_charge
 from symbionet.optimisation.network import Network, build_network, restrict
-from symbionet.optimisation.options import invalid
 from symbionet.optimisation.periods import FLAT, parse_time
 from symbionet.optimisation.result import (
     KPI_NAMES,

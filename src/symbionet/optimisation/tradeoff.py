@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from symbionet.errors import invalid
 from symbionet.optimisation.model import OBJECTIVES
-from symbionet.optimisation.options import invalid
 from symbionet.optimisation.result import KPI_NAMES, DesignResult
 from symbionet.optimisation.solve import Report, design
 from symbionet.register.park import Park
