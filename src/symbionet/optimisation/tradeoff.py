@@ -78,9 +78,9 @@ def pareto(
     say = report or (lambda message, done: None)
     options.setdefault("prices", False)
     say(f"least {first}", 0.0)
-    start = design(park, first, **options)
+    start = design(park, objective=first, **options)
     say(f"least {second}", 1 / (points + 1))
-    end = design(park, second, **options)
+    end = design(park, objective=second, **options)
     for point, name in ((start, first), (end, second)):
         if not np.isfinite(point.kpis[KPI_NAMES[second]]):
             raise invalid(
@@ -95,7 +95,7 @@ def pareto(
     for number, bound in enumerate(bounds[1:], start=1):
         say(f"point {number + 1} of {points}", (number + 1) / (points + 1))
         cap = bound + RELATIVE_SLACK * max(1.0, abs(bound))
-        results.append(design(park, first, caps={second: cap}, **options))
+        results.append(design(park, objective=first, caps={second: cap}, **options))
     return ParetoResult((first, second), results, bounds)
 
 
