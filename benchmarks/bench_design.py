@@ -29,9 +29,9 @@ import numpy as np
 import pandas as pd
 
 import symbionet
-from symbionet.optimisation import design
 from symbionet.optimisation.model import build_model
 from symbionet.optimisation.network import Network, build_network
+from symbionet.optimisation.solve import design
 from symbionet.optimisation.synthetic import ENERGY, write_synthetic_park
 
 GOALS = {"lp": 60.0, "milp": 120.0, "operate": 120.0}

@@ -23,7 +23,8 @@ import time
 from datetime import date
 from typing import Any
 
-from symbionet.discovery import discover, generate_park
+from symbionet.discovery.engine import discover
+from symbionet.discovery.generate import generate_park
 
 SIZES = (10_000, 30_000, 100_000)
 BASELINE_SITES = 5_000
@@ -35,7 +36,7 @@ def measure(sites: int, method: str = "index", seed: int = SEED) -> dict[str, An
     """Generate a park of ``sites`` sites and time discovery on it."""
     park = generate_park(sites, seed)
     start = time.perf_counter()
-    table = discover(park, method="all_pairs" if method == "all_pairs" else "index")
+    table = discover(park, method="all_pairs" if method == "all_pairs" else "index").candidates
     seconds = time.perf_counter() - start
     return {
         "sites": sites,

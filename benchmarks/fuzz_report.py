@@ -234,7 +234,7 @@ def summarise(runs: list[dict[str, Any]]) -> str:
 
 MAIN = "import sys; from symbionet.present.cli import main; sys.argv[0] = 'symbionet'; main()"
 DESIGN_SAVE = (
-    "import sys; from symbionet import load_park; from symbionet.optimisation import design; "
+    "import sys; from symbionet import load_park; from symbionet.optimisation.solve import design; "
     "park = load_park(sys.argv[1]); design(park); park.save(sys.argv[2])"
 )
 BOMB = "\n".join(

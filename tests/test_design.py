@@ -11,10 +11,11 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import symbionet
-from symbionet.discovery import discover
+from symbionet.discovery.engine import discover
 from symbionet.errors import SymbionetError
-from symbionet.optimisation import baseline_cost, design, pareto
+from symbionet.optimisation.solve import baseline_cost, design
 from symbionet.optimisation.synthetic import write_synthetic_park
+from symbionet.optimisation.tradeoff import pareto
 from symbionet.present.cli import app
 from tests.conftest import EXAMPLES, write_park
 
@@ -152,12 +153,12 @@ def test_a_supply_above_the_limit_is_blended_with_fresh_water(tmp_path: Path) ->
     assert result.annual["rinse>wash"] == pytest.approx(reused, rel=REL)
     assert result.baseline["cost_eur"] == pytest.approx(7000, rel=REL)
     # discovery for design keeps the candidate and says how much of the wash it can be
-    blends = discover(park, blend=True)
+    blends = discover(park, blend=True).candidates
     assert list(blends["quantity"]) == pytest.approx([reused], rel=REL)
     assert list(blends["conditions"]) == [
         "blend: at most 66.7 % of the demand, the rest clean water"
     ]
-    assert discover(park).empty
+    assert discover(park).candidates.empty
 
 
 def test_a_supply_above_the_limit_is_blended_with_a_cleaner_one(tmp_path: Path) -> None:

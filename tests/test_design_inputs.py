@@ -13,9 +13,8 @@ from typer.testing import CliRunner
 
 import symbionet
 from symbionet.errors import SymbionetError
-from symbionet.optimisation import design
 from symbionet.optimisation.network import build_network
-from symbionet.optimisation.solve import _decisions, _merge, _solve_once
+from symbionet.optimisation.solve import _decisions, _merge, _solve_once, design
 from symbionet.optimisation.synthetic import write_synthetic_park
 from symbionet.present.cli import app
 from tests.conftest import EXAMPLES, write_park

@@ -57,7 +57,7 @@ def one(tmp_path: Path, supply: str, demand: str, header: str = "", **options: o
     """Candidates between one supply and one demand row (cells after id,site,direction)."""
     columns = "id,site,direction,resource,quantity,unit" + header
     streams = f"{columns}\na,s,supply,{supply}\nb,r,demand,{demand}\n"
-    return pairs(discover(park_of(tmp_path, streams), **options))  # type: ignore[arg-type]
+    return pairs(discover(park_of(tmp_path, streams), **options).candidates)  # type: ignore[arg-type]
 
 
 # --- resource -----------------------------------------------------------------------
@@ -72,7 +72,7 @@ def test_same_resource_and_catalogue_substitutes_match_others_do_not(tmp_path: P
         "need,r,demand,steam_mp,800,t\n"
         "water,r,demand,groundwater,100,m3\n"
     )
-    table = discover(park_of(tmp_path, streams))
+    table = discover(park_of(tmp_path, streams)).candidates
     assert pairs(table) == {("gyp", "nat"), ("steam", "need")}
     gypsum = table.set_index("supply").loc["gyp"]
     assert gypsum["resource"] == "fgd_gypsum" and gypsum["replaces"] == "natural_gypsum"
@@ -86,7 +86,7 @@ def test_matched_amount_is_the_smaller_through_the_substitution_ratio(tmp_path: 
         "n,r,demand,mineral_n_fertiliser,100,t\n"
         "dig2,s2,supply,digestate,10000,t\n"
     )
-    table = discover(park_of(tmp_path, streams)).set_index("supply")
+    table = discover(park_of(tmp_path, streams)).candidates.set_index("supply")
     assert table.at["dig", "quantity"] == pytest.approx(25_000)
     assert table.at["dig", "share_of_demand"] == pytest.approx(1.0, abs=0.01)
     assert table.at["dig2", "quantity"] == pytest.approx(10_000)  # a partial match counts
@@ -153,7 +153,7 @@ def test_a_limit_the_supply_states_nothing_about_is_kept_and_flagged(tmp_path: P
         "eff,s,supply,treated_effluent,1000,m3,\n"
         "cool,r,demand,cooling_water,1000,m3,200\n"
     )
-    table = discover(park_of(tmp_path, streams))
+    table = discover(park_of(tmp_path, streams)).candidates
     assert list(table["unverified"]) == ["ppm_chloride"]
     assert "does not state ppm_chloride" in table["explanation"].iloc[0]
 
@@ -191,7 +191,9 @@ def test_a_summer_surplus_does_not_meet_a_winter_demand(tmp_path: Path) -> None:
         "dh2,r2,demand,district_heat,900,MWh,spring\n"
         "dh3,r2,demand,district_heat,1200,MWh,\n"
     )
-    table = discover(park_of(tmp_path, streams, profiles_csv=PROFILES)).set_index("demand")
+    table = discover(park_of(tmp_path, streams, profiles_csv=PROFILES)).candidates.set_index(
+        "demand"
+    )
     assert "dh" not in table.index
     assert "dh2" not in table.index  # spring and summer do not overlap either
     # a flat demand takes 100 MWh a month: 3 summer months of it
@@ -205,7 +207,7 @@ def test_overlapping_profiles_match_the_sum_of_the_smaller_shares(tmp_path: Path
         "dh,r,demand,district_heat,600,MWh,spring\n"
     )
     # winter: 100 in Dec, Jan, Feb; spring: 200 in Feb, Mar, Apr; they share February
-    table = discover(park_of(tmp_path, streams, profiles_csv=PROFILES))
+    table = discover(park_of(tmp_path, streams, profiles_csv=PROFILES)).candidates
     assert table["quantity"].iloc[0] == pytest.approx(100)
 
 
@@ -215,7 +217,7 @@ def test_stored_materials_ignore_timing(tmp_path: Path) -> None:
         "gyp,s,supply,fgd_gypsum,900,t,summer\n"
         "nat,r,demand,natural_gypsum,900,t,winter\n"
     )
-    table = discover(park_of(tmp_path, streams, profiles_csv=PROFILES))
+    table = discover(park_of(tmp_path, streams, profiles_csv=PROFILES)).candidates
     assert table["quantity"].iloc[0] == pytest.approx(900)
 
 
@@ -230,8 +232,8 @@ def test_matches_within_one_actor_are_flagged_and_left_out_unless_asked(tmp_path
         "their,r,demand,steam_mp,100,t\n"
     )
     park = park_of(tmp_path, streams)
-    assert pairs(discover(park)) == {("steam", "their")}
-    both = discover(park, internal=True).set_index("demand")
+    assert pairs(discover(park).candidates) == {("steam", "their")}
+    both = discover(park, internal=True).candidates.set_index("demand")
     assert set(both.index) == {"own", "their"}
     assert both.at["own", "internal"] and not both.at["their", "internal"]
     assert both.at["own", "mode"] == "pipeline"
@@ -261,7 +263,7 @@ def test_the_mode_follows_the_resource_and_the_distance(
         f"a,s,supply,{resource},100000,t\n"
         f"b,{site},demand,{resource},100000,t\n"
     )
-    table = discover(park_of(tmp_path, streams))
+    table = discover(park_of(tmp_path, streams)).candidates
     assert list(table["mode"]) == ([mode] if mode else [])
 
 
@@ -271,7 +273,7 @@ def test_without_ports_bulk_goes_by_truck(tmp_path: Path) -> None:
         "a,s2,supply,fgd_gypsum,100000,t\n"
         "b,far,demand,natural_gypsum,100000,t\n"
     )
-    table = discover(park_of(tmp_path, streams))
+    table = discover(park_of(tmp_path, streams)).candidates
     assert list(table["mode"]) == ["truck"]
     assert table["distance_km"].iloc[0] == pytest.approx(100.08, abs=0.01)
 
@@ -283,8 +285,8 @@ def test_max_km_limits_the_distance(tmp_path: Path) -> None:
         "c,r,demand,natural_gypsum,100,t\n"
     )
     park = park_of(tmp_path, streams)
-    assert pairs(discover(park, max_km=50)) == {("a", "c")}
-    assert pairs(discover(park, max_km=0)) == set()
+    assert pairs(discover(park, max_km=50).candidates) == {("a", "c")}
+    assert pairs(discover(park, max_km=0).candidates) == set()
 
 
 def test_each_demand_keeps_its_nearest_compatible_supplies(tmp_path: Path) -> None:
@@ -294,8 +296,8 @@ def test_each_demand_keeps_its_nearest_compatible_supplies(tmp_path: Path) -> No
         "b,r2,demand,natural_gypsum,100,t\n"
     )
     park = park_of(tmp_path, streams)
-    assert pairs(discover(park, per_demand=1)) == {("near", "b")}
-    assert pairs(discover(park, per_demand=2)) == {("near", "b"), ("far", "b")}
+    assert pairs(discover(park, per_demand=1).candidates) == {("near", "b")}
+    assert pairs(discover(park, per_demand=2).candidates) == {("near", "b"), ("far", "b")}
 
 
 def test_ties_at_the_cut_keep_the_first_supplies(tmp_path: Path) -> None:
@@ -304,9 +306,9 @@ def test_ties_at_the_cut_keep_the_first_supplies(tmp_path: Path) -> None:
         "id,site,direction,resource,quantity,unit\n" + rows + "b,r,demand,natural_gypsum,1,t\n"
     )
     park = park_of(tmp_path, streams)
-    indexed = discover(park, per_demand=2)
+    indexed = discover(park, per_demand=2).candidates
     assert pairs(indexed) == {("g0", "b"), ("g1", "b")}
-    assert pairs(indexed) == pairs(discover(park, per_demand=2, method="all_pairs"))
+    assert pairs(indexed) == pairs(discover(park, per_demand=2, method="all_pairs").candidates)
 
 
 def test_resource_filter_takes_a_class_or_a_resource(tmp_path: Path) -> None:
@@ -316,9 +318,9 @@ def test_resource_filter_takes_a_class_or_a_resource(tmp_path: Path) -> None:
         "steam,s,supply,steam_mp,100,t\nneed,r,demand,steam_mp,100,t\n"
     )
     park = park_of(tmp_path, streams)
-    assert pairs(discover(park, resource="material")) == {("gyp", "nat")}
-    assert pairs(discover(park, resource="energy")) == {("steam", "need")}
-    assert pairs(discover(park, resource="natural gypsum")) == {("gyp", "nat")}
+    assert pairs(discover(park, resource="material").candidates) == {("gyp", "nat")}
+    assert pairs(discover(park, resource="energy").candidates) == {("steam", "need")}
+    assert pairs(discover(park, resource="natural gypsum").candidates) == {("gyp", "nat")}
     with pytest.raises(SymbionetError, match="did you mean water"):
         discover(park, resource="wter")
 
@@ -347,7 +349,7 @@ def test_values_follow_the_documented_formula(tmp_path: Path) -> None:
         "gyp,s,supply,fgd_gypsum,1000,t,landfill,\n"
         "nat,r,demand,natural_gypsum,1000,t,,market\n"
     )
-    row = discover(park_of(tmp_path, streams), co2_price=0.0).iloc[0]
+    row = discover(park_of(tmp_path, streams), co2_price=0.0).candidates.iloc[0]
     km = row["distance_km"] * 1.3  # road circuity
     truck_eur = 1000 * (3 + 0.10 * km)
     truck_t = 1000 * 0.08e-3 * km
@@ -372,7 +374,7 @@ def test_lake_water_saves_groundwater_but_not_freshwater(tmp_path: Path) -> None
         "effluent,s,supply,treated_effluent,3000,m3,\n"
         "cooling,r,demand,cooling_water,2000,m3,surface_water_intake\n"
     )
-    found = discover(park_of(tmp_path, streams)).set_index(["supply", "demand"])
+    found = discover(park_of(tmp_path, streams)).candidates.set_index(["supply", "demand"])
     lake = found.loc[("lake", "wells")]
     assert lake["groundwater_m3"] == pytest.approx(4000)
     assert lake["freshwater_m3"] == 0  # lake water is fresh water too
@@ -392,7 +394,7 @@ def test_ranking_is_by_money_plus_co2_at_the_price_and_scores_are_normalised(
         "gyp,s,supply,fgd_gypsum,100,t,,\n"
         "b,r,demand,natural_gypsum,100,t,,market\n"
     )
-    table = discover(park_of(tmp_path, streams), co2_price=100.0)
+    table = discover(park_of(tmp_path, streams), co2_price=100.0).candidates
     assert np.allclose(table["benefit_eur"], table["value_eur"] + 100.0 * table["co2e_t"])
     assert list(table["benefit_eur"]) == sorted(table["benefit_eur"], reverse=True)
     assert table["score"].iloc[0] == pytest.approx(1.0)
@@ -400,7 +402,7 @@ def test_ranking_is_by_money_plus_co2_at_the_price_and_scores_are_normalised(
 
 
 def test_existing_exchanges_are_marked(tiny: Path) -> None:
-    table = discover(load_park(tiny))
+    table = discover(load_park(tiny)).candidates
     row = table.set_index("supply").loc["gyp"]
     assert row["existing"] and row["status"] == "operating"
     assert "exists (operating)" in row["explanation"]
@@ -412,12 +414,12 @@ def test_a_park_overrides_transport_defaults(tmp_path: Path) -> None:
         "a,s2,supply,fgd_gypsum,100,t\nb,far,demand,natural_gypsum,100,t\n"
     )
     park = park_of(tmp_path, streams)
-    assert len(discover(park)) == 1
+    assert len(discover(park).candidates) == 1
     short = {"value": 50, "unit": "km", "ref": "symbionet_estimates"}
     shorter = replace(
         park, meta={**park.meta, "transport": {"modes": {"truck": {"max_km": short}}}}
     )
-    assert discover(shorter).empty
+    assert discover(shorter).candidates.empty
     wrong = {**short, "ref": "nowhere"}
     broken = replace(park, meta={**park.meta, "transport": {"modes": {"truck": {"max_km": wrong}}}})
     with pytest.raises(SymbionetError) as caught:
@@ -436,7 +438,7 @@ def test_transport_overrides_are_read_from_park_yaml(tmp_path: Path) -> None:
         "name: Override\ntransport:\n  modes:\n    truck:\n"
         "      max_km: {value: 50, unit: km, ref: symbionet_estimates}\n"
     )
-    assert discover(park_of(tmp_path, streams, park_yaml=yaml_text)).empty
+    assert discover(park_of(tmp_path, streams, park_yaml=yaml_text)).candidates.empty
 
 
 # --- Kalundborg ----------------------------------------------------------------------
@@ -447,7 +449,7 @@ def recall(park: Park) -> dict[int, float]:
     operating = park.exchanges[park.exchanges["status"] == "operating"]
     known = set(zip(operating["supply"], operating["demand"], strict=True))
     frames = {name: frame for name, frame in park.frames.items() if name != "exchanges"}
-    table = discover(replace(park, frames=frames, _empty={}), internal=True)
+    table = discover(replace(park, frames=frames, _empty={}), internal=True).candidates
     ranked = list(zip(table["supply"], table["demand"], strict=True))
     return {k: len(known & set(ranked[:k])) / len(known) for k in (10, 20, 50)}
 

@@ -30,7 +30,7 @@ def ranked(tmp_path: Path, streams: str, co2_price: float) -> dict[tuple[str, st
             },
         )
     )
-    table = discover(park, co2_price=co2_price)
+    table = discover(park, co2_price=co2_price).candidates
     return {(row["supply"], row["demand"]): {**row, "rank": rank} for rank, row in table.iterrows()}
 
 

@@ -113,13 +113,13 @@ def test_amounts_stay_within_both_streams_and_the_index_finds_every_pair(
     rows: list[tuple], per_demand: int
 ) -> None:
     park = random_park(rows)
-    table = discover(park, internal=True, per_demand=per_demand)
+    table = discover(park, internal=True, per_demand=per_demand).candidates
     amounts = park.streams["annual_quantity"]
     assert (table["quantity"].to_numpy() <= amounts[table["supply"]].to_numpy() * (1 + 1e-9)).all()
     assert (table["replaced"].to_numpy() <= amounts[table["demand"]].to_numpy() * (1 + 1e-9)).all()
     assert (table["quantity"] > 0).all()
     assert (table["demand"].value_counts() <= per_demand).all()
-    every = discover(park, internal=True, per_demand=per_demand, method="all_pairs")
+    every = discover(park, internal=True, per_demand=per_demand, method="all_pairs").candidates
     assert candidates(table) == candidates(every)
 
 
@@ -131,8 +131,10 @@ def test_looser_quality_limits_never_give_fewer_candidates(rows: list[tuple]) ->
     demand = streams_["direction"] == "demand"
     streams_.loc[demand, QUALITY] = np.nan
     loose = Park(park.meta, {**park.frames, "streams": streams_}, park.catalogue)
-    strict = discover(park, internal=True, per_demand=100)
-    assert candidates(strict) <= candidates(discover(loose, internal=True, per_demand=100))
+    strict = discover(park, internal=True, per_demand=100).candidates
+    assert candidates(strict) <= candidates(
+        discover(loose, internal=True, per_demand=100).candidates
+    )
 
 
 @given(

@@ -376,7 +376,7 @@ def test_escape_codes_in_names_never_reach_the_terminal(tmp_path: Path) -> None:
 
 
 def test_a_designed_park_saves_as_it_was_loaded(tmp_path: Path) -> None:
-    from symbionet.optimisation import design
+    from symbionet.optimisation.solve import design
 
     park = load_park(EXAMPLES / "kalundborg-2010")
     design(park, mode="operate")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 
 @dataclass(frozen=True, order=True)
@@ -53,3 +53,11 @@ class SymbionetError(Exception):
 def invalid(option: str, message: str) -> SymbionetError:
     """An error in an option, such as ``time: must be annual, monthly, ... not 'weekly'``."""
     return SymbionetError([Problem(option, None, None, message)])
+
+
+def unknown_options(options: type, given: Iterable[str]) -> None:
+    """Raise for a keyword that is not a field of the options dataclass ``options``."""
+    known = {f.name for f in fields(options)}
+    unknown = sorted(set(given) - known)
+    if unknown:
+        raise invalid(unknown[0], f"is not an option; use one of {', '.join(sorted(known))}")

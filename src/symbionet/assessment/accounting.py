@@ -9,12 +9,13 @@ this method, and carries a low-central-high range from the data's confidence.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from symbionet.errors import invalid, unknown_options
 from symbionet.register.baseline import (
     DISPOSAL,
     SALES,
@@ -26,6 +27,7 @@ from symbionet.register.baseline import (
 )
 from symbionet.register.catalogue import Catalogue
 from symbionet.register.park import Park
+from symbionet.results import Result, plain
 from symbionet.units import annuity, convert
 
 #: Relative uncertainty of a figure by the confidence of its weakest data row.
@@ -67,33 +69,48 @@ METHOD = (
 
 
 @dataclass
-class ImpactResult:
-    """ImpactResult tables: per exchange, per partner and for the park."""
+class ImpactResult(Result):
+    """Impact tables: per exchange, per partner and for the park (central, low, high)."""
 
     exchanges: pd.DataFrame
     partners: pd.DataFrame
     park: pd.DataFrame
     assumptions: dict[str, Any] = field(default_factory=dict)
+    main_table = "exchanges"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "method": METHOD,
-            "assumptions": self.assumptions,
-            "park": self.park.to_dict(orient="index"),
-            "partners": _records(self.partners),
-            "exchanges": _records(self.exchanges),
+            **super().to_dict(),
+            "park": plain(self.park.to_dict(orient="index")),
         }
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    clean = frame.reset_index().astype(object).where(frame.reset_index().notna(), None)
-    return clean.to_dict(orient="records")
+STATUSES = ("idea", "screening", "feasibility", "agreement", "operating", "ended")
 
 
-def impact(
-    park: Park, statuses: tuple[str, ...] = ("operating",), year: int | None = None
-) -> ImpactResult:
-    """Yearly impact of the park's exchanges of the given statuses (active in ``year``)."""
+@dataclass(frozen=True)
+class ImpactOptions:
+    """Which exchanges to count: those of ``statuses`` (active in ``year``, if given)."""
+
+    statuses: tuple[str, ...] = ("operating",)
+    year: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "statuses", tuple(self.statuses))
+        wrong = [s for s in self.statuses if s not in STATUSES]
+        if wrong or not self.statuses:
+            raise invalid("statuses", f"must be some of {', '.join(STATUSES)}, not {wrong}")
+        if self.year is not None and not isinstance(self.year, int):
+            raise invalid("year", f"must be a whole year such as 2023, not {self.year!r}")
+
+
+def impact(park: Park, options: ImpactOptions | None = None, **overrides: Any) -> ImpactResult:
+    """Yearly impact of the park's exchanges against the no-symbiosis baseline, as
+    ``options`` say (keyword arguments override single options)."""
+    unknown_options(ImpactOptions, overrides)
+    chosen = replace(options or ImpactOptions(), **overrides)
+    statuses, year = chosen.statuses, chosen.year
     exchanges = park.exchanges[park.exchanges["status"].isin(statuses)]
     if year is not None:
         started = exchanges["start_year"].isna() | (exchanges["start_year"] <= year)

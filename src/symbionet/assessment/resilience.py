@@ -20,7 +20,8 @@ import pandas as pd
 from symbionet.assessment.accounting import impact
 from symbionet.assessment.sharing import operating, players
 from symbionet.errors import SymbionetError
-from symbionet.optimisation import DesignResult, design
+from symbionet.optimisation.result import DesignResult
+from symbionet.optimisation.solve import design
 from symbionet.register.baseline import stream_baseline
 from symbionet.register.park import Park
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from symbionet.assessment import games
 from symbionet.errors import SymbionetError
-from symbionet.optimisation import design
+from symbionet.optimisation.solve import design
 from symbionet.register.park import Park
 
 METHODS = ("shapley", "nucleolus", "least-core", "proportional")

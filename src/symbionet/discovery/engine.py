@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Literal
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
-from rich.console import Console
-from rich.progress import Progress
 
 from symbionet.discovery.candidates import Found, Matcher
 from symbionet.discovery.explain import explain
 from symbionet.discovery.transport import Transport, load_defaults, value
 from symbionet.discovery.value import evaluate
-from symbionet.errors import Problem, SymbionetError
+from symbionet.errors import invalid, unknown_options
+from symbionet.progress import Progress, silent
 from symbionet.register.catalogue import CLASSES, Catalogue
 from symbionet.register.park import Park
+from symbionet.results import Result
 from symbionet.units import convert
 
-LARGE = 20_000  # streams from which a progress bar is shown
+PROGRESS_EVERY = 1_000  # resource pairs between progress reports
 COLUMNS = [
     "supply",
     "demand",
@@ -59,8 +59,51 @@ COLUMNS = [
 ]
 
 
-def _fail(option: str, message: str) -> SymbionetError:
-    return SymbionetError([Problem(option, None, None, message)])
+@dataclass(frozen=True)
+class DiscoverOptions:
+    """How to search for candidate exchanges.
+
+    ``top``: keep the best N (None: all); ``max_km``: farthest straight-line distance;
+    ``resource``: a class (water, energy, material) or a resource that either side must
+    be; ``internal``: include matches within one actor (flagged); ``per_demand``: nearest
+    compatible supplies kept for each demand; ``co2_price``: EUR per t CO2e for ranking
+    (None: the park's co2_price, else the reference price); ``method``: ``all_pairs``
+    checks every pair (a slow reference); ``blend``: also keep water above a demand's
+    (positive) ppm limit, for the share of the demand it can make up blended with clean
+    water (its conditions say ``blend``).
+    """
+
+    top: int | None = None
+    max_km: float | None = None
+    resource: str | None = None
+    internal: bool = False
+    per_demand: int = 10
+    co2_price: float | None = None
+    method: Literal["index", "all_pairs"] = "index"
+    blend: bool = False
+
+    def __post_init__(self) -> None:
+        if self.top is not None and self.top < 0:
+            raise invalid("top", f"must be 0 or more, not {self.top}")
+        if self.max_km is not None and not self.max_km >= 0:
+            raise invalid("max_km", f"must be 0 or more, not {self.max_km}")
+        if self.per_demand < 1:
+            raise invalid("per_demand", f"must be 1 or more, not {self.per_demand}")
+        if self.co2_price is not None and not self.co2_price >= 0:
+            raise invalid("co2_price", f"must be 0 or more, not {self.co2_price}")
+        if self.method not in ("index", "all_pairs"):
+            raise invalid("method", f"must be index or all_pairs, not {self.method!r}")
+
+
+@dataclass
+class DiscoveryResult(Result):
+    """Candidate exchanges, best first (indexed by rank), and how many were found before
+    the best ``top`` were kept."""
+
+    candidates: pd.DataFrame
+    found: int
+    options: DiscoverOptions = field(default_factory=DiscoverOptions)
+    main_table = "candidates"
 
 
 def resource_filter(catalogue: Catalogue, resource: str | None) -> Callable[[str, str], bool]:
@@ -79,7 +122,7 @@ def resource_filter(catalogue: Catalogue, resource: str | None) -> Callable[[str
     if key is None:
         near = [c for c in CLASSES if fuzz.ratio(resource.lower(), c) >= 75]
         close = ", ".join(dict.fromkeys(near + catalogue.suggest(resource)))
-        raise _fail(
+        raise invalid(
             "resource",
             f"{resource!r} is neither a class ({', '.join(CLASSES)}) nor a catalogue resource"
             + (f" (did you mean {close}?)" if close else ""),
@@ -87,48 +130,21 @@ def resource_filter(catalogue: Catalogue, resource: str | None) -> Callable[[str
     return lambda supply, demand: key in {supply, demand}
 
 
-@contextmanager
-def _progress(show: bool, total: int) -> Iterator[Callable[[], None]]:
-    if not show:
-        yield lambda: None
-        return
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("Matching resource pairs", total=total)
-        yield lambda: bar.advance(task)
-
-
 def discover(
     park: Park,
+    options: DiscoverOptions | None = None,
     *,
-    top: int | None = None,
-    max_km: float | None = None,
-    resource: str | None = None,
-    internal: bool = False,
-    per_demand: int = 10,
-    co2_price: float | None = None,
-    progress: bool = False,
-    method: Literal["index", "all_pairs"] = "index",
-    blend: bool = False,
-) -> pd.DataFrame:
-    """Candidate exchanges from supply to demand streams, best first (see docs/discovery.md).
-
-    ``top``: keep the best N; ``max_km``: farthest straight-line distance; ``resource``:
-    a class (water, energy, material) or a resource that either side must be;
-    ``internal``: include matches within one actor (flagged); ``per_demand``: nearest
-    compatible supplies kept for each demand; ``co2_price``: EUR per t CO2e for ranking
-    (default: the park's co2_price, else the reference price); ``progress``: a progress
-    bar for large parks; ``method``: ``all_pairs`` checks every pair (a slow reference);
-    ``blend``: also keep water above a demand's (positive) ppm limit, for the share of the
-    demand it can make up blended with clean water (its conditions say ``blend``).
-    """
-    if top is not None and top < 0:
-        raise _fail("top", f"must be 0 or more, not {top}")
-    if max_km is not None and not max_km >= 0:
-        raise _fail("max_km", f"must be 0 or more, not {max_km}")
-    if per_demand < 1:
-        raise _fail("per_demand", f"must be 1 or more, not {per_demand}")
-    if co2_price is not None and not co2_price >= 0:
-        raise _fail("co2_price", f"must be 0 or more, not {co2_price}")
+    progress: Progress = silent,
+    **overrides: Any,
+) -> DiscoveryResult:
+    """Candidate exchanges from supply to demand streams, best first, as ``options`` say
+    (see :class:`DiscoverOptions` and docs/discovery.md; keyword arguments override single
+    options). ``progress`` receives (message, resource pairs matched, pairs to match)."""
+    unknown_options(DiscoverOptions, overrides)
+    options = replace(options or DiscoverOptions(), **overrides)
+    top, max_km, resource = options.top, options.max_km, options.resource
+    internal, per_demand, co2_price = options.internal, options.per_demand, options.co2_price
+    blend = options.blend
     keep = resource_filter(park.catalogue, resource)
     defaults = load_defaults(park.catalogue, park.meta.get("transport"))
     if co2_price is None:
@@ -151,13 +167,13 @@ def discover(
         blend=blend,
     )
     pairs = matcher.live_pairs(keep)
-    search = matcher.search if method == "index" else matcher.every_pair
+    search = matcher.search if options.method == "index" else matcher.every_pair
     parts = []
-    large = len(matcher.supplies) + len(matcher.demands) >= LARGE
-    with _progress(progress and large, len(pairs)) as advance:
-        for _, pair in pairs.iterrows():
-            parts.append(search(pair))
-            advance()
+    for done, (_, pair) in enumerate(pairs.iterrows()):
+        if done % PROGRESS_EVERY == 0:
+            progress("matching resource pairs", done, len(pairs))
+        parts.append(search(pair))
+    progress("matching resource pairs", len(pairs), len(pairs))
     found = Found.join(parts).nearest(per_demand)
     values = evaluate(park, matcher, transport, defaults, found, co2_price)
     benefit = values["benefit_eur"].to_numpy()
@@ -171,8 +187,7 @@ def discover(
         table["conditions"] = _blend_conditions(matcher, chosen, table["conditions"])
     table["explanation"] = explain(table, park.actors["name"])
     table.index = pd.RangeIndex(1, len(table) + 1, name="rank")
-    table.attrs["candidates"] = len(benefit)
-    return table[COLUMNS]
+    return DiscoveryResult(table[COLUMNS], len(benefit), options)
 
 
 def _categories(values: pd.Series, rows: np.ndarray) -> pd.Categorical:

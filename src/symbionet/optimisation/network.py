@@ -18,8 +18,8 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from symbionet.discovery import discover
 from symbionet.discovery.candidates import haversine_km
+from symbionet.discovery.engine import discover
 from symbionet.discovery.transport import (
     Defaults,
     Mode,
@@ -386,7 +386,8 @@ def _treatment(defaults: Defaults, catalogue: Catalogue, supply: str, demand: st
 
 def _candidate_pairs(park: Park, nodes: pd.DataFrame) -> pd.DataFrame:
     """Candidate exchanges found by discovery, within the streams of ``nodes``."""
-    found = discover(park, per_demand=CANDIDATES_PER_DEMAND, blend=True).reset_index(drop=True)
+    found = discover(park, per_demand=CANDIDATES_PER_DEMAND, blend=True).candidates
+    found = found.reset_index(drop=True)
     found = found[found["supply"].isin(nodes.index) & found["demand"].isin(nodes.index)]
     return found[["supply", "demand", "mode", "distance_km"]].assign(status="idea")
 

@@ -85,6 +85,15 @@ class DesignResult:
         """Baseline minus design, for each KPI (positive: the design does better)."""
         return {k: self.baseline[k] - self.kpis[k] for k in self.kpis}
 
+    def build_shares(self) -> pd.Series:
+        """The share built of each arc and technology (a plant built smaller than its
+        largest size keeps its size), to run this design again as ``fix``."""
+        built = self.built
+        share = built["built"].astype(float)
+        sized = built["built"] & (built["capacity"] > 0)
+        share[sized] = (built.loc[sized, "size"] / built.loc[sized, "capacity"]).clip(upper=1)
+        return share
+
     @property
     def annual(self) -> pd.Series:
         """Yearly amount through each arc."""

@@ -14,9 +14,9 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from symbionet.discovery import discover as find_candidates
-from symbionet.discovery import generate_park
-from symbionet.discovery import screen as screen_sectors
+from symbionet.discovery.engine import discover as find_candidates
+from symbionet.discovery.generate import generate_park
+from symbionet.discovery.screening import screen as screen_sectors
 from symbionet.errors import Problem, SymbionetError
 from symbionet.present import summary
 from symbionet.present.summary import printable
@@ -315,7 +315,7 @@ def impact(
     from symbionet.assessment.accounting import impact as assess_impact
 
     loaded = load_park(park)
-    result = assess_impact(loaded, tuple(status or ["operating"]), year)
+    result = assess_impact(loaded, statuses=tuple(status or ["operating"]), year=year)
     if as_json:
         _json(result.to_dict())
         return
@@ -361,8 +361,8 @@ def design_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Design the network: what to build and how to run it, at least cost, CO2e or freshwater."""
-    from symbionet.optimisation import design
-    from symbionet.optimisation import pareto as trade_off
+    from symbionet.optimisation.solve import design
+    from symbionet.optimisation.tradeoff import pareto as trade_off
     from symbionet.optimisation.tradeoff import parse_objectives
 
     loaded = load_park(park)
@@ -389,7 +389,12 @@ def design_command(
         if pareto:
             curve = trade_off(loaded, parse_objectives(pareto), points, report=report, **options)
         else:
-            result = design(loaded, objective, report=report, **options)
+            result = design(
+                loaded,
+                objective=objective,
+                progress=lambda message, done, total: report(message, done),
+                **options,
+            )
     if as_json:
         _json(curve.to_dict() if pareto else result.to_dict())
     elif pareto:
@@ -559,16 +564,15 @@ def discover_command(
         table = screen_sectors(loaded, top=top or None)
         key, columns, title = "proposals", PROPOSAL_COLUMNS, "Likely synergies from sectors"
     else:
-        table = find_candidates(
+        found_candidates = find_candidates(
             loaded,
             top=top or None,
             max_km=max_km,
             resource=resource,
             internal=internal,
             per_demand=per_demand,
-            progress=True,
         )
-        found = table.attrs["candidates"]
+        table, found = found_candidates.candidates, found_candidates.found
         key, columns = "candidates", CANDIDATE_COLUMNS
         title = f"Candidate exchanges: best {len(table)} of {found} (per year)"
     if csv is not None:
