@@ -61,3 +61,11 @@ def unknown_options(options: type, given: Iterable[str]) -> None:
     unknown = sorted(set(given) - known)
     if unknown:
         raise invalid(unknown[0], f"is not an option; use one of {', '.join(sorted(known))}")
+
+
+__all__ = [
+    "Problem",
+    "SymbionetError",
+    "invalid",
+    "unknown_options",
+]

@@ -331,3 +331,14 @@ def _why(catalogue: Catalogue, route_id: object) -> str:
     if route is not None and route.kind == "source":
         return f"taken in at a cost ({route.name.lower()})"
     return f"through {route_id}"
+
+
+__all__ = [
+    "KPIS",
+    "METHOD",
+    "STATUSES",
+    "ImpactOptions",
+    "ImpactResult",
+    "impact",
+    "negative_figures",
+]

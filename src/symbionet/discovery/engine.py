@@ -256,3 +256,13 @@ def _unverified(matcher: Matcher, found: Found) -> np.ndarray:
             flagged = rows[unknown]
             labels[flagged] = labels[flagged] + np.where(labels[flagged] == "", "", ", ") + column
     return labels
+
+
+__all__ = [
+    "COLUMNS",
+    "PROGRESS_EVERY",
+    "DiscoverOptions",
+    "DiscoveryResult",
+    "discover",
+    "resource_filter",
+]

@@ -360,3 +360,15 @@ def generate_park(sites: int, seed: int = 0) -> Park:
         if name != "park"
     }
     return build_park(RawPark("generated", frames["park"].iloc[0].to_dict(), "park.yaml", raw))
+
+
+__all__ = [
+    "PORT_KM",
+    "PROFILES",
+    "SECTORS",
+    "SPREAD",
+    "TEMPLATES",
+    "TOWNS",
+    "generate_park",
+    "generate_tables",
+]

@@ -243,3 +243,15 @@ def _exchanging(park: Park, table: pd.DataFrame) -> np.ndarray:
     proposed = proposed.explode("resource")
     found = pd.MultiIndex.from_frame(proposed).isin(linked)
     return np.asarray(pd.Series(found, index=proposed.index).groupby(level=0).any(), dtype=bool)
+
+
+__all__ = [
+    "EVIDENCE",
+    "LEVELS",
+    "Case",
+    "Knowledge",
+    "Synergy",
+    "knowledge",
+    "nace_levels",
+    "screen",
+]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +10,7 @@ import pandas as pd
 import xarray as xr
 
 from symbionet.optimisation.network import Network
+from symbionet.results import Result, plain, records
 
 KPI_NAMES = {
     "cost": "cost_eur",
@@ -44,7 +44,7 @@ def baseline_kpis(net: Network) -> dict[str, float]:
 
 
 @dataclass
-class DesignResult:
+class DesignResult(Result):
     """A solved design. Tables are pandas, per-period arrays xarray.
 
     ``status`` is ``ok`` for a proven optimum (within the gap); ``time limit`` when the
@@ -75,6 +75,7 @@ class DesignResult:
     solution: xr.Dataset
     periods: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
+    main_table = "built"
 
     @property
     def ok(self) -> bool:
@@ -99,6 +100,15 @@ class DesignResult:
         """Yearly amount through each arc."""
         return self.flows.mul(self.periods["weight"], axis=1).sum(axis=1).rename("annual")
 
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """What is built, the balances, unmet demand and marginal values."""
+        return {
+            "built": self.built[self.built["built"]],
+            "balance": self.balance,
+            "unmet": self.unmet,
+            "prices": self.prices,
+        }
+
     def to_dict(self, periods: bool = True) -> dict[str, Any]:
         """Plain data for JSON: status, objective, built, flows, kpis and the rest."""
         flows = []
@@ -120,31 +130,19 @@ class DesignResult:
             "status": self.status,
             "termination": self.termination,
             "objective_name": self.objective_name,
-            "objective": _finite(self.objective),
-            "gap": _finite(self.gap),
-            "bound": _finite(self.bound),
-            "kpis": {k: _finite(v) for k, v in self.kpis.items()},
-            "baseline": {k: _finite(v) for k, v in self.baseline.items()},
-            "savings": {k: _finite(v) for k, v in self.savings.items()},
-            "built": _records(self.built[self.built["built"]]),
+            "objective": plain(self.objective),
+            "gap": plain(self.gap),
+            "bound": plain(self.bound),
+            "kpis": plain(self.kpis),
+            "baseline": plain(self.baseline),
+            "savings": plain(self.savings),
+            "built": records(self.built[self.built["built"]]),
             "flows": flows,
-            "balance": _records(self.balance.reset_index()),
-            "unmet": _records(self.unmet.reset_index()),
-            "prices": _records(self.prices.reset_index()),
+            "balance": records(self.balance.reset_index()),
+            "unmet": records(self.unmet.reset_index()),
+            "prices": records(self.prices.reset_index()),
             "timings": self.timings,
         }
-
-
-def _finite(value: float) -> float | None:
-    return float(value) if value is not None and math.isfinite(value) else None
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    clean = frame.astype(object).where(frame.notna(), None)
-    return [
-        {k: (_finite(v) if isinstance(v, float) else v) for k, v in row.items()}
-        for row in clean.to_dict(orient="records")
-    ]
 
 
 def _values(solution: xr.Dataset, name: str, index: pd.Index, dim: str) -> pd.DataFrame:
@@ -297,3 +295,15 @@ def unmet_table(net: Network, solution: xr.Dataset) -> pd.DataFrame:
     table = net.nodes.loc[demand, ["site", "resource"]].copy()
     table["unmet"] = yearly.sum(axis=1)
     return table[table["unmet"] > TOLERANCE].rename_axis("demand")
+
+
+__all__ = [
+    "KPI_NAMES",
+    "TOLERANCE",
+    "DesignResult",
+    "balance_table",
+    "baseline_kpis",
+    "built_table",
+    "price_table",
+    "unmet_table",
+]

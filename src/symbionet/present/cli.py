@@ -1,31 +1,29 @@
-"""The ``symbionet`` command line."""
+"""The ``symbionet`` command line: it reads options, calls the library and presents what
+the library returns, as tables, JSON, or CSV and Excel files.
+
+Heavy libraries are imported inside the commands, so that ``symbionet --help`` answers
+at once.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
-from rich.text import Text
 
-from symbionet.discovery.engine import discover as find_candidates
-from symbionet.discovery.generate import generate_park
-from symbionet.discovery.screening import screen as screen_sectors
 from symbionet.errors import Problem, SymbionetError
-from symbionet.present import summary
-from symbionet.present.summary import printable
-from symbionet.register.catalogue import load_catalogue
-from symbionet.register.park import Park, load_park
-from symbionet.register.write import check_target, csv_text, save_format, writable, write_text
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from symbionet.optimisation.result import DesignResult
+    from symbionet.present.tables import Money
+    from symbionet.register.park import Park
 
 app = typer.Typer(
     name="symbionet",
@@ -42,8 +40,15 @@ err_console = Console(stderr=True, soft_wrap=True)
 
 ParkPath = Annotated[Path, typer.Argument(help="Park folder, .xlsx workbook or .json file.")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+CsvOption = Annotated[
+    Path | None, typer.Option("--csv", help="Write the main table to this CSV file.")
+]
+XlsxOption = Annotated[
+    Path | None,
+    typer.Option("--xlsx", help="Write every table to this Excel workbook, a sheet each."),
+]
 ForceFlag = Annotated[
-    bool, typer.Option("--force", help="Overwrite the target if it is a park already.")
+    bool, typer.Option("--force", help="Replace the file or park already at the target.")
 ]
 
 
@@ -58,6 +63,8 @@ def main() -> None:
 
 def _print_problems(problems: list[Problem]) -> None:
     """Each problem on its own line, then how many errors and warnings there are."""
+    from symbionet.present.summary import printable
+
     for problem in problems:
         err_console.print(printable(str(problem)), markup=False, highlight=False)
     warnings = sum(p.severity == "warning" for p in problems)
@@ -71,101 +78,162 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n != 1 else ''}"
 
 
-def _user(text: object) -> str:
-    """User text inside a markup string: shown as written, never as markup or escape codes."""
-    return escape(printable(str(text)))
+def _say(text: object, style: str | None = None) -> None:
+    """A line of text, shown as written: never read as markup or escape codes."""
+    from symbionet.present.summary import printable
 
-
-def rich_table(frame: pd.DataFrame, title: str | None = None, index: bool = True) -> Table:
-    """A pandas table as a rich table, numbers right-aligned and thousands separated."""
-    table = Table(title=title, title_justify="left", header_style="bold")
-    shown = frame.reset_index() if index and any(frame.index.names) else frame
-    for name in shown.columns:
-        numeric = pd.api.types.is_numeric_dtype(shown[name]) and not pd.api.types.is_bool_dtype(
-            shown[name]
-        )
-        table.add_column(Text(printable(str(name))), justify="right" if numeric else "left")
-    for row in shown.itertuples(index=False):
-        table.add_row(*(Text(_cell(v)) for v in row))
-    return table
-
-
-def _cell(value: object) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
-    return printable(str(value))
+    console.print(printable(str(text)), style=style, markup=False, highlight=False)
 
 
 def _json(data: object) -> None:
-    print(json.dumps(data, indent=2, default=str, allow_nan=False))
+    from symbionet.results import plain
+
+    print(json.dumps(plain(data), indent=2, allow_nan=False))
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
-    shown = frame.reset_index() if any(frame.index.names) else frame
-    return json.loads(shown.to_json(orient="records"))
+class Output:
+    """Where a command's tables go: the terminal, JSON on stdout, or a CSV or Excel file
+    (checked before any work is done, so that a long run never ends in a refusal)."""
+
+    def __init__(self, as_json: bool, csv: Path | None, xlsx: Path | None, force: bool):
+        from symbionet.present.tables import check_export
+
+        if sum([as_json, csv is not None, xlsx is not None]) > 1:
+            raise SymbionetError("--json, --csv and --xlsx: choose one")
+        self.as_json = as_json
+        self.file = csv or xlsx
+        self.force = force
+        if self.file is not None:
+            check_export(self.file, force)
+
+    @property
+    def terminal(self) -> bool:
+        return not self.as_json and self.file is None
+
+    def send(
+        self,
+        tables: dict[str, pd.DataFrame],
+        data: Callable[[], object],
+        show: Callable[[], None],
+        money: Money | None = None,
+    ) -> None:
+        """JSON of ``data()``, ``tables`` to the file, or ``show()`` on the terminal."""
+        if self.as_json:
+            payload = data()
+            if money is not None and isinstance(payload, dict) and money.currency != "EUR":
+                payload = {**payload, "currency": money.to_dict()}
+            _json(payload)
+        elif self.file is not None:
+            from symbionet.present.tables import export_tables
+
+            shown = {k: money.frame(v) if money else v for k, v in tables.items()}
+            written = export_tables(shown, self.file, self.force)
+            _say(f"wrote {len(tables)} table{'s' if len(tables) != 1 else ''} to {written}")
+        else:
+            show()
+            note = money.note() if money is not None else None
+            if note:
+                _say(note, style="dim")
+
+
+def _table(
+    frame: pd.DataFrame,
+    title: str,
+    money: Money | None = None,
+    *,
+    index: bool = True,
+    period: str | None = "yr",
+    row_units: bool = False,
+) -> None:
+    """Print a table, amounts in the park's currency, headers with their units."""
+    from symbionet.present.tables import rich_table
+
+    shown = money.frame(frame, rows=row_units) if money is not None else frame
+    console.print(rich_table(shown, title, index, period=period, row_units=row_units))
+
+
+def _money(park: Park) -> Money:
+    from symbionet.present.tables import Money
+
+    return Money.of(park)
+
+
+def _load(path: Path) -> Park:
+    from symbionet.register.park import load_park
+
+    return load_park(path)
 
 
 @app.command()
-def check(park: ParkPath, as_json: JsonFlag = False) -> None:
+def check(
+    park: ParkPath,
+    as_json: JsonFlag = False,
+    csv: CsvOption = None,
+    xlsx: XlsxOption = None,
+    force: ForceFlag = False,
+) -> None:
     """Validate a park: exit 0 if valid, else list every problem as file:row:column, exit 1.
     Warnings are listed too but do not fail the check."""
+    import pandas as pd
+
+    from symbionet.present import summary
+
+    out = Output(as_json, csv, xlsx, force)
     loaded: Park | None = None
     try:
-        loaded = load_park(park)
+        loaded = _load(park)
         problems = loaded.warnings
     except SymbionetError as error:
         problems = error.problems
-    if as_json:
-        _json([problem.to_dict() for problem in problems])
+    if out.terminal:
         if loaded is None:
-            raise typer.Exit(1)
+            raise SymbionetError(problems)
+        if problems:
+            _print_problems(problems)
+        counts = ", ".join(f"{n} {name}" for name, n in summary.counts(loaded).items() if n)
+        console.print("[green]ok[/green] ", end="")
+        _say(f"{loaded.name}: {counts}")
         return
+    table = pd.DataFrame([p.to_dict() for p in problems], columns=list(Problem.__annotations__))
+    out.send({"problems": table}, lambda: [p.to_dict() for p in problems], lambda: None)
     if loaded is None:
-        raise SymbionetError(problems)
-    if problems:
-        _print_problems(problems)
-    counts = ", ".join(f"{n} {name}" for name, n in summary.counts(loaded).items() if n)
-    console.print(f"[green]ok[/green] {_user(loaded.name)}: {counts}")
+        raise typer.Exit(1)
 
 
-def print_park(park: Park, as_json: bool = False) -> None:
+def park_tables(park: Park) -> dict[str, pd.DataFrame]:
     """Actors, sites, streams, exchanges and totals per resource class."""
-    streams, exchanges = summary.stream_table(park), summary.exchange_table(park)
-    totals = summary.resource_totals(park)
-    if as_json:
-        _json(
-            {
-                "park": park.meta,
-                "counts": summary.counts(park),
-                "actors": _records(park.actors),
-                "sites": _records(park.sites),
-                "streams": _records(streams),
-                "exchanges": _records(exchanges),
-                "totals": _records(totals),
-            }
-        )
-        return
-    meta = park.meta
-    console.print(
-        f"[bold]{_user(park.name)}[/bold] "
-        f"({_user(meta.get('country', ''))} {_user(meta.get('year', ''))})"
-    )
-    if meta.get("description"):
-        console.print(Text(printable(str(meta["description"]))))
+    from symbionet.present import summary
+
     actors = park.actors[["name", "kind", "nace"]].copy()
-    actor_of_stream = streams["actor"]
+    streams = summary.stream_table(park)
     actors["sites"] = park.sites.groupby("actor").size().reindex(actors.index, fill_value=0)
-    actors["streams"] = actor_of_stream.value_counts().reindex(actors.index, fill_value=0)
-    console.print(rich_table(actors, "Actors"))
-    console.print(rich_table(park.sites[["actor", "name", "lat", "lon"]], "Sites"))
-    console.print(
-        rich_table(streams.drop(columns=["class", "site"]), "Streams (per_year in canonical units)")
-    )
-    if len(exchanges):
-        console.print(rich_table(exchanges, "Exchanges"))
-    console.print(rich_table(totals, "Totals per resource class (per year)", index=False))
+    actors["streams"] = streams["actor"].value_counts().reindex(actors.index, fill_value=0)
+    return {
+        "actors": actors,
+        "sites": park.sites[["actor", "name", "lat", "lon"]],
+        "streams": streams.drop(columns=["class", "site"]),
+        "exchanges": summary.exchange_table(park),
+        "totals": summary.resource_totals(park),
+    }
+
+
+def print_park(park: Park) -> None:
+    """The park's name and description, then its tables."""
+    meta = park.meta
+    _say(f"{park.name} ({meta.get('country', '')} {meta.get('year', '')})", style="bold")
+    if meta.get("description"):
+        _say(meta["description"])
+    tables = park_tables(park)
+    titles = {
+        "actors": "Actors",
+        "sites": "Sites",
+        "streams": "Streams (per year in canonical units)",
+        "exchanges": "Exchanges",
+        "totals": "Totals per resource class",
+    }
+    for name, frame in tables.items():
+        if len(frame) or name != "exchanges":
+            _table(frame, titles[name], index=name != "totals", period="yr")
 
 
 @app.command()
@@ -175,10 +243,22 @@ def show(
         str | None, typer.Option("--as", help="Show only what this actor may see.")
     ] = None,
     as_json: JsonFlag = False,
+    csv: CsvOption = None,
+    xlsx: XlsxOption = None,
+    force: ForceFlag = False,
 ) -> None:
     """Show a park: actors, sites, streams, exchanges and totals per resource class."""
-    loaded = load_park(park)
-    print_park(loaded.visible_to(as_actor) if as_actor else loaded, as_json)
+    from symbionet.present import summary
+
+    out = Output(as_json, csv, xlsx, force)
+    loaded = _load(park)
+    visible = loaded.visible_to(as_actor) if as_actor else loaded
+    tables = park_tables(visible)
+    out.send(
+        {"streams": tables["streams"], **tables},
+        lambda: {"park": visible.meta, "counts": summary.counts(visible), **tables},
+        lambda: print_park(visible),
+    )
 
 
 @app.command()
@@ -186,12 +266,18 @@ def convert(
     park: ParkPath,
     out: Annotated[Path, typer.Argument(help="Target: a folder, an .xlsx or a .json file.")],
     force: ForceFlag = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Convert a park between folder, Excel workbook and JSON (lossless both ways).
     An existing park at the target is replaced only with --force; nothing else is."""
+    from symbionet.register.write import check_target, save_format
+
     check_target(out, save_format(out) == "folder", force)
-    written = load_park(park).save(out, force=force)
-    console.print(f"wrote {_user(written)}")
+    written = _load(park).save(out, force=force)
+    if as_json:
+        _json({"written": str(written)})
+    else:
+        _say(f"wrote {written}")
 
 
 @app.command()
@@ -203,14 +289,24 @@ def catalogue(
         Path | None, typer.Option(help="Park whose catalogue.yaml extends the shipped one.")
     ] = None,
     as_json: JsonFlag = False,
+    csv: CsvOption = None,
+    xlsx: XlsxOption = None,
+    force: ForceFlag = False,
 ) -> None:
     """Browse and search the resource catalogue."""
-    cat = load_park(park).catalogue if park else load_catalogue()
+    from symbionet.register.catalogue import load_catalogue
+
+    out = Output(as_json, csv, xlsx, force)
+    cat = _load(park).catalogue if park else load_catalogue()
     found = cat.search(query)
-    if as_json:
-        _json({"version": cat.version, "resources": _records(found)})
-        return
-    if len(found) == 1:
+    columns = ["name", "class", "unit", "ewc", "price", "price_unit"]
+    columns += ["emission_factor", "emission_unit", "substitutes"]
+
+    def show() -> None:
+        if len(found) != 1:
+            title = f"Catalogue {cat.version}: {len(found)} resources"
+            _table(found[columns], title, period=None)
+            return
         resource = cat.resources[str(found.index[0])]
         console.print_json(resource.model_dump_json(by_alias=True, exclude_none=True))
         refs = {
@@ -218,59 +314,81 @@ def catalogue(
         }
         for ref in sorted(refs):
             source = cat.references[ref]
-            line = f"[{ref}] {source.title} ({source.year or 'n.d.'}) {source.url or ''}"
-            console.print(Text(printable(line)))
-        return
-    columns = [
-        "name",
-        "class",
-        "unit",
-        "ewc",
-        "price",
-        "price_unit",
-        "emission_factor",
-        "emission_unit",
-        "substitutes",
-    ]
-    console.print(rich_table(found[columns], f"Catalogue {cat.version}: {len(found)} resources"))
+            _say(f"[{ref}] {source.title} ({source.year or 'n.d.'}) {source.url or ''}")
 
-
-@app.command()
-def run(
-    park: ParkPath = Path("examples/kalundborg"),
-    out: Annotated[Path, typer.Option(help="Folder for the report.")] = Path("out"),
-) -> None:
-    """The main job on a park: check it, summarise it, assess it and write its report."""
-    loaded = load_park(park)
-    writable(out / _slug(loaded.name) / "report.html")
-    console.print(f"[green]ok[/green] {_user(park)} is a valid park")
-    print_park(loaded)
-    target = _write_full_report(loaded, out / _slug(loaded.name), pdf=False)
-    console.print(f"[bold]Report:[/bold] {_user(target.resolve())}")
+    out.send({"resources": found}, lambda: {"version": cat.version, "resources": found}, show)
 
 
 def _slug(name: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-") or "park"
 
 
-def _write_full_report(park: Park, out: Path, pdf: bool) -> Path:
-    """Impact, benefit shares and resilience of a park, written as one report."""
-    from rich.progress import Progress
+def _assess(park: Park) -> Any:
+    """The whole assessment of a park, with progress on stderr."""
+    from symbionet.assessment.assess import assess_park
+    from symbionet.present.progress import progress_display
 
-    from symbionet.assessment.resilience import stress as stress_park
-    from symbionet.assessment.sharing import share as share_benefit
+    with progress_display(err_console, "assessing") as progress:
+        return assess_park(park, progress=progress)
+
+
+def _write_report(park: Park, assessment: Any, out: Path, pdf: bool) -> Path:
     from symbionet.present.report import share_section, stress_section, write_report
 
-    with Progress(console=err_console, transient=True) as progress:
-        task = progress.add_task("benefit shares: solving coalitions", total=None)
-        shares = share_benefit(
-            park, progress=lambda done, total: progress.update(task, completed=done, total=total)
+    extra = [share_section(assessment.shares), stress_section(assessment.resilience)]
+    return write_report(park, out, pdf=pdf, extra=extra)
+
+
+def print_headline(park: Park, assessment: Any) -> None:
+    """The park's headline figures, each partner's share and the most critical partner."""
+    money = _money(park)
+    exchanges = len(assessment.impact.exchanges)
+    title = f"{park.name}: what its {exchanges} exchanges save (central, low, high)"
+    _table(assessment.headline, title, money, row_units=True)
+    shares = assessment.shares
+    _table(shares.table, f"Benefit shares ({shares.method})", money)
+    critical = assessment.most_critical
+    if critical is not None:
+        cost = money.amount(float(critical["extra_cost_eur"]), "yr")
+        _say(
+            f"Most critical partner: {critical.name}: if it left, the others would pay "
+            f"{cost} more and {int(critical['partners_hit'])} of them would be hit."
         )
-        progress.update(task, description="resilience: removing each partner", total=None)
-        resilience = stress_park(park, all_single=True)
-    return write_report(
-        park, out, pdf=pdf, extra=[share_section(shares), stress_section(resilience)]
+    note = money.note()
+    if note:
+        _say(note, style="dim")
+
+
+@app.command()
+def run(
+    park: ParkPath = Path("examples/kalundborg"),
+    out: Annotated[Path, typer.Option(help="Folder for the report.")] = Path("out"),
+    as_json: JsonFlag = False,
+    xlsx: XlsxOption = None,
+    force: ForceFlag = False,
+) -> None:
+    """The main job on a park: check it, assess it, write its report and say what it found."""
+    from symbionet.register.write import writable
+
+    output = Output(as_json, None, xlsx, force)
+    loaded = _load(park)
+    folder = out / _slug(loaded.name)
+    writable(folder / "report.html")
+    if output.terminal:
+        console.print("[green]ok[/green] ", end="")
+        _say(f"{park} is a valid park")
+        print_park(loaded)
+    assessment = _assess(loaded)
+    target = _write_report(loaded, assessment, folder, pdf=False)
+    output.send(
+        assessment.tables(),
+        lambda: {"report": str(target.resolve()), **assessment.to_dict()},
+        lambda: print_headline(loaded, assessment),
+        _money(loaded),
     )
+    if output.terminal:
+        console.print("[bold]Report:[/bold] ", end="")
+        _say(target.resolve())
 
 
 @app.command()
@@ -281,10 +399,12 @@ def report(
 ) -> None:
     """Write a self-contained HTML report: map, Sankey, KPIs per partner, benefit shares,
     resilience ranking and method notes."""
+    from symbionet.register.write import writable
+
     writable(out / "report.html")
-    target = _write_full_report(load_park(park), out, pdf)
-    written = f"{target}" + (f" and {target.with_suffix('.pdf')}" if pdf else "")
-    console.print(f"wrote {_user(written)}")
+    loaded = _load(park)
+    target = _write_report(loaded, _assess(loaded), out, pdf)
+    _say(f"wrote {target}" + (f" and {target.with_suffix('.pdf')}" if pdf else ""))
 
 
 @app.command()
@@ -309,25 +429,32 @@ def impact(
         list[str] | None, typer.Option(help="Exchange statuses to count (default: operating).")
     ] = None,
     as_json: JsonFlag = False,
+    csv: CsvOption = None,
+    xlsx: XlsxOption = None,
+    force: ForceFlag = False,
 ) -> None:
     """Yearly CO2e, water, materials, waste and money saved against the no-symbiosis baseline."""
-    from symbionet.assessment.accounting import METHOD, negative_figures
+    from symbionet.assessment.accounting import METHOD, ImpactOptions, negative_figures
     from symbionet.assessment.accounting import impact as assess_impact
 
-    loaded = load_park(park)
-    result = assess_impact(loaded, statuses=tuple(status or ["operating"]), year=year)
-    if as_json:
-        _json(result.to_dict())
-        return
-    console.print(f"[bold]{_user(loaded.name)}[/bold]: impact of {len(result.exchanges)} exchanges")
-    columns = ["supplier", "receiver", "resource", "replaces", "amount", "unit", "co2e_t"]
-    columns += ["groundwater_m3", "net_saving_eur"]
-    console.print(rich_table(result.exchanges[columns], "Per exchange (per year)"))
-    console.print(rich_table(result.partners, "Per partner (per year)"))
-    console.print(rich_table(result.park.rename_axis("total"), "Park totals (per year)"))
-    for note in negative_figures(result, loaded.catalogue):
-        console.print(_user(note))
-    console.print(f"[dim]Method: {METHOD} Data: {_user(loaded.catalogue.label)}.[/dim]")
+    out = Output(as_json, csv, xlsx, force)
+    options = ImpactOptions(year=year, **({"statuses": tuple(status)} if status else {}))
+    loaded = _load(park)
+    result = assess_impact(loaded, options)
+    money = _money(loaded)
+
+    def show() -> None:
+        _say(f"{loaded.name}: impact of {len(result.exchanges)} exchanges", style="bold")
+        columns = ["supplier", "receiver", "resource", "replaces", "amount", "unit", "co2e_t"]
+        columns += ["groundwater_m3", "net_saving_eur"]
+        _table(result.exchanges[columns], "Per exchange", money)
+        _table(result.partners, "Per partner", money)
+        _table(result.park.rename_axis("total"), "Park totals", money, row_units=True)
+        for note in negative_figures(result, loaded.catalogue):
+            _say(note)
+        _say(f"Method: {METHOD} Data: {loaded.catalogue.label}.", style="dim")
+
+    out.send(result.tables(), result.to_dict, show, money)
 
 
 @app.command("design")
@@ -336,9 +463,9 @@ def design_command(
     objective: Annotated[
         str, typer.Option(help="What to minimise: cost, co2 or freshwater.")
     ] = "cost",
-    time: Annotated[
-        str, typer.Option(help="annual, monthly, hourly or typical-days:N.")
-    ] = "annual",
+    time: Annotated[str, typer.Option(help="annual, monthly, hourly or typical-days:N.")] = (
+        "annual"
+    ),
     pareto: Annotated[
         str | None, typer.Option(help="Trade-off curve between two objectives, e.g. cost,co2.")
     ] = None,
@@ -355,82 +482,85 @@ def design_command(
     greenfield: Annotated[
         bool, typer.Option(help="Price operating exchanges as if still to be built.")
     ] = False,
-    gap: Annotated[float, typer.Option(help="Relative optimality gap for the MILP.")] = 0.01,
+    gap: Annotated[
+        float, typer.Option(help="Relative optimality gap for the MILP (0.0001 is 0.01 %).")
+    ] = 1e-4,
     time_limit: Annotated[float | None, typer.Option(help="Solver time limit in seconds.")] = None,
-    verbose: Annotated[bool, typer.Option(help="Show the solver log.")] = False,
+    verbose: Annotated[bool, typer.Option(help="Show the solver log on stderr.")] = False,
     as_json: JsonFlag = False,
+    csv: CsvOption = None,
+    xlsx: XlsxOption = None,
+    force: ForceFlag = False,
 ) -> None:
     """Design the network: what to build and how to run it, at least cost, CO2e or freshwater."""
+    from symbionet.optimisation.options import DesignOptions
     from symbionet.optimisation.solve import design
     from symbionet.optimisation.tradeoff import pareto as trade_off
     from symbionet.optimisation.tradeoff import parse_objectives
+    from symbionet.present.progress import progress_display
 
-    loaded = load_park(park)
-    options: dict[str, Any] = {
-        "time": time,
-        "actors": [a.strip() for a in actors.split(",")] if actors else None,
-        "exclude_exchanges": exclude or [],
-        "mode": "operate" if operate else "invest",
-        "greenfield": greenfield,
-        "mip_gap": gap,
-        "time_limit": time_limit,
-        "verbose": verbose,
-    }
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
-    quiet = not err_console.is_terminal
-    with Progress(*columns, console=err_console, transient=True, disable=quiet) as progress:
-        task = progress.add_task("designing", total=1.0)
-
-        def report(message: str, done: float) -> None:
-            progress.update(task, description=message, completed=done)
-
+    out = Output(as_json, csv, xlsx, force)
+    options = DesignOptions(
+        objective=objective,
+        time=time,
+        actors=tuple(a.strip() for a in actors.split(",")) if actors else None,
+        exclude_exchanges=tuple(exclude or ()),
+        mode="operate" if operate else "invest",
+        greenfield=greenfield,
+        time_limit=time_limit,
+        verbose=verbose,
+        mip_gap=gap,
+    )
+    loaded = _load(park)
+    money = _money(loaded)
+    with progress_display(err_console, "designing") as progress:
         if pareto:
-            curve = trade_off(loaded, parse_objectives(pareto), points, report=report, **options)
-        else:
-            result = design(
-                loaded,
-                objective=objective,
-                progress=lambda message, done, total: report(message, done),
-                **options,
+            curve = trade_off(
+                loaded, parse_objectives(pareto), points, options=options, progress=progress
             )
-    if as_json:
-        _json(curve.to_dict() if pareto else result.to_dict())
-    elif pareto:
-        console.print(rich_table(curve.table(), f"Trade-off {pareto} ({points} points)"))
+        else:
+            result = design(loaded, options, progress=progress)
+    if pareto:
+        table = curve.to_frame()
+        out.send(
+            curve.tables(),
+            curve.to_dict,
+            lambda: _table(table, f"Trade-off {pareto} ({points} points)", money),
+            money,
+        )
     else:
-        _print_design(result)
+        out.send(result.tables(), result.to_dict, lambda: _print_design(result, money), money)
 
 
-def _print_design(result: DesignResult) -> None:
+def _print_design(result: DesignResult, money: Money) -> None:
     """Status, KPIs against the baseline, what is built, flows, balances and prices."""
+    import pandas as pd
+
+    from symbionet.present.tables import number
+
     colour = "green" if result.ok else "red"
-    console.print(
-        f"[{colour}]{result.status}[/{colour}] ({result.termination}), least "
-        f"{result.objective_name}: {result.objective:,.6g}, gap {result.gap:.2g}, "
-        f"bound {result.bound:,.6g}, "
+    console.print(f"[{colour}]{result.status}[/{colour}] ", end="")
+    _say(
+        f"({result.termination}), least {result.objective_name}: {number(result.objective)}, "
+        f"gap {number(result.gap)}, bound {number(result.bound)}, "
         f"solved in {result.timings.get('total_s', 0):.1f} s"
     )
     kpis = pd.DataFrame(
         {"design": result.kpis, "baseline": result.baseline, "saving": result.savings}
     )
-    kpis.index.name = "per year"
-    console.print(rich_table(kpis, "Key figures (EUR, t CO2e, m3, t)"))
+    _table(kpis.rename_axis("key figure"), "Key figures", money, row_units=True)
     built = result.built[result.built["built"]]
     columns = ["kind", "from", "to", "resource", "status", "km", "capex_eur", "annual"]
-    console.print(rich_table(built[columns], "Built and used (annual in canonical units)"))
+    _table(built[columns], "Built and used (annual in canonical units)", money)
     not_built = result.built[~result.built["built"] & (result.built["kind"] != "hub")]
     if len(not_built):
-        console.print(rich_table(not_built[columns[:-1]], "Not built"))
+        _table(not_built[columns[:-1]], "Not built", money)
     balance = result.balance[(result.balance.abs() > 1e-6).any(axis=1)]
-    console.print(
-        rich_table(balance.reset_index(), "Balance per site and resource (per year)", index=False)
-    )
+    _table(balance, "Balance per site and resource", money)
     if len(result.prices):
-        console.print(rich_table(result.prices, "Marginal value (EUR per unit)"))
+        _table(result.prices, "Marginal value (EUR per unit)", period=None)
     if len(result.unmet):
-        console.print(rich_table(result.unmet, "[red]Unmet demand (per year)[/red]"))
+        _table(result.unmet, "Unmet demand", money)
 
 
 @app.command()
@@ -444,36 +574,38 @@ def share(
     ] = "operate",
     samples: Annotated[int, typer.Option(help="Random orders for sampled Shapley (>15).")] = 200,
     as_json: JsonFlag = False,
+    csv: CsvOption = None,
+    xlsx: XlsxOption = None,
+    force: ForceFlag = False,
 ) -> None:
     """Split the park's saving fairly between partners and check no group does better alone."""
-    from rich.progress import Progress
-
+    from symbionet.assessment.sharing import ShareOptions
     from symbionet.assessment.sharing import share as share_benefit
+    from symbionet.present.progress import progress_display
 
-    loaded = load_park(park)
-    with Progress(console=err_console, transient=True) as progress:
-        task = progress.add_task("solving coalitions", total=None)
-        result = share_benefit(
-            loaded,
-            method,
-            mode,
-            samples,
-            progress=lambda done, total: progress.update(task, completed=done, total=total),
-        )
-    if as_json:
-        _json(result.to_dict())
-        return
-    console.print(rich_table(result.table, f"Benefit shares ({method}, EUR per year)"))
-    console.print(f"Saving of the whole park: {result.grand_value:,.0f} EUR/yr")
-    if result.in_core:
-        console.print("[green]In the core:[/green] no group of partners gets more on its own.")
-    elif result.in_core is False:
-        console.print(
-            f"[red]Not in the core:[/red] {_user(', '.join(result.worst_coalition))} could gain "
-            f"{result.worst_shortfall:,.0f} EUR/yr more on their own."
-        )
-    if result.note:
-        console.print(f"[dim]{_user(result.note)}[/dim]")
+    out = Output(as_json, csv, xlsx, force)
+    options = ShareOptions(method=method, mode=mode, samples=samples)
+    loaded = _load(park)
+    money = _money(loaded)
+    with progress_display(err_console, "benefit shares") as progress:
+        result = share_benefit(loaded, options, progress=progress)
+
+    def show() -> None:
+        _table(result.table, f"Benefit shares ({method})", money)
+        _say(f"Saving of the whole park: {money.amount(result.grand_value, 'yr')}")
+        if result.in_core:
+            _say("In the core: no group of partners gets more on its own.", style="green")
+        elif result.in_core is False:
+            shortfall = money.amount(result.worst_shortfall or 0.0, "yr")
+            _say(
+                f"Not in the core: {', '.join(result.worst_coalition)} could gain "
+                f"{shortfall} more on their own.",
+                style="red",
+            )
+        if result.note:
+            _say(result.note, style="dim")
+
+    out.send(result.tables(), result.to_dict, show, money)
 
 
 @app.command()
@@ -485,21 +617,30 @@ def stress(
     all_single: Annotated[bool, typer.Option(help="Remove each partner in turn.")] = False,
     k: Annotated[int, typer.Option(help="Remove every combination of up to k partners.")] = 1,
     as_json: JsonFlag = False,
+    csv: CsvOption = None,
+    xlsx: XlsxOption = None,
+    force: ForceFlag = False,
 ) -> None:
     """Re-optimise without partners or exchanges: who is hit, extra cost, CO2e rebound."""
+    from symbionet.assessment.resilience import StressOptions
     from symbionet.assessment.resilience import stress as stress_park
+    from symbionet.present.progress import progress_display
 
-    if k < 1:
-        raise SymbionetError("--k must be at least 1")
-    result = stress_park(load_park(park), remove or [], all_single, k)
-    if as_json:
-        _json(result.to_dict())
-        return
-    console.print(rich_table(result.scenarios.drop(columns=["removed"]), "Scenarios (per year)"))
-    console.print(rich_table(result.partners, "Remaining partners hit (per year)"))
-    if len(result.ranking):
-        console.print(rich_table(result.ranking, "Partners ranked by how critical they are"))
-    console.print(rich_table(result.graph, "Exchange network metrics"))
+    out = Output(as_json, csv, xlsx, force)
+    options = StressOptions(remove=tuple(remove or ()), all_single=all_single, k=k)
+    loaded = _load(park)
+    money = _money(loaded)
+    with progress_display(err_console, "resilience") as progress:
+        result = stress_park(loaded, options, progress=progress)
+
+    def show() -> None:
+        _table(result.scenarios.drop(columns=["removed"]), "Scenarios", money)
+        _table(result.partners, "Remaining partners hit", money)
+        if len(result.ranking):
+            _table(result.ranking, "Partners ranked by how critical they are", money)
+        _table(result.graph, "Exchange network metrics", period=None)
+
+    out.send(result.tables(), result.to_dict, show, money)
 
 
 CANDIDATE_COLUMNS = [
@@ -517,16 +658,8 @@ CANDIDATE_COLUMNS = [
     "score",
     "existing",
 ]
-PROPOSAL_COLUMNS = [
-    "supplier",
-    "receiver",
-    "what",
-    "sectors",
-    "match",
-    "cases",
-    "score",
-    "existing",
-]
+PROPOSAL_COLUMNS = ["supplier", "receiver", "what", "sectors", "match", "cases", "score"]
+PROPOSAL_COLUMNS += ["existing"]
 
 
 @app.command("discover")
@@ -550,40 +683,41 @@ def discover_command(
         bool, typer.Option("--screen", help="Propose synergies from the actors' sectors alone.")
     ] = False,
     as_json: JsonFlag = False,
-    csv: Annotated[
-        Path | None, typer.Option("--csv", help="Write the table to a CSV file.")
-    ] = None,
+    csv: CsvOption = None,
+    xlsx: XlsxOption = None,
+    force: ForceFlag = False,
 ) -> None:
     """Candidate exchanges: which supply could meet which demand, how, and what it saves."""
-    if as_json and csv:
-        raise SymbionetError("--json and --csv: choose one")
-    if csv is not None:
-        writable(csv)
-    loaded = load_park(park)
+    from symbionet.discovery.engine import DiscoverOptions, discover
+    from symbionet.discovery.screening import screen as screen_sectors
+    from symbionet.present.progress import progress_display
+
+    out = Output(as_json, csv, xlsx, force)
+    options = DiscoverOptions(
+        top=top or None,
+        max_km=max_km,
+        resource=resource,
+        internal=internal,
+        per_demand=per_demand,
+    )
+    loaded = _load(park)
+    money = _money(loaded)
     if screen:
         table = screen_sectors(loaded, top=top or None)
         key, columns, title = "proposals", PROPOSAL_COLUMNS, "Likely synergies from sectors"
     else:
-        found_candidates = find_candidates(
-            loaded,
-            top=top or None,
-            max_km=max_km,
-            resource=resource,
-            internal=internal,
-            per_demand=per_demand,
-        )
-        table, found = found_candidates.candidates, found_candidates.found
+        with progress_display(err_console, "discovery") as progress:
+            found = discover(loaded, options, progress=progress)
+        table = found.candidates
         key, columns = "candidates", CANDIDATE_COLUMNS
-        title = f"Candidate exchanges: best {len(table)} of {found} (per year)"
-    if csv is not None:
-        write_text(csv, csv_text(table, index=True))
-        console.print(f"wrote {len(table)} {key} to {_user(csv)}")
-    elif as_json:
-        _json({key: _records(table)})
-    else:
-        console.print(rich_table(table[columns], title))
+        title = f"Candidate exchanges: best {len(table)} of {found.found}"
+
+    def show() -> None:
+        _table(table[columns], title, money)
         for rank, line in table["explanation"].items():
-            console.print(f"{rank}. {printable(line)}", markup=False, highlight=False)
+            _say(f"{rank}. {line}")
+
+    out.send({key: table}, lambda: {key: table}, show, money)
 
 
 @app.command()
@@ -596,11 +730,19 @@ def generate(
         int, typer.Option(min=0, help="Random seed (0 or more): the same seed, the same park.")
     ] = 0,
     force: ForceFlag = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Write a synthetic national park: sites clustered around Danish towns, typical streams.
     An existing park at the target is replaced only with --force; nothing else is."""
+    from symbionet.discovery.generate import generate_park
+    from symbionet.present import summary
+    from symbionet.register.write import check_target, save_format
+
     check_target(out, save_format(out) == "folder", force)
     generated = generate_park(sites, seed)
     generated.save(out, force=force)
-    counts = ", ".join(f"{n} {name}" for name, n in summary.counts(generated).items() if n)
-    console.print(f"wrote {_user(out)}: {counts}")
+    counts = summary.counts(generated)
+    if as_json:
+        _json({"written": str(out), "counts": counts})
+    else:
+        _say(f"wrote {out}: " + ", ".join(f"{n} {name}" for name, n in counts.items() if n))

@@ -262,3 +262,26 @@ def stream_baseline(park: Park) -> pd.DataFrame:
         for stream_id, basis in table.loc[priced, "basis"].items()
     ]
     return table
+
+
+__all__ = [
+    "DEFAULT_FATE_BY_CLASS",
+    "DEFAULT_FATE_BY_GROUP",
+    "DEFAULT_SOURCE_BY_GROUP",
+    "DISPOSAL",
+    "FATE_KEPT_FOR",
+    "FRESHWATER_GROUPS",
+    "SALES",
+    "canonical_per",
+    "default_fate",
+    "draws_freshwater",
+    "fate_kept",
+    "is_freshwater",
+    "is_primary_material",
+    "made_factors",
+    "market_replacement",
+    "per_unit",
+    "route_factors",
+    "route_taken",
+    "stream_baseline",
+]

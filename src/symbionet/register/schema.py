@@ -334,3 +334,18 @@ def write_docs(folder: str = "docs") -> None:
     (out / "park.schema.json").write_text(
         json.dumps(json_schema(), indent=2) + "\n", encoding="utf-8"
     )
+
+
+__all__ = [
+    "MAX_DEPTH",
+    "NACE_PATTERN",
+    "TYPES",
+    "Column",
+    "Table",
+    "TemperatureRange",
+    "json_schema",
+    "markdown",
+    "tables",
+    "temperature_ranges",
+    "write_docs",
+]
