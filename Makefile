@@ -3,20 +3,30 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+LOCK_FLAGS ?=
 PARK ?= examples/kalundborg
 
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test lint setup browser clean
+.PHONY: run test lint setup lock browser clean
 
-$(STAMP): pyproject.toml
+# Dependencies come from the lock, so a new release upstream changes nothing here.
+$(STAMP): pyproject.toml $(LOCK)
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=..." >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
 setup: $(STAMP)
+
+# Pins every runtime and dev dependency for Python 3.11 on Linux x86-64, keeping the
+# versions the lock holds unless pyproject.toml needs others (LOCK_FLAGS=--upgrade: newest).
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+	  --python-platform x86_64-unknown-linux-gnu --custom-compile-command "make lock" \
+	  --quiet $(LOCK_FLAGS) -o $(LOCK)
 
 run: $(STAMP)
 	$(BIN)/symbionet run $(PARK)
