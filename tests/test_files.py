@@ -81,7 +81,7 @@ def test_a_park_is_overwritten_only_with_force(tiny: Path, tmp_path: Path) -> No
     before = snapshot(target)
     refused = runner.invoke(app, ["generate", "--sites", "3", "--out", str(target)])
     assert refused.exit_code == 1
-    assert "overwrite it with --force" in str(refused.exception)
+    assert "replaced only with force" in str(refused.exception)
     assert snapshot(target) == before
     forced = runner.invoke(app, ["generate", "--sites", "3", "--out", str(target), "--force"])
     assert forced.exit_code == 0, forced.output

@@ -97,3 +97,44 @@ def test_present_imports_only_public_library_names() -> None:
             if name == "*" or name.startswith("_") or name not in public:
                 wrong.append(f"{path.name}:{line}: {module}.{name}")
     assert wrong == []
+
+
+# command -> (module, options class, {command-line option: library option})
+DEFAULTS = {
+    "design": (
+        "symbionet.optimisation.options",
+        "DesignOptions",
+        {"objective": "objective", "time": "time", "gap": "mip_gap", "time_limit": "time_limit"},
+    ),
+    "discover": (
+        "symbionet.discovery.engine",
+        "DiscoverOptions",
+        {"max_km": "max_km", "resource": "resource", "internal": "internal"}
+        | {"per_demand": "per_demand"},
+    ),
+    "impact": ("symbionet.assessment.accounting", "ImpactOptions", {"year": "year"}),
+    "share": (
+        "symbionet.assessment.sharing",
+        "ShareOptions",
+        {"method": "method", "mode": "mode", "samples": "samples"},
+    ),
+    "stress": (
+        "symbionet.assessment.resilience",
+        "StressOptions",
+        {"all_single": "all_single", "k": "k"},
+    ),
+}
+
+
+@pytest.mark.parametrize("command", sorted(DEFAULTS))
+def test_command_line_defaults_are_the_library_defaults(command: str) -> None:
+    import typer
+
+    from symbionet.present.cli import app
+
+    module, name, pairs = DEFAULTS[command]
+    defaults = getattr(importlib.import_module(module), name)()
+    click_command = typer.main.get_command(app).commands[command]  # type: ignore[attr-defined]
+    given = {param.name: param.default for param in click_command.params}
+    for flag, option in pairs.items():
+        assert given[flag] == getattr(defaults, option), (command, flag)

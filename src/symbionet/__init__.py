@@ -28,28 +28,39 @@ _EXPORTS = {
     "Problem": "symbionet.errors",
     "SymbionetError": "symbionet.errors",
     "discover": "symbionet.discovery.engine",
+    "DiscoverOptions": "symbionet.discovery.engine",
+    "DiscoveryResult": "symbionet.discovery.engine",
     "generate_park": "symbionet.discovery.generate",
     "screen": "symbionet.discovery.screening",
     "DesignResult": "symbionet.optimisation.result",
     "design": "symbionet.optimisation.solve",
+    "DesignOptions": "symbionet.optimisation.options",
     "pareto": "symbionet.optimisation.tradeoff",
     "ParetoResult": "symbionet.optimisation.tradeoff",
     "impact": "symbionet.assessment.accounting",
+    "ImpactOptions": "symbionet.assessment.accounting",
     "ImpactResult": "symbionet.assessment.accounting",
     "share": "symbionet.assessment.sharing",
+    "ShareOptions": "symbionet.assessment.sharing",
     "ShareResult": "symbionet.assessment.sharing",
     "stress": "symbionet.assessment.resilience",
+    "StressOptions": "symbionet.assessment.resilience",
+    "assess_park": "symbionet.assessment.assess",
+    "Assessment": "symbionet.assessment.assess",
+    "AssessOptions": "symbionet.assessment.assess",
     "StressResult": "symbionet.assessment.resilience",
 }
 
 if TYPE_CHECKING:
-    from symbionet.assessment.accounting import ImpactResult, impact
-    from symbionet.assessment.resilience import StressResult, stress
-    from symbionet.assessment.sharing import ShareResult, share
-    from symbionet.discovery.engine import discover
+    from symbionet.assessment.accounting import ImpactOptions, ImpactResult, impact
+    from symbionet.assessment.assess import Assessment, AssessOptions, assess_park
+    from symbionet.assessment.resilience import StressOptions, StressResult, stress
+    from symbionet.assessment.sharing import ShareOptions, ShareResult, share
+    from symbionet.discovery.engine import DiscoverOptions, DiscoveryResult, discover
     from symbionet.discovery.generate import generate_park
     from symbionet.discovery.screening import screen
     from symbionet.errors import Problem, SymbionetError
+    from symbionet.optimisation.options import DesignOptions
     from symbionet.optimisation.result import DesignResult
     from symbionet.optimisation.solve import design
     from symbionet.optimisation.tradeoff import ParetoResult, pareto
@@ -71,16 +82,25 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "AssessOptions",
+    "Assessment",
     "Catalogue",
+    "DesignOptions",
     "DesignResult",
+    "DiscoverOptions",
+    "DiscoveryResult",
+    "ImpactOptions",
     "ImpactResult",
     "ParetoResult",
     "Park",
     "Problem",
+    "ShareOptions",
     "ShareResult",
+    "StressOptions",
     "StressResult",
     "SymbionetError",
     "__version__",
+    "assess_park",
     "check_park",
     "design",
     "discover",

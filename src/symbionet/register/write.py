@@ -132,7 +132,7 @@ def _check_target(target: Path, folder: bool, force: bool) -> None:
         if not empty and not _is_park_file(target):
             raise _refuse(target, "exists and is not a park: not overwritten")
     if not empty and not force:
-        raise _refuse(target, "is a park already: overwrite it with --force")
+        raise _refuse(target, "is a park already: it is replaced only with force")
     writable(target)
 
 
@@ -206,7 +206,7 @@ def write_folder(
             )
 
 
-def _sheet(book: Any, name: str, where: str, rows: list[list[Any]]) -> None:
+def add_sheet(book: Any, name: str, where: str, rows: list[list[Any]]) -> None:
     """A worksheet of ``rows`` (the first a header): text as string cells, never formulas."""
     sheet = book.create_sheet(name)
     problems = []
@@ -245,14 +245,14 @@ def write_xlsx(
         park_rows.append(
             [key, yaml.safe_dump(value, default_flow_style=True).strip() if mapping else value]
         )
-    _sheet(book, "park", f"{file}[park]", park_rows)
+    add_sheet(book, "park", f"{file}[park]", park_rows)
     for name, frame in frames.items():
         rows = [list(frame.columns)]
         rows += [[_plain(v) for v in row] for row in frame.itertuples(index=False)]
-        _sheet(book, name, f"{file}[{name}]", rows)
+        add_sheet(book, name, f"{file}[{name}]", rows)
     if catalogue:
         text = yaml.safe_dump(catalogue, sort_keys=False)
-        _sheet(book, "catalogue", f"{file}[catalogue]", [[text]])
+        add_sheet(book, "catalogue", f"{file}[catalogue]", [[text]])
     with replacing(path) as staged:
         book.save(staged)
 
@@ -277,3 +277,21 @@ WRITERS = {"folder": write_folder, "xlsx": write_xlsx, "json": write_json}
 def save_format(path: Path) -> str:
     """The format a park is written in, from the target's suffix (none: a folder)."""
     return path.suffix.lower().lstrip(".") or "folder"
+
+
+__all__ = [
+    "PARK_FILES",
+    "SCRATCH",
+    "WRITERS",
+    "add_sheet",
+    "check_target",
+    "csv_text",
+    "recover",
+    "replacing",
+    "save_format",
+    "writable",
+    "write_folder",
+    "write_json",
+    "write_text",
+    "write_xlsx",
+]
