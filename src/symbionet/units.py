@@ -74,8 +74,13 @@ ureg.define("normal_cubic_meter = meter ** 3")
 ureg.define("kilotonne = 1000 * metric_ton")
 ureg.define("megatonne = 1e6 * metric_ton")
 ureg.define("EUR = [currency]")
-# Danish krone at the ERM II central rate, 7.46038 DKK per EUR (Danmarks Nationalbank).
-ureg.define("DKK = EUR / 7.46038")
+
+CURRENCY_RATES: dict[str, tuple[float, str]] = {
+    "DKK": (7.46038, "ERM II central rate, Danmarks Nationalbank"),
+}
+"""Currencies besides EUR: units per EUR, and the source of the rate."""
+for _code, (_per_eur, _source) in CURRENCY_RATES.items():
+    ureg.define(f"{_code} = EUR / {_per_eur!r}")
 
 YEAR = ureg.annum
 
@@ -151,3 +156,17 @@ def annuity(rate: float, years: Any) -> Any:
     ``years`` at the discount ``rate`` (works on numbers and arrays)."""
     # 1 - (1 + rate)^-years, exact for rates too small to change 1 + rate
     return 1.0 / years if rate == 0 else rate / -np.expm1(-years * np.log1p(rate))
+
+
+__all__ = [
+    "ACCEPTED",
+    "AMBIGUOUS",
+    "CURRENCY_RATES",
+    "YEAR",
+    "UnitProblem",
+    "annual_factor",
+    "annuity",
+    "convert",
+    "parse_unit",
+    "ureg",
+]
