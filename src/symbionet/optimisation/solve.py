@@ -4,11 +4,8 @@ and the no-symbiosis baseline."""
 from __future__ import annotations
 
 import math
-import os
-import sys
 import time as clock
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from numbers import Real
 from typing import Any
@@ -31,6 +28,8 @@ from symbionet.optimisation.result import (
     unmet_table,
 )
 from symbionet.register.park import Park
+from symbionet.solver import NO_SOLUTION, gap_and_bound
+from symbionet.solver import solve as highs
 
 # Periods solved at once when operating a fixed design (no investment) over many periods:
 # runs are independent apart from storage, which carries its level from run to run.
@@ -38,10 +37,6 @@ HORIZON = 24 * 7 * 4
 # Independent parts of a MILP are solved on their own (smaller branch-and-bound trees);
 # small ones together, up to this many binaries, to save building many tiny models.
 BINARIES_TOGETHER = 30
-# HiGHS's primal_solution_status of a feasible solution
-FEASIBLE = 2
-# the status of a run stopped by a limit before any feasible solution
-NO_SOLUTION = "no solution"
 
 Report = Callable[[str, float], None]
 
@@ -363,42 +358,11 @@ def _no_decisions(net: Network) -> bool:
     return bool(net.arcs["built"].astype(bool).all() and not open_techs)
 
 
-@contextmanager
-def _solver_output(verbose: bool) -> Iterator[None]:
-    """Send what the solver prints to stderr (verbose) or nowhere, never to stdout."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    target = os.dup(2) if verbose else os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(target, 1)
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(target)
-
-
 def _run(built: Built, options: dict[str, Any]) -> tuple[str, str, float]:
-    """Solve; the status is ``ok`` only for a proven optimum (within the gap).
-
-    linopy counts a run stopped by a limit as ``ok`` whatever HiGHS holds then: here it
-    is ``time limit`` (or ``iteration limit``) when HiGHS holds a feasible solution, not
-    yet proven optimal, and ``no solution`` when it holds none.
-    """
-    started = clock.perf_counter()
-    with _solver_output(bool(options.get("output_flag"))):
-        status, termination = built.model.solve(solver_name="highs", io_api="direct", **options)
-    elapsed = clock.perf_counter() - started
-    if str(termination) == "optimal" or str(status) != "ok":
-        return str(status), str(termination), elapsed
-    stopped = str(termination).replace("_", " ")
-    return (stopped if _feasible(built) else NO_SOLUTION), str(termination), elapsed
-
-
-def _feasible(built: Built) -> bool:
-    """Whether HiGHS holds a feasible solution."""
-    info = built.model.solver_model.getInfo()
-    return bool(info.primal_solution_status == FEASIBLE)
+    """Solve with HiGHS (see ``symbionet.solver``): status, termination and seconds."""
+    chosen = dict(options)
+    solved = highs(built.model, verbose=bool(chosen.pop("output_flag", False)), **chosen)
+    return solved.status, solved.termination, solved.seconds
 
 
 def _solution(
@@ -490,12 +454,7 @@ def _result(net: Network, objective: str, piece: Piece) -> DesignResult:
 def _gap_and_bound(built: Built, status: str) -> tuple[float, float]:
     """The relative gap and the lower bound on the model's objective that HiGHS proved
     (an LP's bound is its optimum; NaN where nothing is proven)."""
-    info = built.model.solver_model.getInfo()
-    if built.integer:
-        return float(info.mip_gap), float(info.mip_dual_bound)
-    if status == "ok":
-        return 0.0, float(info.objective_function_value)
-    return math.inf, math.nan
+    return gap_and_bound(built.model)
 
 
 def _solve_rolling(
