@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from typer.testing import CliRunner
 
-from symbionet import load_park
+from symbionet import load_park, share, stress
 from symbionet.present.cli import app
-from symbionet.present.report import write_report
+from symbionet.present.report import render, share_section, stress_section, write_report
+from symbionet.present.tables import Money
 from tests.conftest import EXAMPLES
+
+SCIENTIFIC = re.compile(r"\d[eE][+-]?\d")
+NOTE = "Amounts in DKK at 7.46038 DKK/EUR (ERM II central rate, Danmarks Nationalbank)"
+
+
+def readable(page: str) -> str:
+    """The report as a reader sees it, without its scripts (plotly.js, the figures' data)."""
+    return re.sub(r"<script.*?</script>", "", page, flags=re.S)
 
 
 def test_report_renders_offline_without_console_errors(tmp_path: Path, browser) -> None:  # type: ignore[no-untyped-def]
@@ -49,3 +59,34 @@ def test_report_and_run_commands_write_the_file(tiny: Path, tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     assert "Report:" in result.output
     assert (tmp_path / "run" / "tiny-park" / "report.html").exists()
+
+
+def test_report_amounts_in_the_park_currency_with_the_rate_stated(tiny: Path) -> None:
+    page = readable(render(load_park(tiny)))  # currency: DKK
+    assert page.count(NOTE) == 1
+    assert "<th>receiver saving (DKK/yr)</th>" in page
+    assert "<th>CO2e (t/yr)</th>" in page
+    # 50,000 t of natural gypsum not bought at 25 EUR/t: 1,250,000 EUR x 7.46038 DKK/EUR
+    assert "<td>9,325,475</td>" in page
+    assert "_eur" not in page and "EUR/yr" not in page
+    assert not SCIENTIFIC.search(page)
+
+
+def test_report_of_an_eur_park_has_no_rate_and_no_scientific_notation() -> None:
+    page = readable(render(load_park(EXAMPLES / "kalundborg")))
+    assert "Amounts in" not in page
+    assert "<th>net saving (EUR/yr)</th>" in page
+    assert "EUR/yr, range" in page  # the net saving card
+    assert not SCIENTIFIC.search(page)
+
+
+def test_share_and_stress_sections_in_the_park_currency(tiny: Path) -> None:
+    park = load_park(tiny)
+    money = Money.of(park)
+    shares = share(park)
+    body = share_section(shares, money).body
+    assert f"<b>{money.amount(shares.grand_value, 'yr')}</b>" in body
+    assert "<th>share (DKK/yr)</th>" in body
+    resilience = stress_section(stress(park, all_single=True), money).body
+    assert "<th>extra cost (DKK/yr)</th>" in resilience
+    assert not SCIENTIFIC.search(body + resilience)

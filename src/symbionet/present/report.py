@@ -14,11 +14,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from symbionet.assessment.accounting import METHOD, ImpactResult, impact, negative_figures
-from symbionet.assessment.resilience import StressResult
-from symbionet.assessment.sharing import ShareResult
-from symbionet.errors import SymbionetError
-from symbionet.register.park import Park
+from symbionet import ImpactResult, Park, ShareResult, StressResult, SymbionetError, impact
+from symbionet.assessment.accounting import METHOD, negative_figures
+from symbionet.present.tables import Money, html_table, number, unit
 from symbionet.register.write import replacing, write_text
 
 CLASS_COLOURS = {"water": "#1f77b4", "energy": "#d62728", "material": "#8c564b"}
@@ -32,8 +30,12 @@ h1{margin-bottom:.2rem}h2{border-bottom:2px solid #eee;padding-bottom:.2rem;marg
 .card b{display:block;font-size:1.5rem}
 table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}
 th,td{border-bottom:1px solid #eee;padding:.25rem .6rem;text-align:right}
-th:first-child,td:first-child,td.text{text-align:left}thead th{background:#fafafa}
+th:first-child,td:first-child,th.text,td.text{text-align:left}thead th{background:#fafafa}
 """
+
+
+HIDDEN = ["basis", "reference", "uncertainty", "supplier_co2e_t", "receiver_co2e_t"]
+"""Columns of the impact per exchange left out of the report's table."""
 
 
 @dataclass
@@ -45,12 +47,9 @@ class Section:
     anchor: str
 
 
-def _table(frame: pd.DataFrame, digits: int = 0) -> str:
-    shown = frame.copy()
-    for name in shown.columns:
-        if pd.api.types.is_float_dtype(shown[name]):
-            shown[name] = shown[name].map(lambda v: "" if pd.isna(v) else f"{v:,.{digits}f}")
-    return shown.to_html(border=0, escape=True, na_rep="")
+def _table(frame: pd.DataFrame, money: Money) -> str:
+    """A yearly table, amounts in the park's currency."""
+    return html_table(money.frame(frame), period="yr")
 
 
 def _figure(fig: go.Figure, name: str) -> str:
@@ -150,7 +149,7 @@ def flow_sankey(park: Park, result: ImpactResult) -> go.Figure:
                     "target": [len(suppliers) + receivers.index(a) for a in chosen["receiver"]],
                     "value": amounts.tolist(),
                     "label": [
-                        f"{r}: {v:,.0f} {u}/yr"
+                        f"{r}: {number(v)} {u}/yr"
                         for r, v, u in zip(
                             chosen["resource"], chosen["amount"], chosen["unit"], strict=True
                         )
@@ -168,22 +167,27 @@ def flow_sankey(park: Park, result: ImpactResult) -> go.Figure:
     return fig
 
 
-def _cards(result: ImpactResult) -> str:
-    labels = {
-        "co2e_t": ("CO2e avoided", "t/yr"),
-        "groundwater_m3": ("Groundwater saved", "m3/yr"),
-        "virgin_material_t": ("Virgin materials avoided", "t/yr"),
-        "waste_diverted_t": ("Waste diverted", "t/yr"),
-        "energy_mwh": ("Energy supplied", "MWh/yr"),
-        "net_saving_eur": ("Net saving", "EUR/yr"),
-    }
+CARDS = {
+    "co2e_t": "CO2e avoided",
+    "groundwater_m3": "Groundwater saved",
+    "virgin_material_t": "Virgin materials avoided",
+    "waste_diverted_t": "Waste diverted",
+    "energy_mwh": "Energy supplied",
+    "net_saving_eur": "Net saving",
+}
+"""The park totals shown as cards, by the name of their row."""
+
+
+def _cards(result: ImpactResult, money: Money) -> str:
+    totals = money.frame(result.park, rows=True)
     cards = []
-    for key, (label, unit) in labels.items():
-        row = result.park.loc[key]
+    for key, label in CARDS.items():
+        name = money.name(key)
+        row = totals.loc[name]
         cards.append(
-            f'<div class="card">{html.escape(label)}<b>{row["central"]:,.0f}</b>'
-            f'<span class="muted">{unit}, range {row["low"]:,.0f} to '
-            f"{row['high']:,.0f}</span></div>"
+            f'<div class="card">{html.escape(label)}<b>{number(row["central"])}</b>'
+            f'<span class="muted">{html.escape(unit(name, "yr") or "")}, range '
+            f"{number(row['low'])} to {number(row['high'])}</span></div>"
         )
     return '<div class="cards">' + "".join(cards) + "</div>"
 
@@ -219,31 +223,22 @@ def render(
 ) -> str:
     """The report as one HTML document."""
     result = result or impact(park)
+    money = Money.of(park)
     sections = [
-        Section("Key figures", _cards(result), "kpis"),
+        Section("Key figures", _cards(result, money), "kpis"),
         Section("Map", _figure(site_map(park), "map-figure"), "map"),
         Section("Flows", _figure(flow_sankey(park, result), "sankey-figure"), "sankey"),
-        Section("Per partner", _table(result.partners) + _partner_notes(park, result), "partners"),
         Section(
-            "Per exchange",
-            _table(
-                result.exchanges.drop(
-                    columns=[
-                        "basis",
-                        "reference",
-                        "uncertainty",
-                        "supplier_co2e_t",
-                        "receiver_co2e_t",
-                    ]
-                )
-            ),
-            "exchanges",
+            "Per partner",
+            _table(result.partners, money) + _partner_notes(park, result),
+            "partners",
         ),
+        Section("Per exchange", _table(result.exchanges.drop(columns=HIDDEN), money), "exchanges"),
         *(extra or []),
         Section(
             "Method and data",
             f"<p>{html.escape(METHOD)}</p><p>Park data: <code>{html.escape(park.source)}</code>; "
-            f"{html.escape(park.catalogue.label)}; figures per year in EUR "
+            f"{html.escape(park.catalogue.label)}; figures per year in {money.currency} "
             f"(discount rate {result.assumptions['discount_rate']:.0%}).</p>"
             f"<h3>Sources of the factors used</h3>{_references(park, result)}",
             "method",
@@ -254,45 +249,49 @@ def render(
     )
     body = "".join(f'<h2 id="{s.anchor}">{html.escape(s.title)}</h2>{s.body}' for s in sections)
     description = html.escape(str(park.meta.get("description", "")))
+    note = money.note()
+    rate = f"<p class='muted'>{html.escape(note)}</p>" if note else ""
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>{html.escape(park.name)}: symbiosis report</title><style>{STYLE}</style>"
         f"<script>{get_plotlyjs()}</script></head><body>"
         f"<h1>{html.escape(park.name)}</h1><p class='muted'>Symbiosis report, "
-        f"{date.today():%d %B %Y}. {description}</p><ul>{contents}</ul>{body}</body></html>"
+        f"{date.today():%d %B %Y}. {description}</p>{rate}<ul>{contents}</ul>{body}</body></html>"
     )
 
 
-def share_section(result: ShareResult) -> Section:
-    """Benefit shares and whether they are stable."""
+def share_section(result: ShareResult, money: Money | None = None) -> Section:
+    """Benefit shares and whether they are stable, amounts in ``money`` (default EUR)."""
+    money = money or Money()
     if result.in_core:
         verdict = "The split is in the core: no group of partners would gain by going alone."
     elif result.in_core is False:
         verdict = (
             f"The split is not in the core: {', '.join(result.worst_coalition)} could gain "
-            f"{result.worst_shortfall:,.0f} EUR/yr on their own."
+            f"{money.amount(result.worst_shortfall or 0.0, 'yr')} on their own."
         )
     else:
         verdict = result.note
     body = (
-        f"<p>Saving of the whole park: <b>{result.grand_value:,.0f} EUR/yr</b>, split by the "
-        f"{html.escape(result.method)} method over {len(result.table)} partners "
+        f"<p>Saving of the whole park: <b>{money.amount(result.grand_value, 'yr')}</b>, split "
+        f"by the {html.escape(result.method)} method over {len(result.table)} partners "
         f"({result.coalitions_solved} coalition values). {html.escape(verdict)}</p>"
-        + _table(result.table)
+        + _table(result.table, money)
     )
     return Section("Benefit shares", body, "shares")
 
 
-def stress_section(result: StressResult) -> Section:
-    """Partners ranked by what their departure costs the others."""
+def stress_section(result: StressResult, money: Money | None = None) -> Section:
+    """Partners ranked by what their departure costs the others, amounts in ``money``."""
+    money = money or Money()
     body = (
         "<p>Each partner removed in turn, the rest re-optimised: extra cost and CO2e for the "
         "partners who remain, and beside it the exchange-network metrics.</p>"
-        + _table(result.ranking)
+        + _table(result.ranking, money)
         + "<h3>Who is hit</h3>"
-        + _table(result.partners)
+        + _table(result.partners, money)
         + "<h3>Network metrics</h3>"
-        + _table(result.graph, digits=3)
+        + html_table(result.graph)
     )
     return Section("Resilience", body, "resilience")
 

@@ -93,21 +93,31 @@ def _cell(value: object) -> str:
     return printable(str(value))
 
 
+def _quantity(name: str) -> tuple[str, str | None, bool]:
+    """Label, unit and whether it is an amount per period, from a column name."""
+    if name in NAMES:
+        return NAMES[name]
+    stem, _, suffix = name.rpartition("_")
+    if stem and suffix.lower() in UNITS:
+        unit, flow = UNITS[suffix.lower()]
+        return stem, unit, flow and stem not in STOCKS
+    return name, None, False
+
+
+def unit(name: object, period: str | None = None) -> str | None:
+    """The unit of a column from its name (``co2e_t`` with period ``yr``: ``t/yr``), or None."""
+    _, found, flow = _quantity(str(name))
+    return f"{found}/{period}" if found and flow and period else found
+
+
 def heading(name: object, period: str | None = None) -> str:
     """A column name as a header with its unit: ``co2e_t`` with period ``yr`` is
     ``CO2e (t/yr)``, ``capex_dkk`` is ``capex (DKK)``; an unknown name is shown as words."""
     text = printable(str(name))
-    label, unit, flow = text, None, False
-    if text in NAMES:
-        label, unit, flow = NAMES[text]
-    elif "_" in text and text.rsplit("_", 1)[1].lower() in UNITS:
-        label, suffix = text.rsplit("_", 1)
-        unit, flow = UNITS[suffix.lower()]
-        flow = flow and label not in STOCKS
+    label = _quantity(text)[0]
     words = " ".join(WORDS.get(word.lower(), word) for word in label.split("_"))
-    if unit is None:
-        return words
-    return f"{words} ({unit}/{period})" if flow and period else f"{words} ({unit})"
+    shown_unit = unit(text, period)
+    return f"{words} ({shown_unit})" if shown_unit else words
 
 
 @dataclass(frozen=True)
@@ -135,8 +145,9 @@ class Money:
         return cls(code, per_eur, CURRENCY_RATES[code][1])
 
     def name(self, column: str) -> str:
-        """A ``*_eur`` name in this currency: ``net_saving_eur`` -> ``net_saving_dkk``."""
-        return column[: -len("eur")] + self.currency.lower()
+        """A ``*_eur`` name in this currency (``net_saving_eur`` -> ``net_saving_dkk``);
+        any other name as it is."""
+        return column[: -len("eur")] + self.currency.lower() if _in_eur(column) else column
 
     def frame(self, frame: pd.DataFrame, rows: bool = False) -> pd.DataFrame:
         """``frame`` with its numeric ``*_eur`` columns in this currency and renamed; with
@@ -356,4 +367,5 @@ __all__ = [
     "rich_table",
     "sheet_names",
     "shown",
+    "unit",
 ]
