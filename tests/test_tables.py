@@ -157,6 +157,18 @@ def test_no_table_of_kalundborg_shows_scientific_notation_or_cuts_a_cell() -> No
     assert "net saving (EUR/yr)" in park_totals
 
 
+def test_numbers_stay_whole_where_text_can_fold() -> None:
+    park = load_park(EXAMPLES / "kalundborg-2010")
+    columns = ["supplier", "receiver", "resource", "replaces", "quantity", "unit", "mode"]
+    columns += ["distance_km", "co2e_t", "freshwater_m3", "value_eur", "score", "existing"]
+    candidates = Money("DKK", 7.46038).frame(symbionet.discover(park).to_frame()[columns])
+    text = text_of(rich_table(candidates, "Candidates", period="yr"))
+    words = set(re.findall(r"[^\s│┃]+", text))
+    for name in ["quantity", "co2e_t", "value_dkk", "score"]:
+        assert {number(v) for v in candidates[name]} <= words, name
+    assert "(DKK/yr)" in words
+
+
 def test_a_narrow_terminal_folds_cells_and_keeps_every_digit() -> None:
     frame = pd.DataFrame({"long_name": ["industrial_wastewater_from_novo"], "v_eur": [36096700.0]})
     text = text_of(rich_table(frame, period="yr"), width=24)

@@ -13,13 +13,14 @@ import html
 import math
 import os
 import re
-import textwrap
 from dataclasses import dataclass
 from numbers import Integral, Real
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -239,21 +240,56 @@ def rich_table(
     period: str | None = None,
     index_name: str | None = None,
     row_units: bool = False,
-) -> Table:
-    """A pandas table as a rich table: numbers right-aligned, never cut (a column too
-    narrow folds its text), headers with units (see :func:`shown`)."""
+) -> ReadableTable:
+    """A pandas table for the terminal: numbers right-aligned, headers with units (see
+    :func:`shown`), nothing cut (see :class:`ReadableTable`)."""
     text = shown(frame, index, period=period, index_name=index_name, row_units=row_units)
-    table = Table(title=title, title_justify="left", header_style="bold")
-    for column, (header, numeric) in enumerate(zip(text.headers, text.numeric, strict=True)):
-        if numeric:  # the header as narrow as the numbers, so that text columns give way first
-            widest = max((len(row[column]) for row in text.rows), default=0)
-            header = "\n".join(textwrap.wrap(header, max(widest, 6), break_long_words=False))
-        table.add_column(
-            Text(header, overflow="fold"), justify="right" if numeric else "left", overflow="fold"
+    return ReadableTable(text, title)
+
+
+TEXT_ROOM = 6
+"""Characters a text column keeps at least (or its widest cell) while numbers stay whole."""
+
+
+@dataclass(frozen=True)
+class ReadableTable:
+    """A table laid out when printed, for the width it gets. Number columns are as wide as
+    their widest number (or header word) while every text column keeps ``TEXT_ROOM``
+    characters, so long text folds onto more lines; on a terminal narrower still, numbers
+    fold too. Nothing is ever cut short."""
+
+    text: Shown
+    title: str | None = None
+
+    def table(self, width: int) -> Table:
+        """The rich table for ``width`` characters."""
+        columns = list(zip(self.text.headers, self.text.numeric, strict=True))
+        widths = [
+            max(len(w) for w in [*header.split(), *(row[c] for row in self.text.rows), "0"])
+            for c, (header, _) in enumerate(columns)
+        ]
+        room = sum(
+            w if numeric else min(w, TEXT_ROOM)
+            for w, (_, numeric) in zip(widths, columns, strict=True)
         )
-    for row in text.rows:
-        table.add_row(*(Text(cell, overflow="fold") for cell in row))
-    return table
+        whole = room + 3 * len(columns) + 1 <= width  # each column: 2 padding, 1 border
+        table = Table(title=self.title, title_justify="left", header_style="bold")
+        for (header, numeric), needed in zip(columns, widths, strict=True):
+            table.add_column(
+                Text(header, overflow="fold"),
+                justify="right" if numeric else "left",
+                overflow="fold",
+                width=needed if numeric and whole else None,
+            )
+        for row in self.text.rows:
+            table.add_row(*(Text(cell, overflow="fold") for cell in row))
+        return table
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.table(options.max_width)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.table(options.max_width))
 
 
 def html_table(
@@ -358,6 +394,7 @@ def export_tables(tables: dict[str, pd.DataFrame], path: Path | str, force: bool
 
 __all__ = [
     "Money",
+    "ReadableTable",
     "Shown",
     "check_export",
     "export_tables",
