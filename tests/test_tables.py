@@ -67,6 +67,12 @@ def test_cells_of_each_kind() -> None:
     )
     assert shown(frame).rows == [["1,234,567", "yes", "\\x1b[31mred"], ["", "no", ""]]
     assert shown(frame).numeric == [True, False, False]
+    places = pd.DataFrame(
+        {"start_year": pd.array([1961, None], dtype="Int64"), "lat": [55.66123, math.nan]}
+    )
+    assert shown(places).rows == [["1961", "55.6612"], ["", ""]]
+    flags = pd.DataFrame({"confidential": pd.array([True, False], dtype="boolean")})
+    assert shown(flags).rows == [["yes"], ["no"]]
 
 
 @pytest.mark.parametrize(

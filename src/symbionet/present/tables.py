@@ -18,6 +18,7 @@ from numbers import Integral, Real
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
@@ -55,6 +56,8 @@ NAMES: dict[str, tuple[str, str | None, bool]] = {
     "lon": ("longitude", "°", False),
 }
 """Columns named by their whole name: label, unit, whether it is an amount per period."""
+FORMATS = {"year": ".0f", "lat": ".4f", "lon": ".4f"}
+"""Number formats of columns whose numbers are no amounts, by name or last word of the name."""
 STOCKS = frozenset({"capex", "distance", "investment"})
 """Quantities that are not amounts per period, although their unit could be."""
 WORDS = {"co2e": "CO2e", "co2": "CO2", "nace": "NACE", "ewc": "EWC", "dh": "DH"}
@@ -81,17 +84,26 @@ def number(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def _cell(value: object) -> str:
-    """A table cell as text: numbers by :func:`number`, yes/no, user text made printable."""
+def _cell(value: object, spec: str | None = None) -> str:
+    """A table cell as text: numbers by :func:`number` or by the format ``spec``, yes/no,
+    user text made printable."""
     if value is None or value is pd.NA or value is pd.NaT:
         return ""
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
+    if isinstance(value, Real) and spec is not None:
+        return "" if math.isnan(float(value)) else format(value, spec)
     if isinstance(value, Integral):
         return f"{int(value):,}"
     if isinstance(value, Real):
         return number(float(value))
     return printable(str(value))
+
+
+def _spec(name: object) -> str | None:
+    """The number format of a column, by its name or its name's last word (``start_year``)."""
+    text = str(name)
+    return FORMATS.get(text, FORMATS.get(text.rpartition("_")[2]))
 
 
 def _quantity(name: str) -> tuple[str, str | None, bool]:
@@ -219,7 +231,11 @@ def shown(
         table = frame.rename_axis(names).reset_index()
     headers = [heading(name, period) for name in table.columns]
     numeric = [_numeric(table[c]) for c in table.columns]
-    rows = [[_cell(v) for v in row] for row in table.itertuples(index=False)]
+    specs = [_spec(name) for name in table.columns]
+    rows = [
+        [_cell(v, spec) for v, spec in zip(row, specs, strict=True)]
+        for row in table.itertuples(index=False)
+    ]
     if row_units and with_index:
         for row, key in zip(rows, table.iloc[:, 0], strict=True):
             row[0] = heading(key, period)
