@@ -265,3 +265,11 @@ def test_text_excel_cannot_hold_is_refused_with_sheet_row_and_column(tmp_path: P
     problem = refused.value.problems[0]
     assert (problem.file, problem.row, problem.column) == (f"{target}[t]", 2, "name")
     assert not target.exists()
+
+
+def test_a_currency_without_a_rate_is_refused(tiny: Path) -> None:
+    park = load_park(tiny)
+    park.meta["currency"] = "SEK"
+    with pytest.raises(SymbionetError) as refused:
+        Money.of(park)
+    assert str(refused.value.problems[0]) == "park.yaml:currency: 'SEK' has no rate: use EUR, DKK"
