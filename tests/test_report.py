@@ -84,9 +84,11 @@ def test_share_and_stress_sections_in_the_park_currency(tiny: Path) -> None:
     park = load_park(tiny)
     money = Money.of(park)
     shares = share(park)
-    body = share_section(shares, money).body
+    body = share_section(shares).body(money)
     assert f"<b>{money.amount(shares.grand_value, 'yr')}</b>" in body
     assert "<th>share (DKK/yr)</th>" in body
-    resilience = stress_section(stress(park, all_single=True), money).body
+    resilience = stress_section(stress(park, all_single=True)).body(money)
     assert "<th>extra cost (DKK/yr)</th>" in resilience
     assert not SCIENTIFIC.search(body + resilience)
+    page = readable(render(park, extra=[share_section(shares)]))  # in the park's currency
+    assert "<th>share (DKK/yr)</th>" in page and "EUR/yr" not in page

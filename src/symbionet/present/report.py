@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -40,10 +41,11 @@ HIDDEN = ["basis", "reference", "uncertainty", "supplier_co2e_t", "receiver_co2e
 
 @dataclass
 class Section:
-    """A titled block of HTML in the report."""
+    """A titled block of the report: ``body`` writes its HTML, amounts in the currency given
+    (the report gives its park's)."""
 
     title: str
-    body: str
+    body: Callable[[Money], str]
     anchor: str
 
 
@@ -222,32 +224,41 @@ def render(
     park: Park, result: ImpactResult | None = None, extra: list[Section] | None = None
 ) -> str:
     """The report as one HTML document."""
-    result = result or impact(park)
+    impacts = result or impact(park)
     money = Money.of(park)
     sections = [
-        Section("Key figures", _cards(result, money), "kpis"),
-        Section("Map", _figure(site_map(park), "map-figure"), "map"),
-        Section("Flows", _figure(flow_sankey(park, result), "sankey-figure"), "sankey"),
+        Section("Key figures", lambda m: _cards(impacts, m), "kpis"),
+        Section("Map", lambda _: _figure(site_map(park), "map-figure"), "map"),
+        Section("Flows", lambda _: _figure(flow_sankey(park, impacts), "sankey-figure"), "sankey"),
         Section(
             "Per partner",
-            _table(result.partners, money) + _partner_notes(park, result),
+            lambda m: _table(impacts.partners, m) + _partner_notes(park, impacts),
             "partners",
         ),
-        Section("Per exchange", _table(result.exchanges.drop(columns=HIDDEN), money), "exchanges"),
+        Section(
+            "Per exchange",
+            lambda m: _table(impacts.exchanges.drop(columns=HIDDEN), m),
+            "exchanges",
+        ),
         *(extra or []),
         Section(
             "Method and data",
-            f"<p>{html.escape(METHOD)}</p><p>Park data: <code>{html.escape(park.source)}</code>; "
-            f"{html.escape(park.catalogue.label)}; figures per year in {money.currency} "
-            f"(discount rate {result.assumptions['discount_rate']:.0%}).</p>"
-            f"<h3>Sources of the factors used</h3>{_references(park, result)}",
+            lambda m: (
+                f"<p>{html.escape(METHOD)}</p><p>Park data: "
+                f"<code>{html.escape(park.source)}</code>; {html.escape(park.catalogue.label)}; "
+                f"figures per year in {m.currency} "
+                f"(discount rate {impacts.assumptions['discount_rate']:.0%}).</p>"
+                f"<h3>Sources of the factors used</h3>{_references(park, impacts)}"
+            ),
             "method",
         ),
     ]
     contents = "".join(
         f'<li><a href="#{s.anchor}">{html.escape(s.title)}</a></li>' for s in sections
     )
-    body = "".join(f'<h2 id="{s.anchor}">{html.escape(s.title)}</h2>{s.body}' for s in sections)
+    body = "".join(
+        f'<h2 id="{s.anchor}">{html.escape(s.title)}</h2>{s.body(money)}' for s in sections
+    )
     description = html.escape(str(park.meta.get("description", "")))
     note = money.note()
     rate = f"<p class='muted'>{html.escape(note)}</p>" if note else ""
@@ -260,9 +271,12 @@ def render(
     )
 
 
-def share_section(result: ShareResult, money: Money | None = None) -> Section:
-    """Benefit shares and whether they are stable, amounts in ``money`` (default EUR)."""
-    money = money or Money()
+def share_section(result: ShareResult) -> Section:
+    """Benefit shares and whether they are stable."""
+    return Section("Benefit shares", lambda money: _shares(result, money), "shares")
+
+
+def _shares(result: ShareResult, money: Money) -> str:
     if result.in_core:
         verdict = "The split is in the core: no group of partners would gain by going alone."
     elif result.in_core is False:
@@ -272,19 +286,21 @@ def share_section(result: ShareResult, money: Money | None = None) -> Section:
         )
     else:
         verdict = result.note
-    body = (
+    return (
         f"<p>Saving of the whole park: <b>{money.amount(result.grand_value, 'yr')}</b>, split "
         f"by the {html.escape(result.method)} method over {len(result.table)} partners "
         f"({result.coalitions_solved} coalition values). {html.escape(verdict)}</p>"
         + _table(result.table, money)
     )
-    return Section("Benefit shares", body, "shares")
 
 
-def stress_section(result: StressResult, money: Money | None = None) -> Section:
-    """Partners ranked by what their departure costs the others, amounts in ``money``."""
-    money = money or Money()
-    body = (
+def stress_section(result: StressResult) -> Section:
+    """Partners ranked by what their departure costs the others."""
+    return Section("Resilience", lambda money: _stress(result, money), "resilience")
+
+
+def _stress(result: StressResult, money: Money) -> str:
+    return (
         "<p>Each partner removed in turn, the rest re-optimised: extra cost and CO2e for the "
         "partners who remain, and beside it the exchange-network metrics.</p>"
         + _table(result.ranking, money)
@@ -293,7 +309,6 @@ def stress_section(result: StressResult, money: Money | None = None) -> Section:
         + "<h3>Network metrics</h3>"
         + html_table(result.graph)
     )
-    return Section("Resilience", body, "resilience")
 
 
 def write_report(
