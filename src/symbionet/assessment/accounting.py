@@ -9,6 +9,7 @@ this method, and carries a low-central-high range from the data's confidence.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -292,10 +293,15 @@ def _assumptions(park: Park) -> dict[str, Any]:
     }
 
 
-def negative_figures(result: ImpactResult, catalogue: Catalogue) -> list[str]:
+def negative_figures(
+    result: ImpactResult,
+    catalogue: Catalogue,
+    amount: Callable[[float], str] = lambda eur: f"EUR {eur:,.0f}",
+) -> list[str]:
     """Why a partner's saving or CO2e is negative: one sentence per exchange side that
     takes it below zero (a supply made for the exchange spends its input, a sale is lost,
-    a treatment plant takes on treatment, an exchange costs more than it saves)."""
+    a treatment plant takes on treatment, an exchange costs more than it saves).
+    ``amount`` writes an amount in EUR as text (in the currency the reader uses)."""
     rows = result.exchanges
     sides = pd.concat(
         [
@@ -316,7 +322,7 @@ def negative_figures(result: ImpactResult, catalogue: Catalogue) -> list[str]:
         if partner["saving_eur"] < 0:
             for exchange, side in mine[mine["net_saving_eur"] < 0].iterrows():
                 notes.append(
-                    f"{names[actor]}: EUR {side['net_saving_eur'] / 2:,.0f} from {exchange}, "
+                    f"{names[actor]}: {amount(side['net_saving_eur'] / 2)} from {exchange}, "
                     "half of an exchange that costs more than the baseline it replaces."
                 )
     return notes

@@ -120,13 +120,13 @@ class Output:
         """JSON of ``data()``, ``tables`` to the file, or ``show()`` on the terminal."""
         if self.as_json:
             payload = data()
-            if money is not None and isinstance(payload, dict) and money.currency != "EUR":
+            if money is not None and isinstance(payload, dict):
                 payload = {**payload, "currency": money.to_dict()}
             _json(payload)
         elif self.file is not None:
             from symbionet.present.tables import export_tables
 
-            shown = {k: money.frame(v) if money else v for k, v in tables.items()}
+            shown = {k: money.frame(v, rows=True) if money else v for k, v in tables.items()}
             written = export_tables(shown, self.file, self.force)
             _say(f"wrote {len(tables)} table{'s' if len(tables) != 1 else ''} to {written}")
         else:
@@ -354,9 +354,6 @@ def print_headline(park: Park, assessment: Any) -> None:
             f"Most critical partner: {critical.name}: if it left, the others would pay "
             f"{cost} more and {int(critical['partners_hit'])} of them would be hit."
         )
-    note = money.note()
-    if note:
-        _say(note, style="dim")
 
 
 @app.command()
@@ -450,7 +447,7 @@ def impact(
         _table(result.exchanges[columns], "Per exchange", money)
         _table(result.partners, "Per partner", money)
         _table(result.park.rename_axis("total"), "Park totals", money, row_units=True)
-        for note in negative_figures(result, loaded.catalogue):
+        for note in negative_figures(result, loaded.catalogue, money.amount):
             _say(note)
         _say(f"Method: {METHOD} Data: {loaded.catalogue.label}.", style="dim")
 
@@ -558,7 +555,7 @@ def _print_design(result: DesignResult, money: Money) -> None:
     balance = result.balance[(result.balance.abs() > 1e-6).any(axis=1)]
     _table(balance, "Balance per site and resource", money)
     if len(result.prices):
-        _table(result.prices, "Marginal value (EUR per unit)", period=None)
+        _table(result.prices, "Marginal value (per unit)", money, period="unit")
     if len(result.unmet):
         _table(result.unmet, "Unmet demand", money)
 

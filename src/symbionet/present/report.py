@@ -214,7 +214,7 @@ def _references(park: Park, result: ImpactResult) -> str:
 
 def _partner_notes(park: Park, result: ImpactResult) -> str:
     """How money moves between partners, and why any partner's figure is negative."""
-    notes = negative_figures(result, park.catalogue)
+    notes = negative_figures(result, park.catalogue, Money.of(park).amount)
     items = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
     why = f"<p>Negative figures:</p><ul>{items}</ul>" if notes else ""
     return f"<p>Money between partners: {html.escape(result.assumptions['transfers'])}.</p>{why}"
