@@ -53,11 +53,16 @@ def test_report_and_run_commands_write_the_file(tiny: Path, tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
     assert len(html) > 1_000_000  # plotly.js inlined
-    for section in ("Benefit shares", "Resilience", "Per exchange", "Method and data"):
+    sections = ["Per exchange", "Candidate exchanges", "Best design", "Benefit shares"]
+    for section in [*sections, "Resilience", "Method and data"]:
         assert f">{section}</h2>" in html
     result = runner.invoke(app, ["run", str(tiny), "--out", str(tmp_path / "run")])
     assert result.exit_code == 0, result.output
     assert "Report:" in result.output
+    # the headline figures, each partner's share and the most critical partner
+    assert re.search(r"net saving \(DKK/yr\)\s*│\s*9,325,475", result.output)
+    assert "Benefit shares (shapley)" in result.output
+    assert "Most critical partner:" in result.output
     assert (tmp_path / "run" / "tiny-park" / "report.html").exists()
 
 

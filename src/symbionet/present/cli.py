@@ -333,10 +333,9 @@ def _assess(park: Park) -> Any:
 
 
 def _write_report(park: Park, assessment: Any, out: Path, pdf: bool) -> Path:
-    from symbionet.present.report import share_section, stress_section, write_report
+    from symbionet.present.report import write_report
 
-    extra = [share_section(assessment.shares), stress_section(assessment.resilience)]
-    return write_report(park, out, pdf=pdf, extra=extra)
+    return write_report(park, out, pdf=pdf, assessment=assessment)
 
 
 def print_headline(park: Park, assessment: Any) -> None:
@@ -351,7 +350,8 @@ def print_headline(park: Park, assessment: Any) -> None:
     if critical is not None:
         cost = money.amount(float(critical["extra_cost_eur"]), "yr")
         _say(
-            f"Most critical partner: {critical.name}: if it left, the others would pay "
+            f"Most critical partner: {park.actors.at[critical.name, 'name']} "
+            f"({critical.name}): if it left, the others would pay "
             f"{cost} more and {int(critical['partners_hit'])} of them would be hit."
         )
 

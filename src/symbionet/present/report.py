@@ -15,7 +15,17 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from symbionet import ImpactResult, Park, ShareResult, StressResult, SymbionetError, impact
+from symbionet import (
+    Assessment,
+    DesignResult,
+    DiscoveryResult,
+    ImpactResult,
+    Park,
+    ShareResult,
+    StressResult,
+    SymbionetError,
+    impact,
+)
 from symbionet.assessment.accounting import METHOD, negative_figures
 from symbionet.present.tables import Money, html_table, number, unit
 from symbionet.register.write import replacing, write_text
@@ -311,12 +321,72 @@ def _stress(result: StressResult, money: Money) -> str:
     )
 
 
+CANDIDATE_COLUMNS = ["supplier", "receiver", "resource", "replaces", "quantity", "unit", "mode"]
+CANDIDATE_COLUMNS += ["distance_km", "co2e_t", "value_eur", "existing"]
+"""Columns of the candidate exchanges shown in the report."""
+BUILT_COLUMNS = ["kind", "from", "to", "resource", "status", "km", "capex_eur", "annual"]
+"""Columns of what the best design builds and uses."""
+
+
+def discovery_section(result: DiscoveryResult) -> Section:
+    """The best candidate exchanges, each explained in a sentence."""
+    return Section("Candidate exchanges", lambda money: _discovery(result, money), "discovery")
+
+
+def _discovery(result: DiscoveryResult, money: Money) -> str:
+    table = result.candidates
+    reasons = "".join(
+        f"<li>{html.escape(str(line))}</li>" for line in table["explanation"].to_numpy()
+    )
+    return (
+        f"<p>The best {len(table)} of {result.found} candidate exchanges between the partners' "
+        "streams, ranked by what they would save each year; those marked existing are in "
+        "the park already.</p>" + _table(table[CANDIDATE_COLUMNS], money) + f"<ol>{reasons}</ol>"
+    )
+
+
+def design_section(result: DesignResult) -> Section:
+    """What the best network builds and uses, against the no-symbiosis baseline."""
+    return Section("Best design", lambda money: _design(result, money), "design")
+
+
+def _design(result: DesignResult, money: Money) -> str:
+    kpis = pd.DataFrame(
+        {"design": result.kpis, "baseline": result.baseline, "saving": result.savings}
+    ).rename_axis("key figure")
+    built = result.built[result.built["built"]]
+    return (
+        f"<p>The network at least {html.escape(result.objective_name)}, existing exchanges "
+        f"and candidates together (status {html.escape(result.status)}, gap "
+        f"{number(result.gap)}): what it builds and uses, and its key figures against the "
+        "park with no exchange at all.</p>"
+        + html_table(money.frame(kpis, rows=True), period="yr", row_units=True)
+        + _table(built[BUILT_COLUMNS], money)
+    )
+
+
+def assessment_sections(assessment: Assessment) -> list[Section]:
+    """The sections that follow the impact: discovery, design, shares and resilience."""
+    return [
+        discovery_section(assessment.discovery),
+        design_section(assessment.design),
+        share_section(assessment.shares),
+        stress_section(assessment.resilience),
+    ]
+
+
 def write_report(
-    park: Park, out: Path, pdf: bool = False, extra: list[Section] | None = None
+    park: Park, out: Path, pdf: bool = False, assessment: Assessment | None = None
 ) -> Path:
-    """Write ``report.html`` (and ``report.pdf`` with a local Chromium) into ``out``."""
+    """Write ``report.html`` (and ``report.pdf`` with a local Chromium) into ``out``: the
+    impact of the park's exchanges and, given its ``assessment``, what discovery, design,
+    benefit sharing and the stress test found."""
     target = out / "report.html"
-    write_text(target, render(park, extra=extra))
+    if assessment is None:
+        page = render(park)
+    else:
+        page = render(park, assessment.impact, assessment_sections(assessment))
+    write_text(target, page)
     if pdf:
         browser = (
             shutil.which("chromium")
