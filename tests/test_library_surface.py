@@ -138,3 +138,18 @@ def test_command_line_defaults_are_the_library_defaults(command: str) -> None:
     given = {param.name: param.default for param in click_command.params}
     for flag, option in pairs.items():
         assert given[flag] == getattr(defaults, option), (command, flag)
+
+
+def test_options_are_frozen_checked_and_read_one_id_as_one_id() -> None:
+    import dataclasses
+
+    from symbionet import DesignOptions, SymbionetError
+
+    options = DesignOptions(actors="orsted", exclude_exchanges=["steam_novo"])
+    assert options.actors == ("orsted",) and options.exclude_exchanges == ("steam_novo",)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        options.mip_gap = 0.5  # type: ignore[misc]
+    with pytest.raises(SymbionetError, match="mip_gap: must be a number 0 or more"):
+        dataclasses.replace(options, mip_gap=-1)
+    with pytest.raises(SymbionetError, match="colour: is not an option"):
+        symbionet.design(symbionet.Park.__new__(symbionet.Park), colour="red")

@@ -4,8 +4,8 @@ the command line, the web API and sweeps."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from numbers import Real
 from typing import Any
 
@@ -72,16 +72,17 @@ class DesignOptions:
         for name, cap in self.caps.items():
             if not (isinstance(cap, Real) and -math.inf < cap):
                 raise invalid("caps", f"the bound on {name!r} must be a number, not {cap}")
-        actors = None if self.actors is None else tuple(str(a) for a in self.actors)
+        actors = None if self.actors is None else _names(self.actors)
         object.__setattr__(self, "actors", actors)
-        object.__setattr__(self, "exclude_exchanges", tuple(map(str, self.exclude_exchanges)))
+        object.__setattr__(self, "exclude_exchanges", _names(self.exclude_exchanges))
         object.__setattr__(self, "caps", {str(k): float(v) for k, v in self.caps.items()})
         if self.fix is not None:
             object.__setattr__(self, "fix", _shares(self.fix))
 
-    def to_dict(self) -> dict[str, Any]:
-        """The options as plain data."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+def _names(names: str | Iterable[str]) -> tuple[str, ...]:
+    """Ids as a tuple: one id given alone is one id, not its letters."""
+    return (names,) if isinstance(names, str) else tuple(str(name) for name in names)
 
 
 def _shares(fix: Any) -> dict[str, float]:
