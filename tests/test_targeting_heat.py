@@ -12,17 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symbionet.errors import SymbionetError
-from symbionet.targeting.heat import (
-    HeatMethod,
-    composite_curves_figure,
-    grand_composite_figure,
-    heat_targets,
-    read_heat_streams,
-)
+from symbionet.present.targeting_figures import composite_curves_figure, grand_composite_figure
+from symbionet.results import Result
+from symbionet.targeting.heat import composite_curves, heat_targets, read_heat_streams
+from symbionet.targeting.options import HeatOptions
 from tests.conftest import ROOT
 
 BENCHMARKS = ROOT / "tests" / "data" / "benchmarks"
-METHODS: list[HeatMethod] = ["cascade", "lp"]
+METHODS = ["cascade", "lp"]
 
 
 def streams(*rows: tuple[str, float, float, float]) -> pd.DataFrame:
@@ -43,7 +40,7 @@ def kemp() -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_kemp_four_stream_published_targets(method: HeatMethod) -> None:
+def test_kemp_four_stream_published_targets(method: str) -> None:
     targets = heat_targets(kemp(), dt_min=10, method=method)
     assert targets.hot_utility_kw == pytest.approx(20, rel=1e-6)
     assert targets.cold_utility_kw == pytest.approx(60, rel=1e-6)
@@ -63,7 +60,7 @@ def test_example_file_is_the_kemp_problem() -> None:
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_threshold_needing_only_hot_utility(method: HeatMethod) -> None:
+def test_threshold_needing_only_hot_utility(method: str) -> None:
     # The hot stream (100 kW) is hotter than the cold one everywhere: it gives all its heat
     # and the cold stream (140 kW) still needs 40 kW; nothing is left to cool.
     problem = streams(("H", 150, 50, 1.0), ("C", 30, 100, 2.0))
@@ -76,7 +73,7 @@ def test_threshold_needing_only_hot_utility(method: HeatMethod) -> None:
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_threshold_needing_only_cold_utility(method: HeatMethod) -> None:
+def test_threshold_needing_only_cold_utility(method: str) -> None:
     problem = streams(("H", 200, 40, 2.0), ("C", 50, 120, 1.0))
     targets = heat_targets(problem, dt_min=10, method=method)
     assert targets.hot_utility_kw == 0
@@ -117,8 +114,8 @@ def heat_problems(draw: st.DrawFn) -> pd.DataFrame:
 @settings(max_examples=60, deadline=None)
 @given(problem=heat_problems(), dt_min=st.sampled_from([0, 5, 10, 20]))
 def test_problem_table_and_transshipment_lp_agree(problem: pd.DataFrame, dt_min: float) -> None:
-    cascade = heat_targets(problem, dt_min, method="cascade")
-    lp = heat_targets(problem, dt_min, method="lp")
+    cascade = heat_targets(problem, dt_min=dt_min, method="cascade")
+    lp = heat_targets(problem, dt_min=dt_min, method="lp")
     scale = 1e-6 * max(1.0, float((problem.cp_kw_per_k * 300).sum()))
     assert lp.hot_utility_kw == pytest.approx(cascade.hot_utility_kw, abs=scale)
     assert lp.cold_utility_kw == pytest.approx(cascade.cold_utility_kw, abs=scale)
@@ -157,7 +154,7 @@ def problems_of(path: Path) -> list[tuple[str, int | None, str | None]]:
 
 def test_missing_column_is_named(tmp_path: Path) -> None:
     path = write(tmp_path, "name,supply_temp_c,target_temp_c\nH,150,50\n")
-    assert problems_of(path) == [("missing column", 1, "cp_kw_per_k")]
+    assert problems_of(path) == [("required column is missing", 1, "cp_kw_per_k")]
 
 
 def test_non_numeric_and_negative_values_are_located(tmp_path: Path) -> None:
@@ -166,9 +163,11 @@ def test_non_numeric_and_negative_values_are_located(tmp_path: Path) -> None:
         "name,supply_temp_c,target_temp_c,cp_kw_per_k\nH,150,50,2\n\nC,hot,90,1\nD,20,90,-1\n",
     )
     assert problems_of(path) == [
-        ("not a number: 'hot'", 4, "supply_temp_c"),
-        ("must be positive (got -1)", 5, "cp_kw_per_k"),
+        ("'hot' is not a number", 4, "supply_temp_c"),
+        ("-1 is below 0", 5, "cp_kw_per_k"),
     ]
+    path = write(tmp_path, "name,supply_temp_c,target_temp_c,cp_kw_per_k\nH,150,50,0\n")
+    assert problems_of(path) == [("must be above 0", 2, "cp_kw_per_k")]
 
 
 def test_a_stream_that_does_not_change_temperature_is_refused(tmp_path: Path) -> None:
@@ -179,17 +178,61 @@ def test_a_stream_that_does_not_change_temperature_is_refused(tmp_path: Path) ->
 
 
 def test_missing_file_and_empty_cells(tmp_path: Path) -> None:
-    assert problems_of(tmp_path / "absent.csv") == [("file not found", None, None)]
+    assert problems_of(tmp_path / "absent.csv") == [
+        ("cannot read: No such file or directory", None, None)
+    ]
     ((message, row, column),) = problems_of(tmp_path)  # a folder, not a file
     assert message.startswith("cannot read") and (row, column) == (None, None)
     path = write(tmp_path, "name,supply_temp_c,target_temp_c,cp_kw_per_k\n,150,50,\n")
     assert problems_of(path) == [
-        ("missing value", 2, "cp_kw_per_k"),
-        ("missing value", 2, "name"),
+        ("value required", 2, "cp_kw_per_k"),
+        ("value required", 2, "name"),
     ]
 
 
 @pytest.mark.parametrize("dt_min", [-1, float("nan"), float("inf"), 1e308])
 def test_a_minimum_approach_that_is_not_a_usable_number_is_refused(dt_min: float) -> None:
-    with pytest.raises(SymbionetError, match="--dt-min: must be a number from 0 to 1e"):
+    with pytest.raises(SymbionetError, match="dt_min: must be a number from 0 to 1e"):
         heat_targets(kemp(), dt_min=dt_min)
+
+
+def test_an_unknown_method_or_option_is_refused() -> None:
+    with pytest.raises(SymbionetError, match="method: must be cascade or lp, not 'pinch'"):
+        HeatOptions(method="pinch")
+    with pytest.raises(SymbionetError, match="dtmin: is not an option"):
+        heat_targets(kemp(), dtmin=10)
+
+
+def test_the_default_minimum_approach_is_10_k() -> None:
+    assert HeatOptions().dt_min == 10
+    assert heat_targets(kemp()).hot_utility_kw == pytest.approx(20)
+
+
+def test_a_column_that_is_not_used_is_named_in_a_warning(tmp_path: Path) -> None:
+    path = write(tmp_path, "name,supply_temp_c,target_temp_c,cp_kw_per_k,Duty_kW\nH,150,50,2,200\n")
+    (warning,) = read_heat_streams(path).attrs["warnings"]
+    assert (warning.file, warning.row, warning.column, warning.severity) == (
+        str(path),
+        1,
+        "duty_kw",
+        "warning",
+    )
+    assert warning.message.startswith("not used: not one of the columns name, supply_temp_c")
+
+
+def test_targets_are_a_result_with_their_tables() -> None:
+    targets = heat_targets(kemp(), dt_min=10)
+    assert isinstance(targets, Result)
+    assert list(targets.tables()) == ["targets", "cascade"]
+    row = targets.tables()["targets"].iloc[0]
+    assert (row.hot_utility_kw, row.cold_utility_kw) == pytest.approx((20, 60))
+    assert targets.to_frame() is targets.cascade
+    assert "cascade" not in targets.to_dict()
+
+
+def test_composite_curves_by_hand() -> None:
+    curves = composite_curves(kemp(), heat_targets(kemp(), dt_min=10))
+    hot = curves[curves.curve == "hot"]
+    # hot streams: 170 -> 60 C at CP 3 and 150 -> 30 C at CP 1.5 (Kemp)
+    assert hot.temperature_c.tolist() == [30, 60, 150, 170]
+    assert hot.heat_kw.tolist() == pytest.approx([0, 45, 45 + 90 * 4.5, 45 + 405 + 60])

@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import symbionet
 from symbionet import check_park, load_park
 from symbionet.errors import SymbionetError
 from symbionet.targeting.heat import heat_targets
-from symbionet.targeting.site import heat_carriers, heat_streams_of, site_targets
+from symbionet.targeting.site import heat_carriers, heat_streams_of, stream_targets
 from tests.conftest import EXAMPLES, write_park
 
 HEADER = "id,site,direction,resource,quantity,unit,temperature_c,ppm_cod,ppm_tss\n"
@@ -41,7 +42,7 @@ def test_heat_crosses_the_loop_with_two_approach_temperatures(
     tmp_path: Path, needed_c: int, recovered_kw: float
 ) -> None:
     demand = f"board_heat,b1,demand,low_temp_heat,394.2,MWh/yr,{needed_c},,\n"  # 45 kW
-    heat = site_targets(park_streams(tmp_path, WASTE_HEAT + demand), dt_min=10).heat
+    heat = stream_targets(park_streams(tmp_path, WASTE_HEAT + demand), dt_min=10).heat
     assert heat is not None and heat.streams == 2
     assert heat.plants_hot_utility_kw == pytest.approx(45)
     assert heat.plants_cold_utility_kw == pytest.approx(100)
@@ -49,7 +50,7 @@ def test_heat_crosses_the_loop_with_two_approach_temperatures(
     assert heat.park_hot_utility_kw == pytest.approx(45 - recovered_kw)
     assert heat.park_cold_utility_kw == pytest.approx(100 - recovered_kw)
     assert heat.interplant_recovery_mwh_per_year == pytest.approx(recovered_kw * 8.76)
-    per_site = heat.per_site.set_index("site")
+    per_site = heat.sites.set_index("site")
     assert per_site.loc["b1"].tolist() == pytest.approx([45, 0])
     assert per_site.loc["p1"].tolist() == pytest.approx([0, 100])
 
@@ -62,10 +63,10 @@ def test_each_plant_integrates_its_own_streams_first(tmp_path: Path) -> None:
         + "board_dryer,b1,supply,flue_gas_heat,876,MWh/yr,120,,\n"  # 100 kW from 120 C
     )
     streams = park_streams(tmp_path, rows)
-    heat = site_targets(streams, dt_min=10).heat
+    heat = stream_targets(streams, dt_min=10).heat
     assert heat is not None
     table = heat_streams_of(streams)
-    for site, row in heat.per_site.set_index("site").iterrows():
+    for site, row in heat.sites.set_index("site").iterrows():
         alone = heat_targets(table[table.site == site], dt_min=10)
         assert row.hot_utility_kw == pytest.approx(alone.hot_utility_kw)
         assert row.cold_utility_kw == pytest.approx(alone.cold_utility_kw)
@@ -119,7 +120,7 @@ def test_steam_in_tonnes_counts_through_its_enthalpy(
     assert table.loc["p1_steam", "supply_temp_c"] == 160
     assert table.loc["p1_steam", "temperature_from"] == "catalogue"
     assert table.loc["b1_water", ["supply_temp_c", "target_temp_c"]].tolist() == [60, 90]
-    heat = site_targets(streams, dt_min=10, carriers=carriers).heat
+    heat = stream_targets(streams, dt_min=10, carriers=carriers).heat
     assert heat is not None and heat.streams == 2
     assert heat.typical_temperature == {"p1_steam": 160}
     assert heat.plants_hot_utility_kw == pytest.approx(1000)
@@ -131,13 +132,13 @@ def test_steam_in_tonnes_counts_through_its_enthalpy(
 def test_steam_is_left_out_without_the_heat_carriers(tmp_path: Path) -> None:
     streams, _ = steam_park(tmp_path, "p1_steam,p1,supply,steam_lp,10000,t/yr,,100\n")
     assert heat_streams_of(streams).empty
-    assert site_targets(streams).heat is None
+    assert stream_targets(streams).heat is None
 
 
 def test_a_demand_must_be_heated_from_below_its_temperature(tmp_path: Path) -> None:
     streams, carriers = steam_park(tmp_path, "b1_water,b1,demand,hot_water,8760,MWh/yr,90,95\n")
     with pytest.raises(SymbionetError, match=r"'b1_water': a demand must heat up from .*\(95 is"):
-        site_targets(streams, carriers=carriers)
+        stream_targets(streams, carriers=carriers)
 
 
 def test_a_target_temperature_below_absolute_zero_is_refused(tmp_path: Path) -> None:
@@ -148,7 +149,7 @@ def test_a_target_temperature_below_absolute_zero_is_refused(tmp_path: Path) -> 
 
 def test_heat_below_the_sink_temperature_is_left_out(tmp_path: Path) -> None:
     rows = "warm,p1,supply,low_temp_heat,876,MWh/yr,35,,\n"
-    assert site_targets(park_streams(tmp_path, rows)).heat is None
+    assert stream_targets(park_streams(tmp_path, rows)).heat is None
 
 
 EFFLUENT = "p1_effluent,p1,supply,industrial_wastewater,87600,m3/yr,,20,\n"  # 10 t/h
@@ -160,20 +161,20 @@ def test_water_reuse_between_plants(tmp_path: Path) -> None:
         + "p1_process,p1,demand,process_water,87600,m3/yr,,10,\n"  # takes 5 t/h of effluent
         + "b1_process,b1,demand,process_water,43800,m3/yr,,50,\n"  # could take the other 5
     )
-    water = site_targets(park_streams(tmp_path, rows)).water
+    water = stream_targets(park_streams(tmp_path, rows)).water
     assert water is not None and water.contaminants == ["cod", "tss"]
     assert water.plants_freshwater_t_per_h == pytest.approx(10)
     assert water.park_freshwater_t_per_h == pytest.approx(5)
     assert water.interplant_reuse_t_per_h == pytest.approx(5)
     assert water.plants_wastewater_t_per_h == pytest.approx(5)
     assert water.park_wastewater_t_per_h == pytest.approx(0)
-    between = {(e["from"], e["to"]): e["flow_t_per_h"] for e in water.network}
+    between = water.network.set_index(["from", "to"]).flow_t_per_h
     assert between[("p1_effluent", "b1_process")] == pytest.approx(5)
 
 
 def test_an_unknown_concentration_blocks_reuse_where_it_is_limited(tmp_path: Path) -> None:
     rows = EFFLUENT + "b1_process,b1,demand,process_water,43800,m3/yr,,50,30\n"
-    water = site_targets(park_streams(tmp_path, rows)).water
+    water = stream_targets(park_streams(tmp_path, rows)).water
     assert water is not None
     assert water.interplant_reuse_t_per_h == 0  # the effluent's solids are not known
     assert water.park_freshwater_t_per_h == pytest.approx(5)
@@ -182,7 +183,7 @@ def test_an_unknown_concentration_blocks_reuse_where_it_is_limited(tmp_path: Pat
 def test_a_demand_cleaner_than_freshwater_cannot_be_met(tmp_path: Path) -> None:
     rows = "b1_process,b1,demand,process_water,43800,m3/yr,,1,\n"
     with pytest.raises(SymbionetError, match="no water network meets every demand of site 'b1'"):
-        site_targets(park_streams(tmp_path, rows), freshwater_ppm=5)
+        stream_targets(park_streams(tmp_path, rows), freshwater_ppm=5)
 
 
 def test_sharing_never_costs_more_than_the_plants_alone(tmp_path: Path) -> None:
@@ -194,7 +195,7 @@ def test_sharing_never_costs_more_than_the_plants_alone(tmp_path: Path) -> None:
             [("p1", "supply"), ("p1", "demand"), ("b1", "supply"), ("b1", "demand")] * 2
         )
     )
-    heat = site_targets(park_streams(tmp_path, rows), dt_min=10).heat
+    heat = stream_targets(park_streams(tmp_path, rows), dt_min=10).heat
     assert heat is not None
     assert 0 <= heat.interplant_recovery_kw <= heat.plants_hot_utility_kw + 1e-9
     assert heat.park_hot_utility_kw - heat.park_cold_utility_kw == pytest.approx(
@@ -204,7 +205,7 @@ def test_sharing_never_costs_more_than_the_plants_alone(tmp_path: Path) -> None:
 
 def test_kalundborg_shares_steam_and_district_heat_but_has_no_water_quality() -> None:
     park = load_park(EXAMPLES / "kalundborg")
-    targets = site_targets(park.streams, carriers=heat_carriers(park.catalogue))
+    targets = stream_targets(park.streams, carriers=heat_carriers(park.catalogue))
     assert targets.water is None
     heat = targets.heat
     assert heat is not None and heat.streams == 6  # three district heat, three steam streams
@@ -217,7 +218,7 @@ def test_the_food_park_shares_heat_and_water() -> None:
     path = EXAMPLES / "targeting" / "food-park"
     assert check_park(path) == []
     park = load_park(path)
-    targets = site_targets(park.streams, carriers=heat_carriers(park.catalogue))
+    targets = stream_targets(park.streams, carriers=heat_carriers(park.catalogue))
     assert targets.heat is not None and targets.heat.interplant_recovery_kw > 0
     assert targets.heat.park_hot_utility_kw < targets.heat.plants_hot_utility_kw
     assert targets.water is not None and targets.water.interplant_reuse_t_per_h > 0
@@ -225,3 +226,19 @@ def test_the_food_park_shares_heat_and_water() -> None:
     # the figures printed in docs/targeting.md and examples/targeting/README.md
     assert targets.heat.interplant_recovery_mwh_per_year == pytest.approx(8916, abs=1)
     assert targets.water.interplant_reuse_t_per_h == pytest.approx(3.771, abs=1e-3)
+
+
+def test_targets_of_a_park_is_a_verb_of_symbionet_with_options() -> None:
+    park = load_park(EXAMPLES / "targeting" / "food-park")
+    found = symbionet.targets(park)
+    assert isinstance(found, symbionet.SiteTargets)
+    assert found.heat is not None and found.water is not None
+    assert found.heat.interplant_recovery_mwh_per_year == pytest.approx(8916, abs=1)
+    assert list(found.tables()) == ["heat", "heat_sites", "water", "water_sites", "water_network"]
+    assert found.to_frame().interplant_recovery_kw.item() == pytest.approx(1017.8, abs=0.1)
+    wider = symbionet.targets(park, symbionet.SiteOptions(dt_min=20))
+    assert wider.dt_min_k == 20 and wider.heat is not None
+    assert wider.heat.interplant_recovery_kw < found.heat.interplant_recovery_kw
+    assert symbionet.targets(park, dt_min=20).to_dict() == wider.to_dict()
+    with pytest.raises(SymbionetError, match="freshwater_ppm: must be a number from 0"):
+        symbionet.targets(park, freshwater_ppm=-1)

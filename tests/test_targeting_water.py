@@ -13,22 +13,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symbionet.errors import SymbionetError
+from symbionet.present.targeting_figures import water_figure
 from symbionet.targeting import water as water_module
 from symbionet.targeting.water import (
     FRESHWATER,
     WASTEWATER,
-    WaterMethod,
     WaterTargets,
     allocation_network,
     cascade_targets,
     read_water_table,
-    water_figure,
     water_targets,
 )
 from tests.conftest import ROOT
 
 BENCHMARKS = ROOT / "tests" / "data" / "benchmarks"
-METHODS: list[WaterMethod] = ["cascade", "lp"]
+METHODS = ["cascade", "lp"]
 LOAD = ["operation", "contaminant", "mass_load_kg_per_h", "c_in_max_ppm", "c_out_max_ppm"]
 FLOW = ["stream_id", "kind", "flow_t_per_h", "concentration_ppm"]
 TOL = 1e-6
@@ -85,7 +84,7 @@ def assert_fixed_load_network(table: pd.DataFrame, targets: WaterTargets) -> Non
 @pytest.mark.parametrize(
     "name", ["wang_smith_1994_fixed_load.csv", "wang_smith_1994_fixed_flowrate.csv"]
 )
-def test_wang_smith_published_targets(name: str, method: WaterMethod) -> None:
+def test_wang_smith_published_targets(name: str, method: str) -> None:
     table = read_water_table(BENCHMARKS / name)
     targets = water_targets(table, method=method)
     assert targets.freshwater_t_per_h == pytest.approx(90, rel=1e-6)
@@ -270,7 +269,7 @@ def test_water_cascade_and_allocation_lp_agree(
         sinks, sources = by_kind.get_group("sink"), by_kind.get_group("source")
         assert allocation_network(sinks, sources, freshwater_ppm) is None
         return
-    lp = water_targets(table, freshwater_ppm, method="lp")
+    lp = water_targets(table, freshwater_ppm=freshwater_ppm, method="lp")
     assert lp.freshwater_t_per_h == pytest.approx(freshwater, rel=1e-6, abs=1e-6)
     assert lp.pinch_ppm == pinch
     assert_fixed_flowrate_network(table, lp)
@@ -300,10 +299,10 @@ def test_limiting_composite_and_savelski_bagajewicz_lp_agree(
     )
     if (table.c_in_max_ppm < freshwater_ppm).any():
         with pytest.raises(SymbionetError, match="cleaner than the freshwater"):
-            water_targets(table, freshwater_ppm, method="lp")
+            water_targets(table, freshwater_ppm=freshwater_ppm, method="lp")
         return
     freshwater, pinch = cascade_targets(table, freshwater_ppm)
-    lp = water_targets(table, freshwater_ppm, method="lp")
+    lp = water_targets(table, freshwater_ppm=freshwater_ppm, method="lp")
     assert lp.freshwater_t_per_h == pytest.approx(freshwater, rel=1e-6, abs=1e-6)
     assert lp.pinch_ppm == pinch
     assert_fixed_load_network(table, lp)
@@ -339,21 +338,22 @@ def test_bad_fixed_flowrate_rows_are_located(tmp_path: Path) -> None:
         "stream_id,kind,flow_t_per_h,concentration_ppm\na,source,ten,5\nb,sink,-3,5\nc,drain,3,5\n",
     )
     assert located(path) == [
-        (2, "flow_t_per_h", "not a number: 'ten'"),
-        (3, "flow_t_per_h", "must be positive (got -3)"),
+        (2, "flow_t_per_h", "'ten' is not a number"),
+        (3, "flow_t_per_h", "-3 is below 0"),
+        (4, "kind", "'drain' is not one of source, sink"),
     ]
     path.write_text(
-        "stream_id,kind,flow_t_per_h,concentration_ppm\na,drain,3,5\nwastewater,sink,3,5\n"
+        "stream_id,kind,flow_t_per_h,concentration_ppm\na,Source,0,5\nwastewater,sink,3,5\n"
     )
     assert located(path) == [
-        (2, "kind", "must be source or sink (got 'drain')"),
+        (2, "flow_t_per_h", "must be above 0"),
         (3, "stream_id", "'wastewater' is reserved for the network"),
     ]
 
 
 def test_bad_fixed_load_rows_are_located(tmp_path: Path) -> None:
     path = write(tmp_path, "operation,contaminant,mass_load_kg_per_h,c_in_max_ppm\n1,x,2,0\n")
-    assert located(path) == [(1, "c_out_max_ppm", "missing column")]
+    assert located(path) == [(1, "c_out_max_ppm", "required column is missing")]
     path.write_text(
         "operation,contaminant,mass_load_kg_per_h,c_in_max_ppm,c_out_max_ppm\n1,x,2,100,50\n"
     )
@@ -365,3 +365,13 @@ def test_a_header_of_neither_form_is_refused(tmp_path: Path) -> None:
     ((row, column, message),) = located(path)
     assert (row, column) == (1, None)
     assert "operation" in message and "stream_id" in message
+
+
+def test_targets_are_a_result_with_the_network_as_a_table() -> None:
+    targets = water_targets(read_water_table(BENCHMARKS / "wang_smith_1994_fixed_flowrate.csv"))
+    assert list(targets.tables()) == ["targets", "network"]
+    assert list(targets.to_frame().columns) == ["from", "to", "flow_t_per_h"]
+    assert targets.tables()["targets"].freshwater_t_per_h.item() == pytest.approx(90)
+    edges = targets.to_dict()["network"]
+    assert isinstance(edges, list) and set(edges[0]) == {"from", "to", "flow_t_per_h"}
+    assert sum(e["flow_t_per_h"] for e in edges if e["from"] == FRESHWATER) == pytest.approx(90)

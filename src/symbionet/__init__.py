@@ -49,6 +49,11 @@ _EXPORTS = {
     "Assessment": "symbionet.assessment.assess",
     "AssessOptions": "symbionet.assessment.assess",
     "StressResult": "symbionet.assessment.resilience",
+    "targets": "symbionet.targeting.site",
+    "SiteTargets": "symbionet.targeting.site",
+    "SiteOptions": "symbionet.targeting.options",
+    "HeatOptions": "symbionet.targeting.options",
+    "WaterOptions": "symbionet.targeting.options",
 }
 
 if TYPE_CHECKING:
@@ -66,6 +71,8 @@ if TYPE_CHECKING:
     from symbionet.optimisation.tradeoff import ParetoResult, pareto
     from symbionet.register.catalogue import Catalogue, load_catalogue
     from symbionet.register.park import Park, check_park, load_park
+    from symbionet.targeting.options import HeatOptions, SiteOptions, WaterOptions
+    from symbionet.targeting.site import SiteTargets, targets
 
 
 def __getattr__(name: str) -> Any:
@@ -89,6 +96,7 @@ __all__ = [
     "DesignResult",
     "DiscoverOptions",
     "DiscoveryResult",
+    "HeatOptions",
     "ImpactOptions",
     "ImpactResult",
     "ParetoResult",
@@ -96,9 +104,12 @@ __all__ = [
     "Problem",
     "ShareOptions",
     "ShareResult",
+    "SiteOptions",
+    "SiteTargets",
     "StressOptions",
     "StressResult",
     "SymbionetError",
+    "WaterOptions",
     "__version__",
     "assess_park",
     "check_park",
@@ -112,4 +123,5 @@ __all__ = [
     "screen",
     "share",
     "stress",
+    "targets",
 ]

@@ -2,41 +2,44 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from symbionet.register.park import load_park
-from symbionet.targeting import write_html
-from symbionet.targeting.heat import (
-    HeatTargets,
-    composite_curves_figure,
-    grand_composite_figure,
-    heat_targets,
-    read_heat_streams,
-)
-from symbionet.targeting.site import (
-    HeatSharing,
-    WaterSharing,
-    heat_carriers,
-    site_targets,
-)
-from symbionet.targeting.water import WaterTargets, read_water_table, water_figure
-from symbionet.targeting.water import water_targets as compute_water_targets
+from symbionet.errors import Problem
+from symbionet.present.summary import printable
+from symbionet.present.tables import number, rich_table
+from symbionet.targeting.options import DT_MIN_K, HeatOptions, SiteOptions, WaterOptions
+
+if TYPE_CHECKING:
+    from symbionet.present.cli import Output
+    from symbionet.targeting.heat import HeatTargets
+    from symbionet.targeting.site import HeatSharing, WaterSharing
+    from symbionet.targeting.water import WaterTargets
 
 target_app = typer.Typer(
     help="Integration targets: least utility or freshwater, the pinch, what a park could share.",
     no_args_is_help=True,
 )
 console = Console(width=None if sys.stdout.isatty() else 120)
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+UNITS = {
+    "_mwh_per_year": "MWh/yr",
+    "_kg_per_h": "kg/h",
+    "_t_per_h": "t/h",
+    "_kw": "kW",
+    "_ppm": "ppm",
+    "_c": "°C",
+    "_k": "K",
+}
+"""Units of the targets' columns, by the end of their names."""
 
 
 class Method(StrEnum):
@@ -46,29 +49,70 @@ class Method(StrEnum):
     lp = "lp"
 
 
+HEAT_METHOD, WATER_METHOD = Method(HeatOptions.method), Method(WaterOptions.method)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+CsvOption = Annotated[
+    Path | None, typer.Option("--csv", help="Write the main table of figures to this CSV file.")
+]
+XlsxOption = Annotated[
+    Path | None,
+    typer.Option("--xlsx", help="Write every table to this Excel workbook, a sheet each."),
+]
+ForceFlag = Annotated[bool, typer.Option("--force", help="Replace the file at the target.")]
 PlotFile = Annotated[
     Path | None, typer.Option("--plot", help="Write the curves to this self-contained HTML file.")
 ]
 MethodOption = Annotated[
     Method, typer.Option("--method", help="cascade (pinch algorithm) or lp (linear program).")
 ]
+DtMin = Annotated[
+    float,
+    typer.Option(
+        "--dt-min",
+        help=f"Minimum approach temperature (K) between hot and cold streams; default "
+        f"{DT_MIN_K:g} K, a common first value for process heat exchangers with liquids.",
+    ),
+]
+FreshwaterPpm = Annotated[
+    float, typer.Option("--freshwater-ppm", help="Contaminant concentration of freshwater (ppm).")
+]
 
 
-def _print_json(data: object) -> None:
-    typer.echo(json.dumps(data, indent=2, allow_nan=False))
+def _output(as_json: bool, csv: Path | None, xlsx: Path | None, force: bool) -> Output:
+    """Where the tables go (checked before any work): see ``symbionet.present.cli.Output``."""
+    from symbionet.present.cli import Output
+
+    return Output(as_json, csv, xlsx, force)
 
 
-def _kw(value: float) -> str:
-    return f"{value:,.2f} kW"
+def _warn(table: pd.DataFrame) -> None:
+    """The warnings found reading an input table (columns not used), on stderr."""
+    warnings: list[Problem] = table.attrs.get("warnings", [])
+    for problem in warnings:
+        err_console.print(printable(str(problem)), markup=False, highlight=False)
 
 
-def _pair_table(title: str, rows: list[tuple[str, str]]) -> Table:
+def header(name: str) -> str:
+    """A column name as a header with its unit: ``hot_utility_kw`` -> ``hot utility (kW)``."""
+    for end, unit in UNITS.items():
+        if name.endswith(end):
+            return f"{name.removesuffix(end).replace('_', ' ')} ({unit})"
+    return name.replace("_", " ")
+
+
+def _print_frame(frame: pd.DataFrame, title: str) -> None:
+    console.print(rich_table(frame.rename(columns=header), title, index=False))
+
+
+def _pair_table(title: str, rows: list[tuple[str, float | str | None, str]]) -> Table:
+    """Figures one per row: what, value (numbers never in scientific notation), unit."""
     table = Table(title=title, title_justify="left", header_style="bold")
     table.add_column("target")
-    table.add_column("value")
-    for row in rows:
-        table.add_row(*row)
+    table.add_column("value", justify="right")
+    table.add_column("unit")
+    for what, value, unit in rows:
+        shown = number(value) if isinstance(value, float | int) else (value or "")
+        table.add_row(what, shown, unit)
     return table
 
 
@@ -81,24 +125,35 @@ def heat(
             "[, site, dt_min_contribution_k]."
         ),
     ],
-    dt_min: Annotated[
-        float, typer.Option("--dt-min", min=0, help="Minimum approach temperature (K).")
-    ],
-    method: MethodOption = Method.cascade,
+    dt_min: DtMin = HeatOptions.dt_min,
+    method: MethodOption = HEAT_METHOD,
     json_output: JsonFlag = False,
+    csv: CsvOption = None,
+    xlsx: XlsxOption = None,
+    force: ForceFlag = False,
     plot: PlotFile = None,
 ) -> None:
     """Minimum hot and cold utility, maximum heat recovery and the pinch."""
+    from symbionet.present.targeting_figures import (
+        composite_curves_figure,
+        grand_composite_figure,
+        write_html,
+    )
+    from symbionet.targeting.heat import heat_targets, read_heat_streams
+
+    out = _output(json_output, csv, xlsx, force)
     table = read_heat_streams(streams)
-    targets = heat_targets(table, dt_min, "lp" if method is Method.lp else "cascade")
+    _warn(table)
+    targets = heat_targets(table, HeatOptions(dt_min=dt_min, method=method.value))
     if plot is not None:
         figures = [composite_curves_figure(table, targets), grand_composite_figure(targets)]
         write_html(figures, plot, title=f"Heat targets: {streams.name}")
         err_console.print(f"Wrote {plot}", markup=False, highlight=False)
-    if json_output:
-        _print_json(targets.to_dict())
-    else:
-        console.print(_heat_table(targets, streams.name))
+    out.send(
+        targets.tables(),
+        targets.to_dict,
+        lambda: console.print(_heat_table(targets, printable(streams.name))),
+    )
 
 
 def _utility_needed(targets: HeatTargets) -> str:
@@ -110,21 +165,21 @@ def _utility_needed(targets: HeatTargets) -> str:
 
 
 def _heat_table(targets: HeatTargets, name: str) -> Table:
-    rows = [
-        ("minimum approach", f"{targets.dt_min_k:g} K"),
-        ("minimum hot utility", _kw(targets.hot_utility_kw)),
-        ("minimum cold utility", _kw(targets.cold_utility_kw)),
-        ("maximum heat recovery", _kw(targets.heat_recovery_kw)),
+    rows: list[tuple[str, float | str | None, str]] = [
+        ("minimum approach", targets.dt_min_k, "K"),
+        ("minimum hot utility", targets.hot_utility_kw, "kW"),
+        ("minimum cold utility", targets.cold_utility_kw, "kW"),
+        ("maximum heat recovery", targets.heat_recovery_kw, "kW"),
     ]
     if targets.pinch_shifted_c is None:
-        rows.append(("pinch", f"none: threshold problem, {_utility_needed(targets)}"))
+        rows.append(("pinch", f"none: threshold problem, {_utility_needed(targets)}", ""))
     else:
         rows += [
-            ("pinch, shifted", f"{targets.pinch_shifted_c:g} °C"),
-            ("pinch, hot side", f"{targets.pinch_hot_c:g} °C"),
-            ("pinch, cold side", f"{targets.pinch_cold_c:g} °C"),
+            ("pinch, shifted", targets.pinch_shifted_c, "°C"),
+            ("pinch, hot side", targets.pinch_hot_c, "°C"),
+            ("pinch, cold side", targets.pinch_cold_c, "°C"),
         ]
-    rows.append(("method", targets.method))
+    rows.append(("method", targets.method, ""))
     return _pair_table(f"Heat targets: {name}", rows)
 
 
@@ -137,104 +192,102 @@ def water(
             "c_out_max_ppm) or fixed flowrate (stream_id, kind, flow_t_per_h, concentration_ppm)."
         ),
     ],
-    freshwater_ppm: Annotated[
-        float,
-        typer.Option("--freshwater-ppm", min=0, help="Contaminant concentration of freshwater."),
-    ] = 0.0,
-    method: MethodOption = Method.cascade,
+    freshwater_ppm: FreshwaterPpm = WaterOptions.freshwater_ppm,
+    method: MethodOption = WATER_METHOD,
     json_output: JsonFlag = False,
+    csv: CsvOption = None,
+    xlsx: XlsxOption = None,
+    force: ForceFlag = False,
     plot: PlotFile = None,
 ) -> None:
     """Minimum freshwater and wastewater, the pinch and a reuse network that reaches them."""
+    from symbionet.present.targeting_figures import water_figure, write_html
+    from symbionet.targeting.water import read_water_table, water_targets
+
+    out = _output(json_output, csv, xlsx, force)
     table = read_water_table(data)
-    targets = compute_water_targets(
-        table, freshwater_ppm, "lp" if method is Method.lp else "cascade"
-    )
+    _warn(table)
+    targets = water_targets(table, WaterOptions(freshwater_ppm, method.value))
     if plot is not None:
         write_html([water_figure(table, targets)], plot, title=f"Water targets: {data.name}")
         err_console.print(f"Wrote {plot}", markup=False, highlight=False)
-    if json_output:
-        _print_json(targets.to_dict())
-        return
-    console.print(_water_table(targets, data.name))
-    console.print(_network_table(targets))
+
+    def show() -> None:
+        console.print(_water_table(targets, printable(data.name)))
+        _print_frame(targets.network, "Reuse network")
+
+    out.send(targets.tables(), targets.to_dict, show)
 
 
 def _water_table(targets: WaterTargets, name: str) -> Table:
-    pinch = "none" if targets.pinch_ppm is None else f"{targets.pinch_ppm:g} ppm"
-    rows = [
-        ("form", targets.form),
-        ("freshwater concentration", f"{targets.freshwater_ppm:g} ppm"),
-        ("minimum freshwater", f"{targets.freshwater_t_per_h:,.6g} t/h"),
-        ("minimum wastewater", f"{targets.wastewater_t_per_h:,.6g} t/h"),
-        ("pinch", pinch),
-        ("optimality", targets.optimality),
-        ("method", targets.method),
+    rows: list[tuple[str, float | str | None, str]] = [
+        ("form", targets.form, ""),
+        ("freshwater concentration", targets.freshwater_ppm, "ppm"),
+        ("minimum freshwater", targets.freshwater_t_per_h, "t/h"),
+        ("minimum wastewater", targets.wastewater_t_per_h, "t/h"),
+        ("pinch", "none" if targets.pinch_ppm is None else targets.pinch_ppm, "ppm"),
+        ("optimality", targets.optimality, ""),
+        ("method", targets.method, ""),
     ]
     if len(targets.contaminants) > 1:
-        rows.insert(1, ("contaminants", ", ".join(targets.contaminants)))
+        rows.insert(1, ("contaminants", ", ".join(targets.contaminants), ""))
     return _pair_table(f"Water targets: {name}", rows)
-
-
-def _network_table(targets: WaterTargets) -> Table:
-    table = Table(title="Reuse network", title_justify="left", header_style="bold")
-    table.add_column("from")
-    table.add_column("to")
-    table.add_column("flow (t/h)", justify="right")
-    for edge in targets.network:
-        table.add_row(str(edge["from"]), str(edge["to"]), f"{edge['flow_t_per_h']:,.4g}")
-    return table
 
 
 @target_app.command("site")
 def site(
     park: Annotated[Path, typer.Argument(help="Park folder, .xlsx workbook or .json file.")],
-    dt_min: Annotated[
-        float, typer.Option("--dt-min", min=0, help="Minimum approach temperature (K).")
-    ] = 10.0,
-    freshwater_ppm: Annotated[
-        float,
-        typer.Option("--freshwater-ppm", min=0, help="Contaminant concentration of freshwater."),
-    ] = 0.0,
+    dt_min: DtMin = SiteOptions.dt_min,
+    freshwater_ppm: FreshwaterPpm = SiteOptions.freshwater_ppm,
     json_output: JsonFlag = False,
+    csv: CsvOption = None,
+    xlsx: XlsxOption = None,
+    force: ForceFlag = False,
 ) -> None:
     """Heat and water the plants of a park could share, against each plant on its own."""
-    loaded = load_park(park)
-    streams = loaded.streams.copy()
-    streams.attrs["file"] = str(park)
-    targets = site_targets(streams, dt_min, freshwater_ppm, heat_carriers(loaded.catalogue))
-    if json_output:
-        _print_json(targets.to_dict())
-        return
-    if targets.heat is None:
-        console.print("Heat: no heat stream (in MWh or a heat carrier) with a temperature.")
-    else:
-        console.print(_heat_sharing_table(targets.heat, targets.dt_min_k))
-        if targets.heat.typical_temperature:
-            typical = ", ".join(
-                f"{k} {v:g} °C" for k, v in targets.heat.typical_temperature.items()
-            )
-            console.print(f"Typical temperature of the resource used (no temperature_c): {typical}")
-        console.print(_per_site_table(targets.heat.per_site, "Heat per plant on its own"))
-    if targets.water is None:
-        console.print("Water: no water stream with a ppm_<contaminant> value.")
-    else:
-        console.print(_water_sharing_table(targets.water, targets.freshwater_ppm))
-        console.print(_per_site_table(targets.water.per_site, "Water per plant on its own"))
+    from symbionet.register.park import load_park
+    from symbionet.targeting.site import targets
+
+    out = _output(json_output, csv, xlsx, force)
+    found = targets(load_park(park), SiteOptions(dt_min, freshwater_ppm))
+
+    def show() -> None:
+        if found.heat is None:
+            console.print("Heat: no heat stream (in MWh or a heat carrier) with a temperature.")
+        else:
+            console.print(_heat_sharing_table(found.heat, found.dt_min_k))
+            if found.heat.typical_temperature:
+                typical = ", ".join(
+                    f"{printable(k)} {number(v)} °C"
+                    for k, v in found.heat.typical_temperature.items()
+                )
+                console.print(
+                    f"Typical temperature of the resource used (no temperature_c): {typical}",
+                    markup=False,
+                    highlight=False,
+                )
+            _print_frame(found.heat.sites, "Heat per plant on its own")
+        if found.water is None:
+            console.print("Water: no water stream with a ppm_<contaminant> value.")
+        else:
+            console.print(_water_sharing_table(found.water, found.freshwater_ppm))
+            _print_frame(found.water.sites, "Water per plant on its own")
+
+    out.send(found.tables(), found.to_dict, show)
 
 
 def _heat_sharing_table(heat: HeatSharing, dt_min: float) -> Table:
     return _pair_table(
         "Heat shared through a loop",
         [
-            ("minimum approach", f"{dt_min:g} K at each exchanger"),
-            ("heat streams", str(heat.streams)),
-            ("hot utility, plants on their own", _kw(heat.plants_hot_utility_kw)),
-            ("hot utility, park", _kw(heat.park_hot_utility_kw)),
-            ("cold utility, plants on their own", _kw(heat.plants_cold_utility_kw)),
-            ("cold utility, park", _kw(heat.park_cold_utility_kw)),
-            ("recoverable between plants", _kw(heat.interplant_recovery_kw)),
-            ("per year", f"{heat.interplant_recovery_mwh_per_year:,.0f} MWh/yr"),
+            ("minimum approach at each exchanger", dt_min, "K"),
+            ("heat streams", heat.streams, ""),
+            ("hot utility, plants on their own", heat.plants_hot_utility_kw, "kW"),
+            ("hot utility, park", heat.park_hot_utility_kw, "kW"),
+            ("cold utility, plants on their own", heat.plants_cold_utility_kw, "kW"),
+            ("cold utility, park", heat.park_cold_utility_kw, "kW"),
+            ("recoverable between plants", heat.interplant_recovery_kw, "kW"),
+            ("per year", heat.interplant_recovery_mwh_per_year, "MWh/yr"),
         ],
     )
 
@@ -243,24 +296,13 @@ def _water_sharing_table(water: WaterSharing, freshwater_ppm: float) -> Table:
     return _pair_table(
         "Water reuse between plants",
         [
-            ("freshwater concentration", f"{freshwater_ppm:g} ppm"),
-            ("water streams", str(water.streams)),
-            ("contaminants", ", ".join(water.contaminants)),
-            ("freshwater, plants on their own", f"{water.plants_freshwater_t_per_h:,.4g} t/h"),
-            ("freshwater, park", f"{water.park_freshwater_t_per_h:,.4g} t/h"),
-            ("wastewater, plants on their own", f"{water.plants_wastewater_t_per_h:,.4g} t/h"),
-            ("wastewater, park", f"{water.park_wastewater_t_per_h:,.4g} t/h"),
-            ("reusable between plants", f"{water.interplant_reuse_t_per_h:,.4g} t/h"),
+            ("freshwater concentration", freshwater_ppm, "ppm"),
+            ("water streams", water.streams, ""),
+            ("contaminants", ", ".join(water.contaminants), ""),
+            ("freshwater, plants on their own", water.plants_freshwater_t_per_h, "t/h"),
+            ("freshwater, park", water.park_freshwater_t_per_h, "t/h"),
+            ("wastewater, plants on their own", water.plants_wastewater_t_per_h, "t/h"),
+            ("wastewater, park", water.park_wastewater_t_per_h, "t/h"),
+            ("reusable between plants", water.interplant_reuse_t_per_h, "t/h"),
         ],
     )
-
-
-def _per_site_table(frame: pd.DataFrame, title: str) -> Table:
-    table = Table(title=title, title_justify="left", header_style="bold")
-    table.add_column("site")
-    for column in frame.columns[1:]:
-        unit = column.replace("_t_per_h", " (t/h)").replace("_kw", " (kW)")
-        table.add_column(unit.replace("_", " "), justify="right")
-    for row in frame.itertuples(index=False):
-        table.add_row(str(row[0]), *(f"{value:,.4g}" for value in row[1:]))
-    return table

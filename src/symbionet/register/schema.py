@@ -10,13 +10,18 @@ from __future__ import annotations
 import csv
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import fnmatch
 from functools import cache
 from importlib.resources import files
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from symbionet.errors import SymbionetError
 from symbionet.units import ACCEPTED, AMBIGUOUS
+
+if TYPE_CHECKING:
+    from symbionet.register.io import RawTable
 
 TYPES = {
     "id": "text, unique within the table",
@@ -134,10 +139,18 @@ def temperature_ranges() -> dict[str, TemperatureRange]:
         }
 
 
+GROUPS = {"park": "", "targeting": "targeting"}
+"""Groups of declared tables, by the subfolder of ``schema`` that declares them: the park
+format, and the CSV inputs of the target commands (heat streams, water tables)."""
+
+
 @cache
-def tables() -> dict[str, Table]:
-    """All declared tables, in the order data flows through a park."""
+def tables(group: str = "park") -> dict[str, Table]:
+    """All declared tables of a group (see ``GROUPS``), in the order data flows through a
+    park."""
     folder = files("symbionet.register") / "schema"
+    if GROUPS[group]:
+        folder = folder / GROUPS[group]
     with (folder / "tables.csv").open(encoding="utf-8") as handle:
         entries = list(csv.DictReader(handle))
     result = {}
@@ -165,6 +178,18 @@ def tables() -> dict[str, Table]:
             columns=columns,
         )
     return result
+
+
+def read_csv(path: str | Path) -> RawTable:
+    """A CSV file of a declared table as read: text cells, the line of each row and the
+    path as given for its file; raises the problems that stop it being read."""
+    from symbionet.register.io import _read_csv
+
+    raw, problems = _read_csv(Path(path), Path(path).stem)
+    if raw is None or any(p.severity == "error" for p in problems):
+        raise SymbionetError(replace(p, file=str(path)) for p in problems)
+    raw.file = str(path)
+    return raw
 
 
 def _json_type(column: Column) -> dict[str, Any]:
@@ -297,6 +322,28 @@ def markdown() -> str:
         "formula needs the value Excel saved with it: a workbook written by another program "
         "may have none, so open and save it in Excel first.",
         "",
+        "## JSON documents and parks in memory",
+        "",
+        "A JSON park is one object: `park` holds the keys of `park.yaml`, every other table "
+        "is a list of records (one object per row, its fields the columns) and `catalogue` "
+        "holds the park's `catalogue.yaml`. A field holds one value: text, a number, true or "
+        "false; `null` or a field left out is an empty cell, and a list or an object there is "
+        "an error. `NaN` and `Infinity` are refused where they stand.",
+        "",
+        "From Python the same document is read without a file, and without writing one: "
+        "`load_park(document)` takes it as a dict (`Park.to_document()` gives it, and reads "
+        "back losslessly) or as UTF-8 bytes, and `park_from_document(text)` takes JSON text "
+        "too (a str given to `load_park` is always a path). A dict is read exactly as the JSON "
+        "file it stands for: the same checks, warnings and catalogue.",
+        "",
+        "Problems in a file are located as `file:row:column`: the line of a CSV file "
+        "(`actors.csv:5:nace`), the row of a sheet (`park.xlsx[actors]:5:nace`) or the "
+        "number of a record in a JSON file, counted from 1 (`park.json#actors:4:nace`). In a "
+        "document in memory they are located by path, records counted from 0 as in JSON "
+        "and Python: `actors[3].nace`, `park.year`, `catalogue.resources.steam.unit`, "
+        "`plants` (a table the format does not have). `Problem.to_dict()` gives that "
+        "`location`, and for a file also `file`, `row` and `column`.",
+        "",
         "## Units",
         "",
         "Besides any unit pint reads, these spellings are read as meant; `ton` and `tons` "
@@ -327,8 +374,6 @@ def markdown() -> str:
 
 def write_docs(folder: str = "docs") -> None:
     """Write ``park-format.md`` and ``park.schema.json`` into ``folder``."""
-    from pathlib import Path
-
     out = Path(folder)
     (out / "park-format.md").write_text(markdown(), encoding="utf-8")
     (out / "park.schema.json").write_text(

@@ -12,38 +12,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, ClassVar
 
 import linopy
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import xarray as xr
 
-from symbionet.errors import Problem, SymbionetError
-from symbionet.targeting import (
-    Column,
-    check_option,
+from symbionet.errors import SymbionetError
+from symbionet.results import Result
+from symbionet.targeting.options import HeatOptions, chosen
+from symbionet.targeting.shared import (
     check_table,
     locate,
     no_solution,
+    optimal,
+    positive,
     read_table,
-    result_dict,
-    solve,
-    table_file,
+    summary,
     tolerance,
 )
 
-HEAT_COLUMNS = (
-    Column("name", numeric=False),
-    Column("supply_temp_c"),
-    Column("target_temp_c"),
-    Column("cp_kw_per_k", check="positive"),
-    Column("site", numeric=False, required=False),
-    Column("dt_min_contribution_k", required=False, check="nonnegative"),
-)
-
-HeatMethod = Literal["cascade", "lp"]
+HEAT_STREAMS = "heat_streams"
 HEAT_METHODS: dict[str, str] = {
     "cascade": "problem table",
     "lp": "transshipment LP",
@@ -51,12 +41,14 @@ HEAT_METHODS: dict[str, str] = {
 
 
 @dataclass(frozen=True)
-class HeatTargets:
+class HeatTargets(Result):
     """Minimum utilities, maximum recovery and the pinch (None for a threshold problem).
 
     ``cascade`` is the grand composite curve: the heat flowing down past each shifted
     temperature boundary once the minimum hot utility enters at the top.
     """
+
+    main_table: ClassVar[str] = "cascade"
 
     hot_utility_kw: float
     cold_utility_kw: float
@@ -69,41 +61,46 @@ class HeatTargets:
     dt_min_k: float
     cascade: pd.DataFrame = field(repr=False, compare=False, metadata={"json": False})
 
-    def to_dict(self) -> dict[str, object]:
-        """The targets as a JSON-ready dict."""
-        return result_dict(self)
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The targets as one row, then the cascade."""
+        return {"targets": summary(self), **super().tables()}
 
 
 def read_heat_streams(path: str | Path) -> pd.DataFrame:
-    """Read and check a heat stream CSV file."""
-    return heat_streams(read_table(path, HEAT_COLUMNS))
+    """Read and check a heat stream CSV file (``attrs["warnings"]``: its unused columns)."""
+    table = read_table(path, [HEAT_STREAMS])
+    warnings = table.attrs["warnings"]
+    streams = heat_streams(table)
+    streams.attrs["warnings"] = warnings
+    return streams
 
 
 def heat_streams(table: pd.DataFrame) -> pd.DataFrame:
     """Check a stream table; add ``hot`` (bool) and ``duty_kw``."""
-    streams = check_table(table, HEAT_COLUMNS)
-    if streams.empty:
-        raise SymbionetError([Problem(table_file(streams), None, None, "no streams")])
-    flat = streams.index[streams.supply_temp_c == streams.target_temp_c]
-    if len(flat):
-        raise SymbionetError(
-            locate(streams, i, "target_temp_c", "equals the supply temperature: no heat to move")
-            for i in flat
-        )
+    streams = check_table(table, HEAT_STREAMS)
+    problems = positive(streams, "cp_kw_per_k")
+    problems += [
+        locate(streams, i, "target_temp_c", "equals the supply temperature: no heat to move")
+        for i in streams.index[streams.supply_temp_c == streams.target_temp_c]
+    ]
+    if problems:
+        raise SymbionetError(problems)
     hot = streams.supply_temp_c > streams.target_temp_c
     duty = streams.cp_kw_per_k * (streams.supply_temp_c - streams.target_temp_c).abs()
     return streams.assign(hot=hot, duty_kw=duty)
 
 
 def heat_targets(
-    streams: pd.DataFrame, dt_min: float, method: HeatMethod = "cascade"
+    streams: pd.DataFrame, options: HeatOptions | None = None, **overrides: Any
 ) -> HeatTargets:
-    """Minimum hot and cold utility for the streams at a minimum approach of ``dt_min`` K."""
-    check_option("--dt-min", dt_min)
+    """Minimum hot and cold utility for the streams, as ``options`` say (keywords override
+    single options: ``heat_targets(streams, dt_min=20)``)."""
+    settings = chosen(HeatOptions, options, overrides)
     streams = heat_streams(streams)
-    boundaries, surplus = _interval_surplus(streams, dt_min)
-    flows = _cascade(surplus) if method == "cascade" else _transshipment_lp(surplus)
-    return _targets(streams, dt_min, boundaries, flows, HEAT_METHODS[method])
+    boundaries, surplus = _interval_surplus(streams, settings.dt_min)
+    lp = settings.method == "lp"
+    flows = _transshipment_lp(surplus) if lp else _cascade(surplus)
+    return _targets(streams, settings.dt_min, boundaries, flows, HEAT_METHODS[settings.method])
 
 
 def _interval_surplus(streams: pd.DataFrame, dt_min: float) -> tuple[np.ndarray, xr.DataArray]:
@@ -143,7 +140,7 @@ def _transshipment_lp(surplus: xr.DataArray) -> np.ndarray:
     inflow = residual.shift(interval=1).fillna(0) + enters_top * hot_utility
     model.add_constraints(residual - inflow == surplus, name="interval_balance")
     model.add_objective(1.0 * hot_utility)
-    if not solve(model):
+    if optimal(model) is None:
         raise no_solution("", "the transshipment LP")
     return np.concatenate([[hot_utility.solution.item()], residual.solution.to_numpy()])
 
@@ -172,47 +169,31 @@ def _targets(
     )
 
 
-def _composite(streams: pd.DataFrame, start_kw: float) -> tuple[np.ndarray, np.ndarray]:
-    """Composite curve of some streams: temperatures (ascending) and cumulative heat (kW)."""
-    ends = streams[["supply_temp_c", "target_temp_c"]].to_numpy()
-    low, high = ends.min(axis=1), ends.max(axis=1)
-    temps = np.unique(np.concatenate([low, high]))
-    span = np.clip(temps[:, None], low, high) - low
-    return temps, start_kw + span @ streams.cp_kw_per_k.to_numpy()
-
-
-def composite_curves_figure(streams: pd.DataFrame, targets: HeatTargets) -> go.Figure:
-    """Hot and cold composite curves; the cold curve starts at the minimum cold utility."""
+def composite_curves(streams: pd.DataFrame, targets: HeatTargets) -> pd.DataFrame:
+    """Hot and cold composite curves: ``curve`` (hot or cold), ``heat_kw`` (cumulative)
+    and ``temperature_c``; the cold curve starts at the minimum cold utility, so that the
+    two curves touch at the pinch."""
     streams = heat_streams(streams)
-    figure = go.Figure()
-    for hot, label, colour, start in (
-        (True, "hot composite", "firebrick", 0.0),
-        (False, "cold composite", "royalblue", targets.cold_utility_kw),
-    ):
+    curves = []
+    for hot, curve, start in ((True, "hot", 0.0), (False, "cold", targets.cold_utility_kw)):
         subset = streams[streams.hot == hot]
         if len(subset):
-            temps, heat = _composite(subset, start)
-            figure.add_scatter(x=heat, y=temps, name=label, line={"color": colour})
-    figure.update_layout(
-        title=f"Composite curves (ΔTmin = {targets.dt_min_k:g} K)",
-        xaxis_title="Heat flow (kW)",
-        yaxis_title="Temperature (°C)",
-    )
-    return figure
+            ends = subset[["supply_temp_c", "target_temp_c"]].to_numpy()
+            low, high = ends.min(axis=1), ends.max(axis=1)
+            temps = np.unique(np.concatenate([low, high]))
+            heat = (
+                start + (np.clip(temps[:, None], low, high) - low) @ subset.cp_kw_per_k.to_numpy()
+            )
+            curves.append(pd.DataFrame({"curve": curve, "heat_kw": heat, "temperature_c": temps}))
+    return pd.concat(curves, ignore_index=True)
 
 
-def grand_composite_figure(targets: HeatTargets) -> go.Figure:
-    """Grand composite curve: net heat flow against shifted temperature."""
-    figure = go.Figure()
-    figure.add_scatter(
-        x=targets.cascade.heat_flow_kw,
-        y=targets.cascade.shifted_temp_c,
-        name="grand composite",
-        line={"color": "darkorange"},
-    )
-    figure.update_layout(
-        title="Grand composite curve",
-        xaxis_title="Net heat flow (kW)",
-        yaxis_title="Shifted temperature (°C)",
-    )
-    return figure
+__all__ = [
+    "HEAT_METHODS",
+    "HEAT_STREAMS",
+    "HeatTargets",
+    "composite_curves",
+    "heat_streams",
+    "heat_targets",
+    "read_heat_streams",
+]

@@ -24,24 +24,21 @@ whole park; the difference is the water that reuse between plants could save.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from symbionet.errors import Problem, SymbionetError
-from symbionet.targeting import (
-    check_option,
-    magnitude_problems,
-    result_dict,
-    table_file,
-    tolerance,
-)
+from symbionet.results import Result
 from symbionet.targeting.heat import HeatTargets, heat_targets
+from symbionet.targeting.options import SiteOptions, chosen
+from symbionet.targeting.shared import magnitude_problems, summary, table_file, tolerance
 from symbionet.targeting.water import Network, allocation_network
 
 if TYPE_CHECKING:
     from symbionet.register.catalogue import Catalogue
+    from symbionet.register.park import Park
 
 HEAT_SINK_C = 40.0
 HOURS_PER_YEAR = 8760.0
@@ -50,12 +47,15 @@ WATER_UNITS = ("m3", "t")  # 1 m3 of water is 1 t
 
 
 @dataclass(frozen=True)
-class HeatSharing:
+class HeatSharing(Result):
     """Hot and cold utility (kW, yearly average) of the plants on their own and of the park.
 
     ``typical_temperature`` maps the streams that had no temperature of their own to the
-    typical temperature of their resource (degC), which they were given.
+    typical temperature of their resource (degC), which they were given; ``sites`` holds
+    each plant's own utilities.
     """
+
+    main_table: ClassVar[str] = "sites"
 
     streams: int
     plants_hot_utility_kw: float
@@ -65,16 +65,16 @@ class HeatSharing:
     interplant_recovery_kw: float
     interplant_recovery_mwh_per_year: float
     typical_temperature: dict[str, float]
-    per_site: pd.DataFrame = field(repr=False, compare=False, metadata={"json": False})
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready dict, with one record per site."""
-        return {**result_dict(self), "sites": self.per_site.to_dict("records")}
+    sites: pd.DataFrame = field(repr=False, compare=False)
 
 
 @dataclass(frozen=True)
-class WaterSharing:
-    """Freshwater and wastewater (t/h) of the plants on their own and of the park."""
+class WaterSharing(Result):
+    """Freshwater and wastewater (t/h) of the plants on their own and of the park; the
+    park's reuse ``network`` (``from``, ``to``, ``flow_t_per_h``) and each plant's own
+    figures (``sites``)."""
+
+    main_table: ClassVar[str] = "sites"
 
     streams: int
     contaminants: list[str]
@@ -83,16 +83,12 @@ class WaterSharing:
     interplant_reuse_t_per_h: float
     plants_wastewater_t_per_h: float
     park_wastewater_t_per_h: float
-    network: list[dict[str, object]]
-    per_site: pd.DataFrame = field(repr=False, compare=False, metadata={"json": False})
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready dict, with one record per site."""
-        return {**result_dict(self), "sites": self.per_site.to_dict("records")}
+    network: pd.DataFrame = field(repr=False, compare=False)
+    sites: pd.DataFrame = field(repr=False, compare=False)
 
 
 @dataclass(frozen=True)
-class SiteTargets:
+class SiteTargets(Result):
     """What an exchange programme can aim at; None where the park has no data for it."""
 
     dt_min_k: float
@@ -100,36 +96,50 @@ class SiteTargets:
     heat: HeatSharing | None
     water: WaterSharing | None
 
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready dict."""
-        return {
-            "dt_min_k": self.dt_min_k,
-            "freshwater_ppm": self.freshwater_ppm,
-            "heat": None if self.heat is None else self.heat.to_dict(),
-            "water": None if self.water is None else self.water.to_dict(),
-        }
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Heat and water, each as one row of figures, per plant and (water) the network."""
+        found: dict[str, pd.DataFrame] = {}
+        if self.heat is not None:
+            found |= {"heat": summary(self.heat), "heat_sites": self.heat.sites}
+        if self.water is not None:
+            found |= {"water": summary(self.water), "water_sites": self.water.sites}
+            found["water_network"] = self.water.network
+        return found
+
+    def to_frame(self) -> pd.DataFrame:
+        """The first of the tables (an empty one when the park has neither heat nor water)."""
+        return next(iter(self.tables().values()), pd.DataFrame())
 
 
-def site_targets(
+def targets(park: Park, options: SiteOptions | None = None, **overrides: Any) -> SiteTargets:
+    """Site targets of a park: the heat and water its plants could share, against each
+    plant on its own, as ``options`` say (keywords override single options:
+    ``targets(park, dt_min=20)``). Heat carriers come from the park's catalogue."""
+    streams = park.streams.copy()
+    streams.attrs["file"] = str(park.source)
+    return stream_targets(streams, options, carriers=heat_carriers(park.catalogue), **overrides)
+
+
+def stream_targets(
     streams: pd.DataFrame,
-    dt_min: float = 10.0,
-    freshwater_ppm: float = 0.0,
+    options: SiteOptions | None = None,
+    *,
     carriers: pd.DataFrame | None = None,
+    **overrides: Any,
 ) -> SiteTargets:
     """Heat and water targets of a park's streams table, plant by plant and park-wide.
 
     ``carriers`` is the table of ``heat_carriers``; without it only streams in MWh with a
     temperature of their own count as heat.
     """
-    check_option("--dt-min", dt_min)
-    check_option("--freshwater-ppm", freshwater_ppm)
+    settings = chosen(SiteOptions, options, overrides)
     streams = _with_id_column(streams)
     _check_numbers(streams)
     return SiteTargets(
-        dt_min_k=float(dt_min),
-        freshwater_ppm=float(freshwater_ppm),
-        heat=_heat_sharing(heat_streams_of(streams, carriers), dt_min),
-        water=_water_sharing(streams, freshwater_ppm),
+        dt_min_k=float(settings.dt_min),
+        freshwater_ppm=float(settings.freshwater_ppm),
+        heat=_heat_sharing(heat_streams_of(streams, carriers), settings.dt_min),
+        water=_water_sharing(streams, settings.freshwater_ppm),
     )
 
 
@@ -227,13 +237,13 @@ def _wrong_way(row: pd.Series, temperature: float) -> str:
 def _heat_sharing(table: pd.DataFrame, dt_min: float) -> HeatSharing | None:
     if table.empty:
         return None
-    per_site = {site: heat_targets(rows, dt_min) for site, rows in table.groupby("site")}
+    per_site = {site: heat_targets(rows, dt_min=dt_min) for site, rows in table.groupby("site")}
     profiles = pd.concat([_profile_streams(site, t) for site, t in per_site.items()])
     plants_hot = sum(t.hot_utility_kw for t in per_site.values())
     plants_cold = sum(t.cold_utility_kw for t in per_site.values())
     recovered = 0.0
     if not profiles.empty:
-        loop = heat_targets(profiles.assign(dt_min_contribution_k=dt_min / 2), dt_min)
+        loop = heat_targets(profiles.assign(dt_min_contribution_k=dt_min / 2), dt_min=dt_min)
         recovered = plants_hot - loop.hot_utility_kw
     return HeatSharing(
         streams=len(table),
@@ -244,7 +254,7 @@ def _heat_sharing(table: pd.DataFrame, dt_min: float) -> HeatSharing | None:
         interplant_recovery_kw=recovered,
         interplant_recovery_mwh_per_year=recovered * HOURS_PER_YEAR / 1000,
         typical_temperature=_typical_temperatures(table),
-        per_site=pd.DataFrame(
+        sites=pd.DataFrame(
             {
                 "site": list(per_site),
                 "hot_utility_kw": [t.hot_utility_kw for t in per_site.values()],
@@ -323,7 +333,7 @@ def _water_sharing(streams: pd.DataFrame, freshwater_ppm: float) -> WaterSharing
         plants_wastewater_t_per_h=sum(_wastewater(n) for n in plants.values()),
         park_wastewater_t_per_h=_wastewater(park),
         network=park.edges(),
-        per_site=pd.DataFrame(
+        sites=pd.DataFrame(
             {
                 "site": list(plants),
                 "freshwater_t_per_h": [network.total for network in plants.values()],
@@ -345,3 +355,15 @@ def _allocate(
         message = f"no water network meets every demand of {where}: some need cleaner water"
         raise SymbionetError([Problem(file, None, None, message)])
     return network
+
+
+__all__ = [
+    "HEAT_SINK_C",
+    "HeatSharing",
+    "SiteTargets",
+    "WaterSharing",
+    "heat_carriers",
+    "heat_streams_of",
+    "stream_targets",
+    "targets",
+]

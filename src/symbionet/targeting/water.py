@@ -20,49 +20,33 @@ lets no operation pass more water than the plant takes in (no recirculation loop
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, ClassVar
 
 import linopy
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import xarray as xr
 
 from symbionet.errors import Problem, SymbionetError
-from symbionet.targeting import (
-    Column,
-    check_option,
+from symbionet.results import Result
+from symbionet.targeting.options import WaterOptions, chosen
+from symbionet.targeting.shared import (
     check_table,
-    csv_header,
     locate,
     no_solution,
+    optimal,
+    positive,
     read_table,
-    result_dict,
-    solve,
+    summary,
     table_file,
     tolerance,
 )
 
-LOAD_COLUMNS = (
-    Column("operation", numeric=False),
-    Column("contaminant", numeric=False),
-    Column("mass_load_kg_per_h", check="nonnegative"),
-    Column("c_in_max_ppm", check="nonnegative"),
-    Column("c_out_max_ppm", check="nonnegative"),
-)
-FLOW_COLUMNS = (
-    Column("stream_id", numeric=False),
-    Column("kind", numeric=False),
-    Column("flow_t_per_h", check="positive"),
-    Column("concentration_ppm", check="nonnegative"),
-)
-WATER_FORMS = (LOAD_COLUMNS, FLOW_COLUMNS)
+FIXED_LOAD, FIXED_FLOWRATE = "water_fixed_load", "water_fixed_flowrate"
 FRESHWATER, WASTEWATER = "freshwater", "wastewater"
 PPM_PER_KG_PER_T = 1000.0  # 1 kg of contaminant in 1 t of water is 1000 ppm
-
-WaterMethod = Literal["cascade", "lp"]
 BILINEAR_METHOD = "bilinear model: successive LP + piecewise McCormick MILP"
 ROUNDS = 6  # MILP relaxations, each on a finer partition of the outlet concentrations
 SHRINK = 0.25  # the window of new breakpoints shrinks by this factor each round
@@ -71,18 +55,18 @@ RELATIVE_GAP = 1e-5
 
 
 @dataclass(frozen=True)
-class WaterTargets:
+class WaterTargets(Result):
     """Minimum freshwater and wastewater (t/h), the pinch and a network that reaches them.
 
-    ``network`` lists ``{"from", "to", "flow_t_per_h"}`` with ``freshwater`` and
-    ``wastewater`` as nodes. ``optimal`` is True when the freshwater flow is proven
+    ``network`` has the columns ``from``, ``to`` and ``flow_t_per_h``, with ``freshwater``
+    and ``wastewater`` as nodes. ``optimal`` is True when the freshwater flow is proven
     minimal; otherwise it is the best found and ``lower_bound_t_per_h`` bounds the optimum.
     """
 
     freshwater_t_per_h: float
     wastewater_t_per_h: float
     pinch_ppm: float | None
-    network: list[dict[str, object]]
+    network: pd.DataFrame = field(compare=False)
     method: str
     optimal: bool
     optimality: str
@@ -91,9 +75,11 @@ class WaterTargets:
     contaminants: list[str]
     freshwater_ppm: float
 
-    def to_dict(self) -> dict[str, object]:
-        """The targets as a JSON-ready dict."""
-        return result_dict(self)
+    main_table: ClassVar[str] = "network"
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The targets as one row, then the network."""
+        return {"targets": summary(self), "network": self.network}
 
 
 @dataclass(frozen=True)
@@ -108,8 +94,8 @@ class Network:
     def total(self) -> float:
         return float(self.freshwater.sum())
 
-    def edges(self) -> list[dict[str, object]]:
-        """Every flow above noise as ``{"from", "to", "flow_t_per_h"}``."""
+    def edges(self) -> pd.DataFrame:
+        """Every flow above noise: ``from``, ``to`` and ``flow_t_per_h``."""
         tol = tolerance(self.total)
         pairs = self.reuse.stack()
         flows = [
@@ -117,7 +103,10 @@ class Network:
             *((str(frm), str(to), q) for (frm, to), q in pairs.items()),
             *((str(frm), WASTEWATER, q) for frm, q in self.wastewater.items()),
         ]
-        return [{"from": a, "to": b, "flow_t_per_h": float(q)} for a, b, q in flows if q > tol]
+        kept = [(a, b, float(q)) for a, b, q in flows if q > tol]
+        return pd.DataFrame(kept, columns=["from", "to", "flow_t_per_h"]).astype(
+            {"flow_t_per_h": float}
+        )
 
 
 @dataclass(frozen=True)
@@ -143,23 +132,20 @@ class _LoadProblem:
 
 
 def read_water_table(path: str | Path) -> pd.DataFrame:
-    """Read a water CSV file in either form, recognised from its header."""
-    header = set(csv_header(path))
-    load_hits, flow_hits = (len(header & {c.name for c in cols}) for cols in WATER_FORMS)
-    if not load_hits and not flow_hits:
-        expected = " or ".join(", ".join(c.name for c in cols) for cols in WATER_FORMS)
-        raise SymbionetError([Problem(str(path), 1, None, f"expected the columns {expected}")])
-    return read_table(path, LOAD_COLUMNS if load_hits >= flow_hits else FLOW_COLUMNS)
+    """Read a water CSV file in either form, recognised from its header
+    (``attrs["warnings"]``: its unused columns)."""
+    return read_table(path, [FIXED_LOAD, FIXED_FLOWRATE])
 
 
 def water_targets(
-    table: pd.DataFrame, freshwater_ppm: float = 0.0, method: WaterMethod = "cascade"
+    table: pd.DataFrame, options: WaterOptions | None = None, **overrides: Any
 ) -> WaterTargets:
-    """Targets for a fixed-load or fixed-flowrate table (form recognised from its columns)."""
-    check_option("--freshwater-ppm", freshwater_ppm)
+    """Targets for a fixed-load or fixed-flowrate table (form recognised from its columns),
+    as ``options`` say (keywords override single options: ``freshwater_ppm=10``)."""
+    settings = chosen(WaterOptions, options, overrides)
     if "operation" in table:
-        return _fixed_load_targets(table, freshwater_ppm, method)
-    return _fixed_flowrate_targets(table, freshwater_ppm, method)
+        return _fixed_load_targets(table, settings.freshwater_ppm, settings.method)
+    return _fixed_flowrate_targets(table, settings.freshwater_ppm, settings.method)
 
 
 def cascade_targets(table: pd.DataFrame, freshwater_ppm: float = 0.0) -> tuple[float, float | None]:
@@ -265,7 +251,7 @@ def _flowrate_cascade(streams: pd.DataFrame, c_fw: float) -> _Cascade:
     return cascade
 
 
-def _fixed_flowrate_targets(table: pd.DataFrame, c_fw: float, method: WaterMethod) -> WaterTargets:
+def _fixed_flowrate_targets(table: pd.DataFrame, c_fw: float, method: str) -> WaterTargets:
     streams = _checked_flowrate_table(table)
     cascade = _flowrate_cascade(streams, c_fw)
     sinks = streams[streams.kind == "sink"].set_index("stream_id")
@@ -299,13 +285,8 @@ def _fixed_flowrate_targets(table: pd.DataFrame, c_fw: float, method: WaterMetho
 
 
 def _checked_flowrate_table(table: pd.DataFrame) -> pd.DataFrame:
-    streams = check_table(table, FLOW_COLUMNS)
-    streams["kind"] = streams.kind.str.lower()
-    problems = [
-        locate(streams, i, "kind", f"must be source or sink (got {kind!r})")
-        for i, kind in streams.kind.items()
-        if kind not in ("source", "sink")
-    ]
+    streams = check_table(table, FIXED_FLOWRATE)
+    problems = positive(streams, "flow_t_per_h")
     problems += _reserved_name_problems(streams, "stream_id")
     problems += [
         locate(streams, i, "stream_id", f"{streams.at[i, 'stream_id']!r} appears more than once")
@@ -362,7 +343,7 @@ def allocation_network(
     )
     model.add_constraints(reuse.sum("sink") + wastewater == source_flow, name="source_flow")
     model.add_objective(freshwater.sum())
-    if not solve(model):
+    if optimal(model) is None:
         return None
     return Network(
         freshwater=freshwater.solution.to_series(),
@@ -388,7 +369,7 @@ def _without_reuse(
 # --- fixed load -------------------------------------------------------------------------
 
 
-def _fixed_load_targets(table: pd.DataFrame, c_fw: float, method: WaterMethod) -> WaterTargets:
+def _fixed_load_targets(table: pd.DataFrame, c_fw: float, method: str) -> WaterTargets:
     problem = _load_problem(table, c_fw)
     cascades = [_load_cascade(problem, k) for k in problem.contaminants]
     single_bound = max(cascade.minimum_freshwater() for cascade in cascades)
@@ -445,7 +426,7 @@ def _optimality(lower_bound: float, incumbent: float) -> str:
 
 def _load_problem(table: pd.DataFrame, c_fw: float) -> _LoadProblem:
     """Check a fixed-load table (every operation lists every contaminant) into arrays."""
-    rows = check_table(table, LOAD_COLUMNS)
+    rows = check_table(table, FIXED_LOAD)
     problems = [
         locate(rows, i, "c_out_max_ppm", "must be above c_in_max_ppm")
         for i in rows.index[rows.c_out_max_ppm <= rows.c_in_max_ppm]
@@ -544,7 +525,7 @@ def _fixed_outlet_lp(
         name="outlet_limit",
     )
     model.add_objective(flows["freshwater"].sum())
-    return _network(flows) if solve(model) else None
+    return None if optimal(model) is None else _network(flows)
 
 
 def _outlet_concentrations(problem: _LoadProblem, network: Network) -> xr.DataArray:
@@ -662,10 +643,10 @@ def _relaxation(problem: _LoadProblem, points: xr.DataArray, cap: float) -> _Rel
         outlet == pipe.sum("sink").rename(source="operation") + waste, name="splitter_mass"
     )
     model.add_objective(flows["freshwater"].sum())
-    if not solve(model, mip_rel_gap=1e-9):
+    solved = optimal(model, mip_rel_gap=1e-9)
+    if solved is None:
         return None
-    bound = model.solver_model.getInfo().mip_dual_bound
-    return _Relaxation(bound=float(bound), outlet_ppm=conc.solution, network=_network(flows))
+    return _Relaxation(bound=solved.bound, outlet_ppm=conc.solution, network=_network(flows))
 
 
 def _bilinear_search(problem: _LoadProblem, single_bound: float) -> tuple[Network, float]:
@@ -711,52 +692,39 @@ def _sorted_points(points: list[xr.DataArray]) -> xr.DataArray:
     return stacked.copy(data=np.sort(stacked.to_numpy(), axis=-1))
 
 
-# --- figures ----------------------------------------------------------------------------
+# --- curves -----------------------------------------------------------------------------
 
 
-def _supply_line(figure: go.Figure, freshwater: float, c_fw: float, top_kg: float) -> None:
-    if freshwater > 0:
-        loads = np.array([0.0, top_kg])
-        figure.add_scatter(
-            x=loads,
-            y=c_fw + PPM_PER_KG_PER_T * loads / freshwater,
-            name=f"water supply line ({freshwater:.4g} t/h)",
-            line={"dash": "dash", "color": "grey"},
-        )
-
-
-def limiting_composite_figure(table: pd.DataFrame, targets: WaterTargets) -> go.Figure:
-    """Limiting composite curve per contaminant, with the freshwater supply line."""
+def limiting_composites(table: pd.DataFrame, targets: WaterTargets) -> pd.DataFrame:
+    """A fixed-load table's limiting composite curve per contaminant and the freshwater
+    supply line: ``curve``, ``mass_load_kg_per_h`` and ``concentration_ppm``."""
     problem = _load_problem(table, targets.freshwater_ppm)
-    figure = go.Figure()
+    curves = []
     for contaminant in targets.contaminants:
         cascade = _load_cascade(problem, contaminant)
         levels = np.unique(np.concatenate([cascade.sink_ppm, cascade.source_ppm]))
-        load_kg = cascade.deficit(levels) / PPM_PER_KG_PER_T
-        figure.add_scatter(x=load_kg, y=levels, name=f"limiting composite ({contaminant})")
-        _supply_line(figure, targets.freshwater_t_per_h, targets.freshwater_ppm, load_kg[-1])
-    figure.update_layout(
-        title="Limiting composite curve",
-        xaxis_title="Mass load (kg/h)",
-        yaxis_title="Concentration (ppm)",
-    )
-    return figure
+        load = cascade.deficit(levels) / PPM_PER_KG_PER_T
+        curves.append((f"limiting composite ({contaminant})", load, levels))
+        freshwater = targets.freshwater_t_per_h
+        if freshwater > 0:
+            line = np.array([0.0, load[-1]])
+            name = f"water supply line ({freshwater:.4g} t/h)"
+            curves.append(
+                (name, line, targets.freshwater_ppm + PPM_PER_KG_PER_T * line / freshwater)
+            )
+    return pd.concat(
+        pd.DataFrame({"curve": name, "mass_load_kg_per_h": x, "concentration_ppm": y})
+        for name, x, y in curves
+    ).reset_index(drop=True)
 
 
-def _cumulative(flow: np.ndarray, ppm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Composite of streams sorted by concentration: cumulative flow and load (kg/h)."""
-    order = np.argsort(ppm, kind="stable")
-    flows = np.concatenate([[0.0], np.cumsum(flow[order])])
-    loads = np.concatenate([[0.0], np.cumsum(flow[order] * ppm[order])]) / PPM_PER_KG_PER_T
-    return flows, loads
-
-
-def source_sink_composite_figure(table: pd.DataFrame, targets: WaterTargets) -> go.Figure:
-    """Sink and source composite curves (freshwater as the cleanest source)."""
+def source_sink_composites(table: pd.DataFrame, targets: WaterTargets) -> pd.DataFrame:
+    """A fixed-flowrate table's sink and source composite curves (freshwater as the
+    cleanest source): ``curve``, ``flow_t_per_h`` and ``load_kg_per_h``, both cumulative."""
     streams = _checked_flowrate_table(table)
     sinks = streams[streams.kind == "sink"]
     sources = streams[streams.kind == "source"]
-    figure = go.Figure()
+    curves = []
     for name, flow, ppm in (
         ("sink composite", sinks.flow_t_per_h.to_numpy(), sinks.concentration_ppm.to_numpy()),
         (
@@ -765,18 +733,25 @@ def source_sink_composite_figure(table: pd.DataFrame, targets: WaterTargets) -> 
             np.append(sources.concentration_ppm.to_numpy(), targets.freshwater_ppm),
         ),
     ):
-        x, y = _cumulative(flow, ppm)
-        figure.add_scatter(x=x, y=y, name=name)
-    figure.update_layout(
-        title="Source and sink composite curves",
-        xaxis_title="Cumulative flow (t/h)",
-        yaxis_title="Cumulative contaminant load (kg/h)",
-    )
-    return figure
+        order = np.argsort(ppm, kind="stable")
+        flows = np.concatenate([[0.0], np.cumsum(flow[order])])
+        loads = np.concatenate([[0.0], np.cumsum(flow[order] * ppm[order])]) / PPM_PER_KG_PER_T
+        curves.append(pd.DataFrame({"curve": name, "flow_t_per_h": flows, "load_kg_per_h": loads}))
+    return pd.concat(curves, ignore_index=True)
 
 
-def water_figure(table: pd.DataFrame, targets: WaterTargets) -> go.Figure:
-    """The composite figure that suits the table's form."""
-    if targets.form == "fixed load":
-        return limiting_composite_figure(table, targets)
-    return source_sink_composite_figure(table, targets)
+__all__ = [
+    "FIXED_FLOWRATE",
+    "FIXED_LOAD",
+    "FRESHWATER",
+    "PPM_PER_KG_PER_T",
+    "WASTEWATER",
+    "Network",
+    "WaterTargets",
+    "allocation_network",
+    "cascade_targets",
+    "limiting_composites",
+    "read_water_table",
+    "source_sink_composites",
+    "water_targets",
+]
