@@ -147,6 +147,7 @@ def test_check_lists_warnings_without_failing_and_speaks_json(tmp_path: Path) ->
         "file": "exchanges.csv",
         "row": 2,
         "column": "id",
+        "location": "exchanges.csv:2:id",
         "message": "'power' is also the id of an actor: give one of them another id",
         "severity": "warning",
     }
@@ -166,4 +167,5 @@ def test_check_lists_warnings_without_failing_and_speaks_json(tmp_path: Path) ->
     listed = symbionet("check", park, "--json")
     assert listed.returncode == 1 and "Traceback" not in listed.stderr
     error = {**warning, "column": "quantity", "message": "'lots' is not a number"}
+    error["location"] = "exchanges.csv:2:quantity"
     assert json.loads(listed.stdout) == [warning, {**error, "severity": "error"}]

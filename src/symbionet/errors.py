@@ -10,9 +10,13 @@ from dataclasses import dataclass, fields
 class Problem:
     """One problem in the input, located as precisely as the input allows.
 
-    ``row`` is the line number in a CSV file (the header is line 1), or the
-    row number in a worksheet; ``None`` when the problem concerns a whole file.
-    A ``warning`` is shown by ``check`` but does not stop the park from loading.
+    ``row`` is the line number in a CSV file (the header is line 1), the row number in a
+    worksheet or the record number in a JSON file; ``None`` when the problem concerns a
+    whole file. Such a problem is located as ``file:row:column``. In a park given as a
+    ``document`` in memory (a dict or JSON text), ``file`` is the part of the document
+    (``actors``, ``park``), ``row`` the record's index from 0, and the problem is located
+    as a path: ``actors[3].nace``. A ``warning`` is shown by ``check`` but does not stop
+    the park from loading.
     """
 
     file: str
@@ -20,21 +24,28 @@ class Problem:
     column: str | None
     message: str
     severity: str = "error"
+    document: bool = False
+
+    @property
+    def location(self) -> str:
+        """Where the problem is: ``actors.csv:5:nace``, or ``actors[3].nace`` in a document."""
+        if not self.document:
+            row = "" if self.row is None else f":{self.row}"
+            return f"{self.file}{row}" + (f":{self.column}" if self.column else "")
+        where = self.file + ("" if self.row is None else f"[{self.row}]")
+        return ".".join(part for part in (where, self.column) if part)
 
     def __str__(self) -> str:
-        where = self.file
-        if self.row is not None:
-            where += f":{self.row}"
-        if self.column:
-            where += f":{self.column}"
         message = f"warning: {self.message}" if self.severity == "warning" else self.message
-        return f"{where}: {message}" if where else message
+        return f"{where}: {message}" if (where := self.location) else message
 
     def to_dict(self) -> dict[str, object]:
+        """The problem as plain data: ``location``, ``message`` and ``severity``, and for a
+        file also its ``file``, ``row`` and ``column``."""
+        where = {} if self.document else {"file": self.file, "row": self.row, "column": self.column}
         return {
-            "file": self.file,
-            "row": self.row,
-            "column": self.column,
+            **where,
+            "location": self.location,
             "message": self.message,
             "severity": self.severity,
         }
