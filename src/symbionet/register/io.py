@@ -1,10 +1,12 @@
-"""Reading parks as a folder of files, an Excel workbook or a JSON document.
+"""Reading parks as a folder of files, an Excel workbook, a JSON file or a document in memory.
 
 Readers return raw text tables with the line (or sheet row, or record) number of every
 row, so that each problem can name where it is; ``write`` holds the writers. Whatever a
 file holds, reading it ends in a table or in problems: text must be UTF-8, YAML may not
 use aliases, nesting is bounded, links may not leave the park folder, and a workbook is
 read row by row, neither trusting its stored size nor taking a formula without its value.
+A document in memory (a dict, or JSON text) is read exactly as the JSON file it stands for
+would be, without touching the disk.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import json
 import math
 import os
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import cache
@@ -44,6 +46,8 @@ class RawTable:
     file: str
     frame: pd.DataFrame
     rows: list[int]
+    first: dict[str, int] = field(default_factory=dict)
+    """The row where each column is first given, for tables without a header row (JSON)."""
 
 
 @dataclass
@@ -57,6 +61,8 @@ class RawPark:
     catalogue: dict[str, Any] | None = None
     catalogue_file: str = "catalogue.yaml"
     problems: list[Problem] = field(default_factory=list)
+    document: bool = False
+    """Read from a document in memory: its problems are located by path (``actors[3].nace``)."""
 
     def add_catalogue(self, data: Any, file: str) -> None:
         """Keep the park's catalogue extension; one that is not a mapping is a problem."""
@@ -70,14 +76,19 @@ class RawPark:
 
 def park_format(path: Path) -> str:
     """The format of a park path: a folder, an .xlsx workbook or a .json document."""
-    if path.is_dir():
+    try:
+        folder, exists = path.is_dir(), path.exists()
+    except OSError as error:  # a name too long, for one
+        message = f"cannot read: {error.strerror or error}"
+        raise SymbionetError([Problem(str(path), None, None, message)]) from None
+    if folder:
         return "folder"
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
         return "xlsx"
     if suffix == ".json":
         return "json"
-    if not path.exists():
+    if not exists:
         raise SymbionetError([Problem(str(path), None, None, "no such park folder or file")])
     raise SymbionetError(
         [Problem(str(path), None, None, "not a park: expected a folder, an .xlsx or a .json file")]
@@ -163,22 +174,26 @@ def _yaml_file(path: Path, label: str) -> tuple[Any, list[Problem]]:
 
 
 def _too_deep(data: Any) -> bool:
-    """Whether lists and mappings nest more than MAX_DEPTH levels (checked without recursion)."""
+    """Whether lists and mappings nest more than MAX_DEPTH levels (checked without recursion).
+    A value a Python document holds in many places is counted once a level, so that sharing
+    cannot multiply the work, and one that holds itself is too deep."""
     level = [data]
     for _ in range(MAX_DEPTH + 1):
-        level = [
+        children = (
             child
             for item in level
             if isinstance(item, dict | list)
             for child in (item.values() if isinstance(item, dict) else item)
-        ]
+        )
+        level = list({id(child): child for child in children}.values())
         if not level:
             return False
     return True
 
 
-def _nested(label: str) -> SymbionetError:
-    return SymbionetError([Problem(label, None, None, f"nested more than {MAX_DEPTH} levels deep")])
+def _nested(label: str, document: bool = False) -> SymbionetError:
+    message = f"nested more than {MAX_DEPTH} levels deep"
+    return SymbionetError([Problem(label, None, None, message, document=document)])
 
 
 def _delimiter(text: str) -> str:
@@ -397,60 +412,127 @@ def _read_workbook(path: Path, workbook: Any, saved: Callable[[], Any]) -> RawPa
     return park
 
 
-def read_json(path: Path) -> RawPark:
-    """Read a park JSON document: {"park": {...}, "actors": [{...}], ...}."""
-    label = path.name
-    text, problems = read_text(path, label)
-    if text is None:
-        raise SymbionetError(problems)
+def _parse_json(text: str, file: str) -> Any:
+    """The data of a JSON text from ``file`` ('' for a document in memory), bounded in depth."""
+    document = not file
     try:
         # NaN and Infinity stay text, so that validation refuses them where they stand
         data = json.loads(text, parse_constant=str)
     except json.JSONDecodeError as error:
+        line = None if document else error.lineno
         raise SymbionetError(
-            [Problem(label, error.lineno, None, f"not valid JSON: {error}")]
+            [Problem(file, line, None, f"not valid JSON: {error}", document=document)]
         ) from None
     except ValueError:
         raise SymbionetError(
-            [Problem(label, None, None, f"not valid JSON: {_LONG_NUMBER}")]
+            [Problem(file, None, None, f"not valid JSON: {_LONG_NUMBER}", document=document)]
         ) from None
     except RecursionError:
-        raise _nested(label) from None
+        raise _nested(file, document) from None
     if _too_deep(data):
-        raise _nested(label)
+        raise _nested(file, document)
+    return data
+
+
+def _many(value: Any) -> str | None:
+    """What a JSON table cell holds if it is not a single value: a list or an object."""
+    return "a list" if isinstance(value, list) else "an object" if isinstance(value, dict) else None
+
+
+def _read_data(data: Any, file: str, source: str) -> RawPark:
+    """Read the parsed JSON document of a park: {"park": {...}, "actors": [{...}], ...}.
+
+    ``file`` is the JSON file's name, located as ``park.json#actors:4:nace`` (record number
+    from 1); '' for a document in memory, located as ``actors[3].nace`` (index from 0).
+    """
+    document = not file
+
+    def where(part: str) -> str:
+        return f"{file}#{part}" if file else part
+
+    def problem(part: str, row: int | None, column: str | None, message: str) -> Problem:
+        return Problem(where(part) if part else file, row, column, message, document=document)
+
     if not isinstance(data, dict):
-        raise SymbionetError([Problem(label, None, None, "must be a JSON object")])
-    park = RawPark(str(path), {}, f"{label}#park", {})
+        raise SymbionetError([problem("", None, None, "must be a JSON object")])
+    park = RawPark(source, {}, where("park"), {}, document=document)
     for table in tables().values():
-        where = f"{label}#{table.name}"
         entry = data.get(table.name)
         if entry is None:
             if table.required:
-                park.problems.append(Problem(where, None, None, "required table is missing"))
+                park.problems.append(problem(table.name, None, None, "required table is missing"))
             continue
         if table.name == "park":
             if isinstance(entry, dict):
                 park.meta = entry
             else:
-                park.problems.append(Problem(where, None, None, "must be an object"))
+                park.problems.append(problem(table.name, None, None, "must be an object"))
             continue
-        if not isinstance(entry, list) or not all(isinstance(r, dict) for r in entry):
-            park.problems.append(Problem(where, None, None, "must be a list of objects"))
+        if not isinstance(entry, list):
+            park.problems.append(problem(table.name, None, None, "must be a list of objects"))
             continue
-        header = list(dict.fromkeys(key for record in entry for key in record)) or [
-            column.name  # an empty list is a table without rows, whatever its columns
-            for column in table.columns
-            if column.required
-        ]
-        rows = [[cell_text(record.get(key)) for key in header] for record in entry]
+        records: list[tuple[int, dict[str, Any]]] = []
+        for index, record in enumerate(entry, start=int(not document)):
+            if not isinstance(record, dict):
+                kind = "a list" if isinstance(record, list) else "a single value"
+                message = f"must be an object of fields, not {kind}"
+                park.problems.append(problem(table.name, index, None, message))
+                continue
+            for key, value in record.items():
+                if many := _many(value):
+                    message = f"must be a single value (text, a number, true or false), not {many}"
+                    park.problems.append(problem(table.name, index, key, message))
+            records.append((index, {k: v for k, v in record.items() if not _many(v)}))
+        # a required field left out of a record is located there, as an empty one
+        required = [column.name for column in table.columns if column.required]
+        first: dict[str, int] = {}
+        for index, record in records:
+            for key in record:
+                first.setdefault(key, index)
+        header = list(dict.fromkeys([*required, *first]))
+        rows = [[cell_text(record.get(key)) for key in header] for _, record in records]
         park.tables[table.name] = RawTable(
-            table.name, where, _frame(header, rows), list(range(1, len(rows) + 1))
+            table.name, where(table.name), _frame(header, rows), [i for i, _ in records], first
         )
-    unknown = sorted(set(data) - set(tables()) - {"catalogue"})
-    for key in unknown:
-        park.problems.append(Problem(label, None, key, "unknown table"))
-    park.add_catalogue(data.get("catalogue"), f"{label}#catalogue")
+    for key in sorted(set(data) - set(tables()) - {"catalogue"}):
+        park.problems.append(problem("", None, key, "unknown table"))
+    park.add_catalogue(data.get("catalogue"), where("catalogue"))
     return park
+
+
+def read_json(path: Path) -> RawPark:
+    """Read a park JSON file."""
+    text, problems = read_text(path, path.name)
+    if text is None:
+        raise SymbionetError(problems)
+    return _read_data(_parse_json(text, path.name), path.name, str(path))
+
+
+def read_document(document: Mapping[str, Any] | str | bytes) -> RawPark:
+    """Read a park document in memory: a dict as ``Park.to_document()`` gives it, or its
+    JSON text (str or UTF-8 bytes). A dict is read as the JSON text it stands for."""
+
+    def refuse(message: str) -> SymbionetError:
+        return SymbionetError([Problem("", None, None, message, document=True)])
+
+    if isinstance(document, Mapping):
+        if _too_deep(data := dict(document)):
+            raise _nested("", document=True)
+        try:
+            text = json.dumps(data, ensure_ascii=False)
+        except (TypeError, ValueError) as error:  # a value JSON cannot hold
+            raise refuse(f"not a JSON document: {error}") from None
+    elif isinstance(document, bytes):
+        try:
+            text = document.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise refuse(f"not UTF-8 text: {error}") from None
+    elif isinstance(document, str):
+        text = document
+    else:
+        kind = type(document).__name__
+        raise refuse(f"a park document is a dict or JSON text (str or bytes), not {kind}")
+    return _read_data(_parse_json(text, ""), "", "document")
 
 
 def read_park(path: Path) -> RawPark:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -11,7 +14,7 @@ import pandas as pd
 
 from symbionet.errors import Problem, SymbionetError
 from symbionet.register.catalogue import Catalogue, default_catalogue, parse_catalogue
-from symbionet.register.io import RawPark, RawTable, park_format, read_park
+from symbionet.register.io import RawPark, RawTable, park_format, read_document, read_park
 from symbionet.register.schema import tables
 from symbionet.register.validate import (
     Checker,
@@ -27,7 +30,7 @@ from symbionet.register.validate import (
     coerce,
     resolve_resources,
 )
-from symbionet.register.write import WRITERS, check_target, save_format
+from symbionet.register.write import WRITERS, check_target, park_document, save_format
 
 CHECKS = (check_ids, check_references, check_units)
 CATALOGUE_CHECKS = (resolve_resources, check_streams, check_exchanges, check_technologies)
@@ -137,6 +140,10 @@ class Park:
         WRITERS[kind](target, self.meta, self.inputs(), self.catalogue_extension)
         return target
 
+    def to_document(self) -> dict[str, Any]:
+        """The park as the dict a .json park file holds; ``load_park`` reads it back whole."""
+        return copy.deepcopy(park_document(self.meta, self.inputs(), self.catalogue_extension))
+
 
 def _with_index(name: str, columns: list[str]) -> list[str]:
     key = _index(name)
@@ -191,6 +198,8 @@ def build_park(raw: RawPark) -> Park:
     check_profiles(data)
     for checker in data.checks.values():
         problems += checker.problems
+    if raw.document:  # located by path in the document: actors[3].nace
+        problems = [replace(p, document=True) for p in problems]
     warnings = sorted({p for p in problems if p.severity == "warning"}, key=_order)
     errors = [p for p in problems if p.severity != "warning"]
     if errors:
@@ -215,17 +224,32 @@ def _order(problem: Problem) -> tuple[int, str, int, str]:
     return (rank, problem.file, problem.row or 0, problem.column or "")
 
 
-def load_park(path: Path | str) -> Park:
-    """Load and validate a park from a folder, an Excel workbook or a JSON document."""
-    return build_park(read_park(Path(path)))
+def load_park(source: str | Path | Mapping[str, Any] | bytes) -> Park:
+    """Load and validate a park from a folder, an Excel workbook or a JSON file (a path, which
+    a str always is), or from a document in memory: a dict as ``Park.to_document()`` gives
+    it, or JSON bytes. Problems in a document are located by path (``actors[3].nace``)."""
+    if isinstance(source, Mapping | bytes):
+        return park_from_document(source)
+    if isinstance(source, str) and source.lstrip().startswith("{"):
+        raise SymbionetError("a str is a park's path: read JSON text with park_from_document()")
+    if not isinstance(source, str | os.PathLike):
+        kind = type(source).__name__
+        raise SymbionetError(f"cannot load a park from {kind}: give a path, a dict or JSON bytes")
+    return build_park(read_park(Path(source)))
 
 
-def check_park(path: Path | str) -> list[Problem]:
+def park_from_document(document: Mapping[str, Any] | str | bytes) -> Park:
+    """Load and validate a park from a document in memory, never touching the disk: a dict as
+    ``Park.to_document()`` gives it, or its JSON text (str, or UTF-8 bytes)."""
+    return build_park(read_document(document))
+
+
+def check_park(source: str | Path | Mapping[str, Any] | bytes) -> list[Problem]:
     """Every problem of a park, errors and warnings; an empty list if there are none."""
     try:
-        return load_park(path).warnings
+        return load_park(source).warnings
     except SymbionetError as error:
         return error.problems
 
 
-__all__ = ["Park", "build_park", "check_park", "load_park", "park_format"]
+__all__ = ["Park", "build_park", "check_park", "load_park", "park_format", "park_from_document"]

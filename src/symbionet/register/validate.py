@@ -60,7 +60,9 @@ class Checker:
             )
 
     def header(self, column: str | None, message: str) -> None:
+        """Report a column on the header row, or where a JSON record first gives it."""
         row = 1 if self.raw.rows and self.raw.rows[0] >= 2 else None
+        row = self.raw.first.get(column or "", row)
         self.problems.append(Problem(self.raw.file, row, column, message))
 
 
@@ -70,6 +72,8 @@ def _convert(text: pd.Series, column: Column, check: Checker) -> pd.Series:
     name = str(text.name)
     if column.type in {"float", "int", "year"}:
         numbers = pd.to_numeric(text.where(given), errors="coerce").astype(float)
+        read = np.isfinite(numbers)  # to_numeric may miss the last digit: read those exactly
+        numbers[read] = text[read].astype(float)
         local = given & text.str.fullmatch(_LOCAL_NUMBER)
         # 55.000 is a latitude of 55: read as thousands it would be out of bounds
         thousands = numbers * 1000

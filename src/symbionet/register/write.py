@@ -257,6 +257,19 @@ def write_xlsx(
         book.save(staged)
 
 
+def park_document(
+    meta: dict[str, Any],
+    frames: dict[str, pd.DataFrame],
+    catalogue: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """A park as one JSON document: {"park": {...}, "actors": [{...}], ..., "catalogue": ...}."""
+    document: dict[str, Any] = {"park": meta}
+    document.update({name: _records(frame) for name, frame in frames.items()})
+    if catalogue:
+        document["catalogue"] = catalogue
+    return document
+
+
 def write_json(
     path: Path,
     meta: dict[str, Any],
@@ -264,10 +277,7 @@ def write_json(
     catalogue: dict[str, Any] | None,
 ) -> None:
     """Write a park as one JSON document."""
-    document: dict[str, Any] = {"park": meta}
-    document.update({name: _records(frame) for name, frame in frames.items()})
-    if catalogue:
-        document["catalogue"] = catalogue
+    document = park_document(meta, frames, catalogue)
     write_text(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
@@ -286,6 +296,7 @@ __all__ = [
     "add_sheet",
     "check_target",
     "csv_text",
+    "park_document",
     "recover",
     "replacing",
     "save_format",
