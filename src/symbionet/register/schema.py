@@ -344,28 +344,6 @@ def markdown() -> str:
         "`plants` (a table the format does not have). `Problem.to_dict()` gives that "
         "`location`, and for a file also `file`, `row` and `column`.",
         "",
-        "## JSON documents and parks in memory",
-        "",
-        "A JSON park is one object: `park` holds the keys of `park.yaml`, every other table "
-        "is a list of records (one object per row, its fields the columns) and `catalogue` "
-        "holds the park's `catalogue.yaml`. A field holds one value: text, a number, true or "
-        "false; `null` or a field left out is an empty cell, and a list or an object there is "
-        "an error. `NaN` and `Infinity` are refused where they stand.",
-        "",
-        "From Python the same document is read without a file, and without writing one: "
-        "`load_park(document)` takes it as a dict (`Park.to_document()` gives it, and reads "
-        "back losslessly) or as UTF-8 bytes, and `park_from_document(text)` takes JSON text "
-        "too (a str given to `load_park` is always a path). A dict is read exactly as the JSON "
-        "file it stands for: the same checks, warnings and catalogue.",
-        "",
-        "Problems in a file are located as `file:row:column`: the line of a CSV file "
-        "(`actors.csv:5:nace`), the row of a sheet (`park.xlsx[actors]:5:nace`) or the "
-        "number of a record in a JSON file, counted from 1 (`park.json#actors:4:nace`). In a "
-        "document in memory they are located by path, records counted from 0 as in JSON "
-        "and Python: `actors[3].nace`, `park.year`, `catalogue.resources.steam.unit`, "
-        "`plants` (a table the format does not have). `Problem.to_dict()` gives that "
-        "`location`, and for a file also `file`, `row` and `column`.",
-        "",
         "## Units",
         "",
         "Besides any unit pint reads, these spellings are read as meant; `ton` and `tons` "
