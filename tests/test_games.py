@@ -110,6 +110,31 @@ def test_sampled_shapley_converges_to_exact() -> None:
     assert np.all(half_width < 3)
 
 
+def test_sampled_shapley_intervals_cover_a_known_value_beyond_the_exact_limit() -> None:
+    """An airport game of 20 planes, runway segments of 1 each: plane k (k = 1..20) needs
+    k segments, and segment j is shared by the 21 - j planes that need it, so plane k's
+    Shapley cost is the sum of 1 / (21 - j) for j = 1..k (Littlechild-Owen): 1/20 for the
+    first, 1/20 + 1/19 + ... + 1 = 3.5977 for the last."""
+    planes = [f"p{k}" for k in range(1, 21)]
+    need = {p: k for k, p in enumerate(planes, start=1)}
+    exact = np.cumsum([1 / (21 - j) for j in range(1, 21)])
+    assert exact[0] == pytest.approx(0.05) and exact[-1] == pytest.approx(3.5977, abs=1e-4)
+    covered = 0
+    for seed in range(10):
+        mean, half_width = shapley_sampled(
+            planes, lambda s: -max((need[p] for p in s), default=0), samples=200, seed=seed
+        )
+        # every order's gains add up to the grand coalition's value
+        assert mean.sum() == pytest.approx(-20)
+        covered += int(np.sum(np.abs(-mean - exact) <= half_width))
+    # 95 % intervals: about 190 of 200 cover the exact value (binomial sd about 3)
+    assert 178 <= covered <= 200
+    # four times the orders halve the interval
+    _, wider = shapley_sampled(planes, lambda s: -max((need[p] for p in s), default=0), 200)
+    _, narrower = shapley_sampled(planes, lambda s: -max((need[p] for p in s), default=0), 800)
+    assert np.median(narrower / wider) == pytest.approx(0.5, abs=0.1)
+
+
 def test_proportional_split() -> None:
     game = glove_game()
     assert proportional(game, np.array([1.0, 1.0, 2.0])) == pytest.approx([0.25, 0.25, 0.5])
