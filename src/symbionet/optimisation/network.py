@@ -42,6 +42,10 @@ from symbionet.units import annuity, convert
 
 DEFAULT_LIFETIME = 20.0
 MODES = ("invest", "operate")
+# the ports of a technology, each a hub node or none
+PORTS = ("in0", "in2", "out0", "out2")
+# what joins an id and the number of its network in a disjoint union
+TAG = "#"
 # nearest compatible supplies discovery offers each demand as candidates, and nearest
 # streams at other sites linked to a plant's hub
 CANDIDATES_PER_DEMAND = 10
@@ -107,23 +111,34 @@ class Network:
             self, periods=self.periods.subset(periods), quantity=self.quantity.loc[:, periods]
         )
 
+    def links(self) -> tuple[np.ndarray, pd.Index]:
+        """Pairs of node positions that an arc or a technology joins, and the id of what
+        joins each pair (a technology joins its first input to each of its other ports)."""
+        position = pd.Series(np.arange(len(self.nodes)), index=self.nodes.index)
+        pairs = [self.arcs[["from_node", "to_node"]]]
+        for port in PORTS[1:]:
+            pairs.append(
+                self.techs[["in0", port]].dropna().set_axis(["from_node", "to_node"], axis=1)
+            )
+        joined = pd.concat([p for p in pairs if len(p)] or [pairs[0]])
+        ends = np.column_stack(
+            [
+                position.loc[joined["from_node"]].to_numpy(),
+                position.loc[joined["to_node"]].to_numpy(),
+            ]
+        ).astype(int)
+        return ends.reshape(-1, 2), joined.index
+
     def components(self) -> list[pd.Index]:
         """Groups of nodes that no arc or technology joins to another group."""
-        position = pd.Series(np.arange(len(self.nodes)), index=self.nodes.index)
-        pairs = [self.arcs[["from_node", "to_node"]].to_numpy()]
-        for port in ("in2", "out0", "out2"):
-            linked = self.techs[["in0", port]].dropna()
-            pairs.append(linked.to_numpy())
-        ends = np.concatenate([p for p in pairs if len(p)] or [np.empty((0, 2))])
-        rows = position.loc[ends[:, 0]].to_numpy() if len(ends) else np.array([], dtype=int)
-        cols = position.loc[ends[:, 1]].to_numpy() if len(ends) else np.array([], dtype=int)
-        graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(position),) * 2)
-        count, labels = connected_components(graph, directed=False)
+        ends, _ = self.links()
+        count, labels = joined(len(self.nodes), ends)
         return [self.nodes.index[labels == label] for label in range(count)]
 
     def part(self, nodes: pd.Index) -> Network:
-        """The network of one group of nodes, with its own arcs and technologies."""
-        arcs = self.arcs[self.arcs["from_node"].isin(nodes)]
+        """The network of a group of nodes, with the arcs between them and their
+        technologies."""
+        arcs = self.arcs[self.arcs["from_node"].isin(nodes) & self.arcs["to_node"].isin(nodes)]
         techs = self.techs[self.techs["in0"].isin(nodes)]
         return replace(
             self,
@@ -135,6 +150,57 @@ class Network:
             concentration=self.concentration.loc[nodes],
             constant_cost=float(arcs["existing_cost"].sum() + techs["existing_cost"].sum()),
         )
+
+    def tagged(self, tag: str) -> Network:
+        """The same network with ``tag`` appended to every node, arc and technology id, so
+        that copies of overlapping parts can be solved side by side."""
+
+        def name(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame.set_axis((frame.index.astype(str) + tag).rename(frame.index.name))
+
+        def ids(column: pd.Series) -> pd.Series:
+            plain = column.astype(object)
+            return plain.where(plain.isna(), plain.astype(str) + tag)
+
+        arcs = self.arcs.assign(
+            from_node=ids(self.arcs["from_node"]), to_node=ids(self.arcs["to_node"])
+        )
+        techs = self.techs.assign(**{port: ids(self.techs[port]) for port in PORTS})
+        return replace(
+            self,
+            nodes=name(self.nodes),
+            arcs=name(arcs),
+            techs=name(techs),
+            quantity=name(self.quantity),
+            limits=name(self.limits),
+            concentration=name(self.concentration),
+        )
+
+    def of_actors(self, actors: Iterable[str] | None, exclude: Iterable[str] = ()) -> Network:
+        """The network of a coalition, built once for the park: its actors' streams and hubs,
+        the arcs between them but those of ``exclude``, and its technologies."""
+        net = (
+            self
+            if actors is None
+            else self.part(self.nodes.index[self.nodes["actor"].isin(list(actors))])
+        )
+        return net.without(exclude)
+
+    def without(self, arcs: Iterable[str]) -> Network:
+        """The same network without some arcs (ids not in it are ignored)."""
+        dropped = self.arcs.index.intersection(list(arcs))
+        if dropped.empty:
+            return self
+        kept = self.arcs.drop(index=dropped)
+        return replace(
+            self,
+            arcs=kept,
+            constant_cost=float(kept["existing_cost"].sum() + self.techs["existing_cost"].sum()),
+        )
+
+    def decisions(self) -> int:
+        """How many build decisions (binaries) the network holds."""
+        return int((~self.arcs["built"].astype(bool)).sum() + (self.techs["fixed_cost"] > 0).sum())
 
     def steady(self) -> bool:
         """Whether every stream is flat in time and nothing stores (one period then says all)."""
@@ -154,6 +220,40 @@ class Network:
         quantity = pd.DataFrame({1: self.nodes["annual"].to_numpy()}, index=self.nodes.index)
         quantity.columns = index
         return replace(self, periods=periods, quantity=quantity)
+
+
+def disjoint_union(nets: Sequence[Network]) -> Network:
+    """One network of several over the same periods, each one's ids tagged with its number
+    (see :func:`untagged`), so that overlapping parts are solved side by side as copies."""
+    tagged = [net.tagged(f"{TAG}{number}") for number, net in enumerate(nets)]
+
+    def stacked(name: str) -> pd.DataFrame:
+        return pd.concat([getattr(net, name) for net in tagged])
+
+    return replace(
+        tagged[0],
+        nodes=stacked("nodes"),
+        arcs=stacked("arcs"),
+        techs=stacked("techs"),
+        quantity=stacked("quantity"),
+        limits=stacked("limits"),
+        concentration=stacked("concentration"),
+        constant_cost=float(sum(net.constant_cost for net in nets)),
+    )
+
+
+def untagged(ids: pd.Index) -> tuple[pd.Index, np.ndarray]:
+    """Ids of a :func:`disjoint_union` as they were, and the number of the network of each."""
+    split = ids.astype(str).str.rsplit(TAG, n=1)
+    return pd.Index(split.str[0], name=ids.name), split.str[1].astype(int).to_numpy()
+
+
+def joined(size: int, ends: np.ndarray) -> tuple[int, np.ndarray]:
+    """Connected groups of ``size`` nodes joined by pairs of positions: their count, and the
+    group of each node."""
+    graph = coo_matrix((np.ones(len(ends)), (ends[:, 0], ends[:, 1])), shape=(size, size))
+    count, labels = connected_components(graph, directed=False)
+    return int(count), labels
 
 
 def _resource_frame(catalogue: Catalogue, resources: Iterable[str]) -> pd.DataFrame:
@@ -612,7 +712,7 @@ def build_network(
     techs, hubs = _technologies(park)
     if mode == "operate" or baseline:
         techs = techs[techs["existing"].astype(bool)] if not baseline else techs.iloc[:0]
-        used = set(techs[["in0", "in2", "out0", "out2"]].stack().dropna())
+        used = set(techs[list(PORTS)].stack().dropna())
         hubs = hubs[hubs.index.isin(used)]
     arcs = _empty_arcs() if baseline else _arcs(park, nodes, hubs, mode, greenfield, candidates)
     unknown = [e for e in exclude if e not in arcs.index and e not in park.exchanges.index]
@@ -639,6 +739,7 @@ def build_network(
     for column in ("fresh_out", "fresh_in", "disposal", "annual"):
         all_nodes[column] = all_nodes[column].fillna(0.0)
     all_nodes["has_route"] = all_nodes["has_route"].astype(bool)
+    all_nodes["actor"] = all_nodes["site"].map(park.sites["actor"])
     limits, concentration = _contaminants(park, all_nodes)
     quantity = quantity.reindex(all_nodes.index, fill_value=0.0)
     constant = float(arcs["existing_cost"].sum() + techs["existing_cost"].sum())
