@@ -25,6 +25,7 @@ _EXPORTS = {
     "Park": "symbionet.register.park",
     "check_park": "symbionet.register.park",
     "load_park": "symbionet.register.park",
+    "park_from_document": "symbionet.register.park",
     "Problem": "symbionet.errors",
     "SymbionetError": "symbionet.errors",
     "discover": "symbionet.discovery.engine",
@@ -70,7 +71,7 @@ if TYPE_CHECKING:
     from symbionet.optimisation.solve import design
     from symbionet.optimisation.tradeoff import ParetoResult, pareto
     from symbionet.register.catalogue import Catalogue, load_catalogue
-    from symbionet.register.park import Park, check_park, load_park
+    from symbionet.register.park import Park, check_park, load_park, park_from_document
     from symbionet.targeting.options import HeatOptions, SiteOptions, WaterOptions
     from symbionet.targeting.site import SiteTargets, targets
 
@@ -120,6 +121,7 @@ __all__ = [
     "load_catalogue",
     "load_park",
     "pareto",
+    "park_from_document",
     "screen",
     "share",
     "stress",
