@@ -112,7 +112,7 @@ def hand_value(members: list[str]) -> float:
 def test_every_coalition_is_worth_what_it_saves_alone(park_path: Path) -> None:
     park = load_park(park_path)
     names = players(park)
-    game = coalition_game(park, names)
+    game, _ = coalition_game(park, names)
     for mask in range(2 ** len(names)):
         members = [p for i, p in enumerate(names) if mask >> i & 1]
         assert game.values[mask] == pytest.approx(hand_value(members), abs=1e-3), members
@@ -121,7 +121,7 @@ def test_every_coalition_is_worth_what_it_saves_alone(park_path: Path) -> None:
 
 
 def test_shapley_credits_what_a_partner_saves_alone(park_path: Path) -> None:
-    result = share(load_park(park_path), workers=1)
+    result = share(load_park(park_path))
     assert result.grand_value == pytest.approx(1_212_000, abs=1e-3)
     assert result.table["share_eur"].to_dict() == pytest.approx(SHAPLEY, abs=1e-3)
     standalone = result.table["standalone_eur"].to_dict()
@@ -133,9 +133,9 @@ def test_shapley_credits_what_a_partner_saves_alone(park_path: Path) -> None:
 
 def test_nucleolus_and_least_core_with_partners_saving_alone(park_path: Path) -> None:
     park = load_park(park_path)
-    nucleolus = share(park, "nucleolus", workers=1)
+    nucleolus = share(park, method="nucleolus")
     assert nucleolus.table["share_eur"].to_dict() == pytest.approx(NUCLEOLUS, abs=1e-3)
-    least = share(park, "least-core", workers=1)
+    least = share(park, method="least-core")
     assert least.table["share_eur"].sum() == pytest.approx(1_212_000, abs=1e-3)
     assert least.worst_shortfall == pytest.approx(LEAST_CORE_EPSILON, abs=1e-3)
     for result in (nucleolus, least):
@@ -145,7 +145,7 @@ def test_nucleolus_and_least_core_with_partners_saving_alone(park_path: Path) ->
 
 
 def test_proportional_core_check_counts_lone_partners(park_path: Path) -> None:
-    result = share(load_park(park_path), "proportional", workers=1)
+    result = share(load_park(park_path), method="proportional")
     shares = result.table["share_eur"]
     assert shares.sum() == pytest.approx(1_212_000, abs=1e-3)
     names = list(shares.index)
@@ -163,7 +163,7 @@ def test_sampled_shapley_reports_what_each_partner_saves_alone(
     park_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(games, "EXACT_LIMIT", 3)  # four partners: sampled
-    result = share(load_park(park_path), samples=400, workers=1)
+    result = share(load_park(park_path), samples=400)
     assert result.table["standalone_eur"].to_dict() == pytest.approx(
         {"power": 155_000, "board": 0, "dairy": 0, "brewery": 42_000}, abs=1e-3
     )

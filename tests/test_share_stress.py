@@ -60,14 +60,14 @@ def test_shapley_and_nucleolus_split_each_exchange_in_half(hub: Path) -> None:
     assert a > 0 and b > 0
     assert coalition_value(park, ["board", "dairy"]) == pytest.approx(0, abs=1e-6)
     for method in ("shapley", "nucleolus"):
-        result = share(park, method, workers=1)
+        result = share(park, method=method)
         assert result.grand_value == pytest.approx(a + b, rel=1e-6)  # the exchanges are independent
         shares = result.table["share_eur"]
         assert shares["power"] == pytest.approx((a + b) / 2, rel=1e-6)
         assert shares["board"] == pytest.approx(a / 2, rel=1e-6)
         assert shares["dairy"] == pytest.approx(b / 2, rel=1e-6)
         assert result.in_core is True
-    least = share(park, "least-core", workers=1)
+    least = share(park, method="least-core")
     assert least.table["share_eur"].sum() == pytest.approx(a + b, rel=1e-6)
     assert least.in_core is True
 
@@ -76,7 +76,7 @@ def test_proportional_split_follows_the_booked_savings(hub: Path) -> None:
     from symbionet.assessment.accounting import impact
 
     park = load_park(hub)
-    result = share(park, "proportional", workers=1)
+    result = share(park, method="proportional")
     booked = impact(park).partners["saving_eur"]
     shares = result.table["share_eur"]
     assert shares.sum() == pytest.approx(result.grand_value, rel=1e-6)
@@ -125,10 +125,10 @@ def test_commands_print_json(hub: Path) -> None:
     runner = CliRunner()
     shared = runner.invoke(app, ["share", str(hub), "--json"])
     assert shared.exit_code == 0, shared.output
-    assert json.loads(shared.output)["in_core"] is True
+    assert json.loads(shared.stdout)["in_core"] is True
     stressed = runner.invoke(app, ["stress", str(hub), "--all-single", "--json"])
     assert stressed.exit_code == 0, stressed.output
-    assert json.loads(stressed.output)["ranking"][0]["removed"] == "power"
+    assert json.loads(stressed.stdout)["ranking"][0]["removed"] == "power"
     bad = runner.invoke(app, ["stress", str(hub), "--remove", "nobody"])
     assert bad.exit_code != 0
 
@@ -171,7 +171,7 @@ def test_share_on_degenerate_parks(tmp_path: Path, case: str) -> None:
     for method in ("shapley", "nucleolus", "least-core", "proportional"):
         result = runner.invoke(app, ["share", str(folder), "--method", method, "--json"])
         assert result.exit_code == 0, result.output
-        shared = json.loads(result.output)
+        shared = json.loads(result.stdout)
         assert shared["grand_value_eur"] == pytest.approx(SAVED[case], abs=1e-3)
         assert shared["in_core"] is True
         shares = {row["actor"]: row["share_eur"] for row in shared["shares"]}
@@ -191,7 +191,7 @@ def test_stress_on_degenerate_parks(tmp_path: Path, case: str) -> None:
             assert "no partner has a stream" in str(result.exception)
             continue
         assert result.exit_code == 0, result.output
-        scenarios = json.loads(result.output)["scenarios"]
+        scenarios = json.loads(result.stdout)["scenarios"]
         # nobody is left depending on an exchange, so removing partners costs nothing
         assert all(row["extra_cost_eur"] == pytest.approx(0, abs=1e-6) for row in scenarios)
 

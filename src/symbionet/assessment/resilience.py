@@ -9,8 +9,9 @@ exchange network (degree, betweenness, dependence on the largest supplier).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, replace
 from itertools import combinations
 from typing import Any
 
@@ -19,41 +20,80 @@ import pandas as pd
 
 from symbionet.assessment.accounting import impact
 from symbionet.assessment.sharing import operating, players
-from symbionet.errors import SymbionetError
+from symbionet.errors import SymbionetError, invalid, unknown_options
+from symbionet.optimisation.coalitions import Coalitions, Part, bundles, run_tasks
+from symbionet.optimisation.network import (
+    MODES,
+    Network,
+    build_network,
+    disjoint_union,
+    untagged,
+)
 from symbionet.optimisation.result import DesignResult
-from symbionet.optimisation.solve import design
+from symbionet.optimisation.solve import design_network
+from symbionet.progress import Progress, silent
 from symbionet.register.baseline import stream_baseline
 from symbionet.register.park import Park
+from symbionet.results import Result
+
+
+@dataclass(frozen=True)
+class StressOptions:
+    """The failures to test: partners or exchanges to ``remove`` together, each partner
+    alone (``all_single``), every group of up to ``k`` partners; the network of ``mode``
+    (operate: the operating exchanges; invest: candidates too)."""
+
+    remove: tuple[str, ...] = ()
+    all_single: bool = False
+    k: int = 1
+    mode: str = "operate"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.remove, str):
+            raise invalid("remove", f"takes a list of names, not the text {self.remove!r}")
+        object.__setattr__(self, "remove", tuple(str(name) for name in self.remove))
+        if not isinstance(self.k, int) or isinstance(self.k, bool) or self.k < 1:
+            raise invalid("k", f"must be a whole number of partners, 1 or more, not {self.k!r}")
+        if self.mode not in MODES:
+            raise invalid("mode", f"must be {' or '.join(MODES)}, not {self.mode!r}")
+
+
+def stress_options(options: StressOptions | None, overrides: Mapping[str, Any]) -> StressOptions:
+    """Options from an options object and keyword overrides (unknown names refused)."""
+    unknown_options(StressOptions, overrides)
+    base = options or StressOptions()
+    return replace(base, **overrides) if overrides else base
 
 
 @dataclass
-class StressResult:
+class StressResult(Result):
     """Scenario totals, per-partner consequences, the criticality ranking and graph metrics."""
 
     scenarios: pd.DataFrame
     partners: pd.DataFrame
     ranking: pd.DataFrame
     graph: pd.DataFrame
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            name: _records(getattr(self, name))
-            for name in ("scenarios", "partners", "ranking", "graph")
-        }
+    main_table = "scenarios"
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    flat = frame.reset_index()
-    return flat.astype(object).where(flat.notna(), None).to_dict(orient="records")
+def exchanged(net: Network, result: DesignResult) -> pd.Series:
+    """Yearly amount each stream of a network sends (supplies) or receives (demands: what
+    arrives, in its own resource, after conversion and transport losses)."""
+    kind = net.nodes.loc[net.nodes["kind"] != "hub", "kind"]
+    sent = result.built.groupby("from")["annual"].sum().reindex(kind.index)
+    received = result.built.groupby("to")["received"].sum().reindex(kind.index)
+    return sent.where(kind == "supply", received).fillna(0.0)
 
 
-def exchanged(park: Park, result: DesignResult) -> pd.Series:
-    """Yearly amount each stream sends (supplies) or receives (demands: what arrives, in its
-    own resource, after conversion and transport losses)."""
-    streams = park.streams
-    sent = result.built.groupby("from")["annual"].sum().reindex(streams.index)
-    received = result.built.groupby("to")["received"].sum().reindex(streams.index)
-    return sent.where(streams["direction"] == "supply", received).fillna(0.0)
+def parts_exchanged(parts: Sequence[Network]) -> list[tuple[pd.Series, str]]:
+    """What each stream of several parts of a network exchanges at their optimum, solved
+    side by side in one design, and the solver's status."""
+    union = disjoint_union(parts)
+    result = design_network(union, prices=False)
+    amounts = exchanged(union, result)
+    streams, numbers = untagged(amounts.index)
+    amounts = amounts.set_axis(streams)
+    return [(amounts[numbers == number], result.status) for number in range(len(parts))]
 
 
 def _consequences(
@@ -143,23 +183,43 @@ def scenarios_for(
 
 def stress(
     park: Park,
-    remove: Sequence[str] = (),
-    all_single: bool = False,
-    k: int = 1,
-    mode: str = "operate",
+    options: StressOptions | None = None,
+    *,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    **overrides: Any,
 ) -> StressResult:
-    """Re-optimise the park without each failure set and report who is hit and how hard."""
-    failures = scenarios_for(park, remove, all_single, k)
-    intact = exchanged(park, design(park, mode=mode))
+    """Re-optimise the park without each failure set and report who is hit and how hard,
+    as ``options`` say (keyword arguments override single options). The park's network
+    is built once; each scenario's network is split into independent parts and each
+    distinct part solved once, on ``executor`` (None: a process pool for the call);
+    ``progress(message, done, total)`` follows them."""
+    chosen = stress_options(options, overrides)
+    failures = scenarios_for(park, chosen.remove, chosen.all_single, chosen.k)
+    split = Coalitions.of(build_network(park, mode=chosen.mode))
     actors = list(park.actors.index)
+    kept = {failure: [a for a in actors if a not in failure] for failure in failures}
+    parts = {
+        failure: split.parts(kept[failure], [n for n in failure if n in park.exchanges.index])
+        for failure in failures
+    }
+    intact_parts = split.parts(actors)
+    needed: list[Part] = sorted({p for found in [intact_parts, *parts.values()] for p in found})
+    together = bundles([split.network(p) for p in needed])
+    solved = run_tasks(parts_exchanged, together, executor, progress or silent, "solving scenarios")
+    outcomes = dict(zip(needed, (o for bundle in solved for o in bundle), strict=True))
+
+    def amounts(found: list[Part]) -> pd.Series:
+        series = [outcomes[p][0] for p in found]
+        joined = pd.concat(series) if series else pd.Series(dtype=float)
+        return joined.reindex(park.streams.index).fillna(0.0)
+
+    intact = amounts(intact_parts)
     rows, partner_rows = [], []
     for failure in failures:
-        gone = [n for n in failure if n in park.actors.index]
-        kept = [a for a in actors if a not in gone]
-        broken = [n for n in failure if n in park.exchanges.index]
-        result = design(park, mode=mode, actors=kept, exclude_exchanges=broken)
-        consequences = _consequences(park, intact, exchanged(park, result), kept)
+        consequences = _consequences(park, intact, amounts(parts[failure]), kept[failure])
         label = " + ".join(failure)
+        statuses = [outcomes[p][1] for p in parts[failure] if outcomes[p][1] != "ok"]
         rows.append(
             {
                 "scenario": label,
@@ -168,7 +228,7 @@ def stress(
                 "co2e_rebound_t": float(consequences["co2e_rebound_t"].sum()),
                 "partners_hit": int((consequences["streams_hit"] > 0).sum()),
                 "unmet_demand": float(consequences["unmet_demand"].sum()),
-                "status": result.status,
+                "status": statuses[0] if statuses else "ok",
             }
         )
         partner_rows.append(consequences.assign(scenario=label).reset_index())
@@ -183,3 +243,16 @@ def stress(
     ranking.index.name = "removed"
     ranking.insert(0, "rank", range(1, len(ranking) + 1))
     return StressResult(scenarios, partners, ranking, graph_metrics(park))
+
+
+__all__ = [
+    "StressOptions",
+    "StressResult",
+    "exchange_graph",
+    "exchanged",
+    "graph_metrics",
+    "parts_exchanged",
+    "scenarios_for",
+    "stress",
+    "stress_options",
+]

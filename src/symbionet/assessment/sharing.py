@@ -5,34 +5,84 @@ members exchange: baseline cost minus optimal cost for those partners alone. A l
 partner is worth what it saves by itself (its own exchanges and plants, as
 ``design --actors ID`` finds). Partners without streams add nothing to any coalition and
 are left out of the game.
+
+The park's network is built once; a coalition's network is the part of it its members
+own, split into the parts its arcs and technologies join (see
+:mod:`symbionet.optimisation.coalitions`). A coalition is worth the sum of its parts, and
+each distinct part is solved once, on the executor given.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
-from functools import partial
+from collections.abc import Collection, Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-import networkx as nx
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from symbionet.assessment import games
-from symbionet.errors import SymbionetError
+from symbionet.errors import SymbionetError, invalid, unknown_options
+from symbionet.optimisation.coalitions import Coalitions, Part, bundles, run_tasks
+from symbionet.optimisation.model import Built, build_model
+from symbionet.optimisation.network import (
+    MODES,
+    Network,
+    build_network,
+    disjoint_union,
+    untagged,
+)
+from symbionet.optimisation.options import DesignOptions
+from symbionet.optimisation.result import baseline_kpis
 from symbionet.optimisation.solve import design
+from symbionet.progress import Progress, silent
 from symbionet.register.park import Park
+from symbionet.results import Result
+from symbionet.solver import solve as highs
 
 METHODS = ("shapley", "nucleolus", "least-core", "proportional")
-#: Worker processes take seconds to start: fewer solves than this run in this process.
-PARALLEL_FROM = 8
+
+
+@dataclass(frozen=True)
+class ShareOptions:
+    """How to split the saving: ``method`` (shapley, nucleolus, least-core or
+    proportional), ``mode`` (operate: the operating exchanges; invest: candidates too),
+    and for sampled Shapley (beyond 15 partners) ``samples`` random orders drawn with
+    ``seed``."""
+
+    method: str = "shapley"
+    mode: str = "operate"
+    samples: int = 200
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise invalid("method", f"must be {', '.join(METHODS)}, not {self.method!r}")
+        if self.mode not in MODES:
+            raise invalid("mode", f"must be {' or '.join(MODES)}, not {self.mode!r}")
+        if not isinstance(self.samples, int) or isinstance(self.samples, bool) or self.samples < 2:
+            raise invalid(
+                "samples", f"must be a whole number of orders, 2 or more, not {self.samples!r}"
+            )
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
+            raise invalid("seed", f"must be a whole number 0 or more, not {self.seed!r}")
+
+
+def share_options(options: ShareOptions | None, overrides: Mapping[str, Any]) -> ShareOptions:
+    """Options from an options object and keyword overrides (unknown names refused)."""
+    unknown_options(ShareOptions, overrides)
+    base = options or ShareOptions()
+    return replace(base, **overrides) if overrides else base
 
 
 @dataclass
-class ShareResult:
-    """Each partner's share of the grand coalition's saving, and whether the split is stable."""
+class ShareResult(Result):
+    """Each partner's share of the grand coalition's saving, and whether the split is stable.
+
+    ``coalitions_solved`` counts the coalitions valued, ``solves`` the optimisations run
+    for them (distinct parts of their networks)."""
 
     method: str
     mode: str
@@ -42,21 +92,14 @@ class ShareResult:
     worst_coalition: list[str] = field(default_factory=list)
     worst_shortfall: float | None = None
     coalitions_solved: int = 0
+    solves: int = 0
     note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        table = self.table.reset_index()
-        return {
-            "method": self.method,
-            "mode": self.mode,
-            "grand_value_eur": self.grand_value,
-            "in_core": self.in_core,
-            "worst_coalition": self.worst_coalition,
-            "worst_shortfall_eur": self.worst_shortfall,
-            "coalitions_solved": self.coalitions_solved,
-            "note": self.note,
-            "shares": table.astype(object).where(table.notna(), None).to_dict(orient="records"),
-        }
+        """Plain data for JSON: amounts named with their unit, the table as ``shares``."""
+        keys = {"table": "shares", "grand_value": "grand_value_eur"}
+        keys["worst_shortfall"] = "worst_shortfall_eur"
+        return {keys.get(k, k): v for k, v in super().to_dict().items()}
 
 
 def players(park: Park) -> list[str]:
@@ -66,10 +109,11 @@ def players(park: Park) -> list[str]:
 
 
 def coalition_value(park: Park, coalition: Sequence[str], mode: str = "operate") -> float:
-    """Yearly saving (EUR) of the coalition on its own: its baseline cost minus its optimum."""
+    """Yearly saving (EUR) of the coalition on its own, its network built for it alone: its
+    baseline cost minus its optimum."""
     if not coalition:
         return 0.0
-    result = design(park, actors=sorted(coalition), mode=mode)
+    result = design(park, actors=tuple(sorted(coalition)), mode=mode, prices=False)
     if not result.ok:
         raise SymbionetError(
             f"the design for {sorted(coalition)} did not solve: {result.termination}"
@@ -82,112 +126,109 @@ def operating(park: Park) -> pd.DataFrame:
     return park.exchanges[park.exchanges["status"] == "operating"]
 
 
-def operating_links(park: Park) -> nx.Graph:
-    """Partners joined by the operating exchanges between their streams (the only ones an
-    operating park can use)."""
-    owner = park.streams["site"].map(park.sites["actor"])
-    graph = nx.Graph()
-    graph.add_nodes_from(park.actors.index)
-    graph.add_edges_from(
-        zip(operating(park)["supply"].map(owner), operating(park)["demand"].map(owner), strict=True)
+def part_savings(parts: Sequence[Network]) -> list[float]:
+    """Yearly saving (EUR) of each of several parts of coalitions' networks, solved side by
+    side in one model: they share nothing, so each keeps its own optimum, and one model is
+    built instead of many."""
+    union = disjoint_union(parts)
+    built = build_model(union, "cost")
+    solved = highs(built.model, mip_rel_gap=DesignOptions().mip_gap)
+    if not solved.ok:
+        raise SymbionetError(f"a coalition's design did not solve: {solved.termination}")
+    costs = _cost_by_tag(built, len(parts))
+    return [
+        float(baseline_kpis(net)["cost_eur"] - cost - net.constant_cost)
+        for net, cost in zip(parts, costs, strict=True)
+    ]
+
+
+def _cost_by_tag(built: Built, count: int) -> np.ndarray:
+    """The solved cost of each tagged network of a disjoint union, from the terms of the
+    cost that each one's variables carry (its constant cost left out)."""
+    model = built.model
+    size = 1 + max(int(variable.labels.max()) for variable in model.variables.data.values())
+    values = np.zeros(size)
+    owner = np.full(size, -1)
+    for variable in model.variables.data.values():
+        labels = variable.labels
+        dim = next(d for d in labels.dims if d in ("arc", "node", "tech"))
+        _, tags = untagged(labels[dim].to_index())
+        tag = xr.DataArray(tags, coords={dim: labels[dim]}).broadcast_like(labels)
+        flat = labels.to_numpy().ravel()
+        kept = flat >= 0
+        values[flat[kept]] = variable.solution.transpose(*labels.dims).to_numpy().ravel()[kept]
+        owner[flat[kept]] = tag.transpose(*labels.dims).to_numpy().ravel()[kept]
+    cost = built.kpis["cost"]
+    terms = cost.vars.to_numpy().ravel()
+    coeffs = cost.coeffs.to_numpy().ravel()
+    kept = terms >= 0
+    return np.bincount(
+        owner[terms[kept]], weights=coeffs[kept] * values[terms[kept]], minlength=count
     )
-    return graph
+
+
+def coalition_values(
+    park: Park,
+    coalitions: Collection[frozenset[str]],
+    mode: str = "operate",
+    *,
+    executor: Executor | None = None,
+    progress: Progress = silent,
+) -> tuple[dict[frozenset[str], float], int]:
+    """v(S) of each coalition, the park's network built once, and how many parts were
+    solved: each coalition is worth the sum of its parts, each distinct part solved once."""
+    split = Coalitions.of(build_network(park, mode=mode))
+    parts = {c: split.parts(c) for c in coalitions}
+    needed: list[Part] = sorted({p for found in parts.values() for p in found})
+    together = bundles([split.network(p) for p in needed])
+    savings = run_tasks(part_savings, together, executor, progress, "solving coalitions")
+    solved = dict(zip(needed, (s for bundle in savings for s in bundle), strict=True))
+    return {c: float(sum(solved[p] for p in found)) for c, found in parts.items()}, len(needed)
 
 
 def coalition_game(
     park: Park,
     names: Sequence[str],
     mode: str = "operate",
-    workers: int = 1,
-    progress: Callable[[int, int], None] | None = None,
-) -> games.Game:
-    """v(S) for every coalition of ``names``. In operate mode partners exchange only along
-    operating exchanges, so a coalition is worth the sum of its linked groups (a lone
-    partner is a group of its own): only those groups are solved (in parallel worker
-    processes), the rest are sums."""
+    *,
+    executor: Executor | None = None,
+    progress: Progress = silent,
+) -> tuple[games.Game, int]:
+    """v(S) for every coalition of ``names``, and how many parts were solved."""
     coalitions = [
-        tuple(p for i, p in enumerate(names) if m >> i & 1) for m in range(2 ** len(names))
+        frozenset(p for i, p in enumerate(names) if m >> i & 1) for m in range(2 ** len(names))
     ]
-    if mode == "operate":
-        graph = operating_links(park)
-        parts = {
-            c: [tuple(sorted(g)) for g in nx.connected_components(graph.subgraph(c))]
-            for c in coalitions
-        }
-    else:
-        parts = {c: [c] for c in coalitions if c}
-    needed = sorted({g for groups in parts.values() for g in groups})
-    evaluate = partial(coalition_value, park, mode=mode)
-    solved: dict[tuple[str, ...], float] = {}
-    if workers <= 1 or len(needed) <= PARALLEL_FROM:
-        results: Any = map(evaluate, needed)
-        pool = None
-    else:
-        pool = ProcessPoolExecutor(max_workers=workers)
-        results = pool.map(evaluate, needed, chunksize=2)
-    try:
-        for done, (group, value) in enumerate(zip(needed, results, strict=True), start=1):
-            solved[group] = value
-            if progress:
-                progress(done, len(needed))
-    finally:
-        if pool is not None:
-            pool.shutdown()
-    values = [sum(solved[g] for g in parts.get(c, [])) for c in coalitions]
-    return games.Game(tuple(names), np.array(values, dtype=float))
+    values, solves = coalition_values(park, coalitions, mode, executor=executor, progress=progress)
+    game = games.Game(tuple(names), np.array([values[c] for c in coalitions], dtype=float))
+    return game, solves
 
 
 def share(
     park: Park,
-    method: str = "shapley",
-    mode: str = "operate",
-    samples: int = 200,
-    seed: int = 0,
-    workers: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    options: ShareOptions | None = None,
+    *,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    **overrides: Any,
 ) -> ShareResult:
     """Split the saving by Shapley value, nucleolus, least core or in proportion to the
-    saving each partner books in the impact accounts. Exact games up to 15 partners
-    (every coalition solved once, in parallel); sampled Shapley with 95 % intervals beyond."""
-    if method not in METHODS:
-        raise SymbionetError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
+    saving each partner books in the impact accounts, as ``options`` say (keyword
+    arguments override single options). Exact games up to 15 partners; sampled Shapley
+    with 95 % intervals beyond. ``executor`` solves the coalitions' parts (None: a process
+    pool for the call); ``progress(message, done, total)`` follows them."""
+    chosen = share_options(options, overrides)
+    say = progress or silent
     names = players(park)
-    workers = workers or min(4, os.cpu_count() or 1)
     frame = pd.DataFrame(index=pd.Index(names, name="actor"))
     frame["name"] = park.actors["name"].reindex(names)
     if len(names) > games.EXACT_LIMIT:
-        if method != "shapley":
-            raise SymbionetError(
-                f"{len(names)} partners: {method} needs every coalition (at most "
-                f"{games.EXACT_LIMIT} partners); use --method shapley, which samples"
-            )
-        cache: dict[frozenset[str], float] = {}
-
-        def value(coalition: frozenset[str]) -> float:
-            if coalition not in cache:
-                cache[coalition] = coalition_value(park, sorted(coalition), mode)
-            return cache[coalition]
-
-        mean, half_width = games.shapley_sampled(names, value, samples, seed)
-        frame["share_eur"] = mean
-        frame["ci95_eur"] = half_width
-        frame["standalone_eur"] = [value(frozenset([name])) for name in names]
-        grand = value(frozenset(names))
-        return ShareResult(
-            method,
-            mode,
-            frame,
-            grand,
-            None,
-            coalitions_solved=len(cache),
-            note=f"sampled Shapley over {samples} random orders; core not checked",
-        )
-    game = coalition_game(park, names, mode, workers, progress)
-    if method == "shapley":
+        return _sampled(park, chosen, names, frame, executor, say)
+    game, solves = coalition_game(park, names, chosen.mode, executor=executor, progress=say)
+    if chosen.method == "shapley":
         split = games.shapley(game)
-    elif method == "nucleolus":
+    elif chosen.method == "nucleolus":
         split = games.nucleolus(game)
-    elif method == "least-core":
+    elif chosen.method == "least-core":
         split, _ = games.least_core(game)
     else:
         from symbionet.assessment.accounting import impact
@@ -201,12 +242,69 @@ def share(
     shortfall, mask = games.largest_shortfall(game, split) if game.n > 1 else (0.0, 0)
     tolerance = 1e-6 * max(1.0, abs(game.grand))
     return ShareResult(
-        method,
-        mode,
+        chosen.method,
+        chosen.mode,
         frame,
         game.grand,
         shortfall <= tolerance,
         games.coalition_players(game, mask) if shortfall > tolerance else [],
         shortfall,
         len(game.values),
+        solves,
     )
+
+
+def _sampled(
+    park: Park,
+    chosen: ShareOptions,
+    names: list[str],
+    frame: pd.DataFrame,
+    executor: Executor | None,
+    progress: Progress,
+) -> ShareResult:
+    """Shapley values from random orders: every coalition the orders meet valued at once."""
+    if chosen.method != "shapley":
+        raise invalid(
+            "method",
+            f"{len(names)} partners: {chosen.method} needs every coalition (at most "
+            f"{games.EXACT_LIMIT} partners); use shapley, which samples",
+        )
+    orders = games.random_orders(len(names), chosen.samples, chosen.seed)
+    needed = {
+        frozenset(names[i] for i in order[:size])
+        for order in orders
+        for size in range(1, len(names) + 1)
+    }
+    needed |= {frozenset([name]) for name in names}
+    values, solves = coalition_values(
+        park, needed, chosen.mode, executor=executor, progress=progress
+    )
+    mean, half_width = games.shapley_sampled(names, values.__getitem__, chosen.samples, chosen.seed)
+    frame["share_eur"] = mean
+    frame["ci95_eur"] = half_width
+    frame["standalone_eur"] = [values[frozenset([name])] for name in names]
+    return ShareResult(
+        chosen.method,
+        chosen.mode,
+        frame,
+        values[frozenset(names)],
+        None,
+        coalitions_solved=len(needed),
+        solves=solves,
+        note=f"sampled Shapley over {chosen.samples} random orders; core not checked",
+    )
+
+
+__all__ = [
+    "METHODS",
+    "ShareOptions",
+    "ShareResult",
+    "coalition_game",
+    "coalition_value",
+    "coalition_values",
+    "operating",
+    "part_savings",
+    "players",
+    "share",
+    "share_options",
+]

@@ -17,6 +17,7 @@ import xarray as xr
 from symbionet.errors import invalid
 from symbionet.optimisation.model import KPIS, Built, build_model, check_objective, fixed_charge
 from symbionet.optimisation.network import Network, build_network, restrict
+from symbionet.optimisation.options import DesignOptions, design_options
 from symbionet.optimisation.periods import FLAT, parse_time
 from symbionet.optimisation.result import (
     KPI_NAMES,
@@ -27,6 +28,7 @@ from symbionet.optimisation.result import (
     price_table,
     unmet_table,
 )
+from symbionet.progress import Progress, silent
 from symbionet.register.park import Park
 from symbionet.solver import NO_SOLUTION, gap_and_bound
 from symbionet.solver import solve as highs
@@ -129,6 +131,36 @@ def design(
     result.baseline = baseline_kpis(net)
     result.timings["total_s"] = clock.perf_counter() - started
     say("done", 1.0)
+    return result
+
+
+def design_network(
+    net: Network,
+    options: DesignOptions | None = None,
+    *,
+    progress: Progress = silent,
+    **overrides: Any,
+) -> DesignResult:
+    """The best design of a network built once by :func:`build_network`, for the coalition
+    ``actors`` of the options without their ``exclude_exchanges``: many coalitions or
+    failures of one park are solved without building its network again. The network keeps
+    the time, mode and candidates it was built with (those options are not read)."""
+    chosen = design_options(options, overrides)
+    sub = net.of_actors(chosen.actors, chosen.exclude_exchanges)
+    fixed = _complete_fix(sub, None if chosen.fix is None else dict(chosen.fix))
+    bounds = {name: cap for name, cap in chosen.caps.items() if cap < math.inf}
+    result = _solve(
+        sub,
+        chosen.objective,
+        bounds,
+        chosen.linear,
+        fixed,
+        _solver_options(chosen.mip_gap, chosen.time_limit, chosen.verbose),
+        chosen.prices,
+        chosen.horizon,
+        lambda message, done: progress(message, done, 1.0),
+    )
+    result.baseline = baseline_kpis(sub)
     return result
 
 
@@ -516,4 +548,4 @@ def _solve_rolling(
     )
 
 
-__all__ = ["DesignResult", "baseline", "baseline_cost", "design"]
+__all__ = ["DesignResult", "baseline", "baseline_cost", "design", "design_network"]

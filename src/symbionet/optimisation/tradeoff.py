@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from concurrent.futures import Executor
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from symbionet.errors import invalid
+from symbionet.optimisation.coalitions import run_tasks
 from symbionet.optimisation.model import OBJECTIVES
+from symbionet.optimisation.options import DesignOptions, design_options
 from symbionet.optimisation.result import KPI_NAMES, DesignResult
-from symbionet.optimisation.solve import Report, design
+from symbionet.optimisation.solve import design
+from symbionet.progress import Progress, silent
 from symbionet.register.park import Park
+from symbionet.results import Result
 
 # slack on each bound so that the end points stay feasible after rounding in the solver
 RELATIVE_SLACK = 1e-7
 
 
 @dataclass
-class ParetoResult:
+class ParetoResult(Result):
     """Designs along the trade-off curve, from the best first objective to the best second."""
 
     objectives: tuple[str, str]
@@ -33,7 +39,16 @@ class ParetoResult:
             rows.append({"point": number, "bound": bound, "status": point.status, **point.kpis})
         return pd.DataFrame(rows).set_index("point")
 
+    def to_frame(self) -> pd.DataFrame:
+        """The curve: one row per point."""
+        return self.table()
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The curve, the only table."""
+        return {"curve": self.table()}
+
     def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON: each point with its bound, its two objectives and its design."""
         first, second = self.objectives
         return {
             "objectives": list(self.objectives),
@@ -65,22 +80,27 @@ def pareto(
     park: Park,
     objectives: tuple[str, str] | str = ("cost", "co2"),
     points: int = 7,
-    report: Report | None = None,
-    **options: Any,
+    options: DesignOptions | None = None,
+    *,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    **overrides: Any,
 ) -> ParetoResult:
     """Minimise the first objective with the second bounded at ``points`` levels between
-    its value at the first's optimum and its own optimum (both included)."""
+    its value at the first's optimum and its own optimum (both included). ``options`` (and
+    keyword overrides) are the design's; marginal values are not computed unless
+    ``prices=True`` is given. The designs run on ``executor`` (None: a process pool for
+    the call when there are many); ``progress(message, done, total)`` follows them."""
     first, second = parse_objectives(
         objectives if isinstance(objectives, str) else ",".join(objectives)
     )
     if points < 2:
         raise invalid("points", f"a trade-off curve needs at least 2, not {points}")
-    say = report or (lambda message, done: None)
-    options.setdefault("prices", False)
-    say(f"least {first}", 0.0)
-    start = design(park, objective=first, **options)
-    say(f"least {second}", 1 / (points + 1))
-    end = design(park, objective=second, **options)
+    chosen = design_options(options, {"prices": False, **overrides})
+    solve = partial(design, park)
+    say = progress or silent
+    ends = [replace(chosen, objective=name) for name in (first, second)]
+    start, end = run_tasks(solve, ends, executor, say, "trade-off: the two ends")
     for point, name in ((start, first), (end, second)):
         if not np.isfinite(point.kpis[KPI_NAMES[second]]):
             raise invalid(
@@ -91,11 +111,15 @@ def pareto(
     high = start.kpis[KPI_NAMES[second]]
     low = end.kpis[KPI_NAMES[second]]
     bounds = list(np.linspace(high, low, points))
-    results = [start]
-    for number, bound in enumerate(bounds[1:], start=1):
-        say(f"point {number + 1} of {points}", (number + 1) / (points + 1))
-        cap = bound + RELATIVE_SLACK * max(1.0, abs(bound))
-        results.append(design(park, objective=first, caps={second: cap}, **options))
+    capped = [
+        replace(
+            chosen,
+            objective=first,
+            caps={**chosen.caps, second: bound + RELATIVE_SLACK * max(1.0, abs(bound))},
+        )
+        for bound in bounds[1:]
+    ]
+    results = [start, *run_tasks(solve, capped, executor, say, "trade-off: points")]
     return ParetoResult((first, second), results, bounds)
 
 
