@@ -158,6 +158,10 @@ def test_options_are_checked_before_anything_is_solved(park_path: Path) -> None:
         stress(park, k=0)
     with pytest.raises(SymbionetError, match="remove: takes a list of names"):
         StressOptions(remove="power")
+    with pytest.raises(SymbionetError, match="options: must be ShareOptions, not 'nucleolus'"):
+        share(park, "nucleolus")  # type: ignore[arg-type]
+    with pytest.raises(SymbionetError, match="options: must be StressOptions"):
+        stress(park, ["power"])  # type: ignore[arg-type]
 
 
 def _fails(number: int) -> int:

@@ -60,6 +60,11 @@ class StressOptions:
 
 def stress_options(options: StressOptions | None, overrides: Mapping[str, Any]) -> StressOptions:
     """Options from an options object and keyword overrides (unknown names refused)."""
+    if options is not None and not isinstance(options, StressOptions):
+        raise invalid(
+            "options",
+            f"must be StressOptions, not {options!r}: give single options by name (remove=...)",
+        )
     unknown_options(StressOptions, overrides)
     base = options or StressOptions()
     return replace(base, **overrides) if overrides else base

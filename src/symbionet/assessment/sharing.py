@@ -72,6 +72,11 @@ class ShareOptions:
 
 def share_options(options: ShareOptions | None, overrides: Mapping[str, Any]) -> ShareOptions:
     """Options from an options object and keyword overrides (unknown names refused)."""
+    if options is not None and not isinstance(options, ShareOptions):
+        raise invalid(
+            "options",
+            f"must be ShareOptions, not {options!r}: give single options by name (method=...)",
+        )
     unknown_options(ShareOptions, overrides)
     base = options or ShareOptions()
     return replace(base, **overrides) if overrides else base
