@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import linopy
@@ -150,12 +152,21 @@ def test_threads_give_the_same_answers_and_leave_stdout_alone(
     alone = [_answer(case) for case in cases]
     # by hand: 2 - cap for the LPs, the knapsack's size for the MIPs
     assert alone == pytest.approx([2 - c if c < 1 else c for c in cases])
-    lines = [f"line {i} of what another thread prints" for i in range(400)]
-    printing = threading.Thread(target=lambda: [print(line, flush=True) for line in lines])
+    solving, printed = threading.Event(), list[str]()
+
+    def print_while_solving() -> None:
+        while not printed or solving.is_set():
+            printed.append(f"line {len(printed)} of what another thread prints")
+            os.write(1, f"{printed[-1]}\n".encode())  # straight to file descriptor 1
+            time.sleep(0.0002)
+
+    printing = threading.Thread(target=print_while_solving)
+    solving.set()
     printing.start()
     with ThreadPoolExecutor(8) as pool:
         together = list(pool.map(_answer, cases))
+    solving.clear()
     printing.join()
     assert together == alone
     out, err = capfd.readouterr()
-    assert out.splitlines() == lines and err == ""
+    assert len(printed) > 1 and out.splitlines() == printed and err == ""
