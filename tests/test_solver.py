@@ -40,11 +40,11 @@ def knapsack(size: int) -> linopy.Model:
     return model
 
 
-def market_split(rows: int = 4, columns: int = 40) -> tuple[linopy.Model, np.ndarray, np.ndarray]:
+def market_split(rows: int = 6, columns: int = 50) -> tuple[linopy.Model, np.ndarray, np.ndarray]:
     """A market split problem (Cornuéjols and Dawande, 1998): split items so that each row's
     weights halve exactly, the deviation minimised. Taking nothing is feasible (deviation b
-    in each row) and the LP relaxation is 0, but proving the integer optimum takes branch
-    and bound far longer than a second."""
+    in each row) and the LP relaxation is 0, but with 10 (rows - 1) columns, the hardest
+    size, proving the integer optimum takes branch and bound far longer than a second."""
     weights = np.random.default_rng(3).integers(0, 100, (rows, columns))
     half = weights.sum(axis=1) // 2
     model = linopy.Model()
