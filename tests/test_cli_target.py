@@ -169,6 +169,13 @@ def test_heat_plot_is_one_offline_html_file(tmp_path: Path) -> None:
     assert "plotly.js" in html  # the library itself is inlined
     assert html.count("Plotly.newPlot") == 2  # composite and grand composite curves
     assert "Grand composite curve" in html
+    # a file already there is replaced only with --force
+    plot.write_text("mine", encoding="utf-8")
+    refused = runner.invoke(app, [*args, "--plot", str(plot)])
+    assert refused.exit_code == 1 and "exists" in str(refused.exception)
+    assert plot.read_text(encoding="utf-8") == "mine"
+    forced = runner.invoke(app, [*args, "--plot", str(plot), "--force"])
+    assert forced.exit_code == 0 and "Grand composite curve" in plot.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(

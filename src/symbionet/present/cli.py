@@ -9,14 +9,25 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from symbionet.errors import Problem, SymbionetError
+from symbionet.present.output import (
+    CsvOption,
+    ForceFlag,
+    JsonFlag,
+    Output,
+    ParkPath,
+    XlsxOption,
+    console,
+    err_console,
+    print_json,
+    print_problems,
+    say,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,21 +46,6 @@ app = typer.Typer(
 from symbionet.present.cli_target import target_app  # noqa: E402
 
 app.add_typer(target_app, name="target", help="Heat and water integration targets (pinch).")
-console = Console(width=None if sys.stdout.isatty() else 160)
-err_console = Console(stderr=True, soft_wrap=True)
-
-ParkPath = Annotated[Path, typer.Argument(help="Park folder, .xlsx workbook or .json file.")]
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-CsvOption = Annotated[
-    Path | None, typer.Option("--csv", help="Write the main table to this CSV file.")
-]
-XlsxOption = Annotated[
-    Path | None,
-    typer.Option("--xlsx", help="Write every table to this Excel workbook, a sheet each."),
-]
-ForceFlag = Annotated[
-    bool, typer.Option("--force", help="Replace the file or park already at the target.")
-]
 
 
 def main() -> None:
@@ -57,83 +53,8 @@ def main() -> None:
     try:
         app()
     except SymbionetError as error:
-        _print_problems(error.problems)
+        print_problems(error.problems)
         sys.exit(1)
-
-
-def _print_problems(problems: list[Problem]) -> None:
-    """Each problem on its own line, then how many errors and warnings there are."""
-    from symbionet.present.summary import printable
-
-    for problem in problems:
-        err_console.print(printable(str(problem)), markup=False, highlight=False)
-    warnings = sum(p.severity == "warning" for p in problems)
-    errors = len(problems) - warnings
-    counts = [_plural(errors, "error"), _plural(warnings, "warning")]
-    shown = ", ".join(c for c in counts if not c.startswith("0 "))
-    err_console.print(shown, style="red" if errors else "yellow", markup=False)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
-
-
-def _say(text: object, style: str | None = None) -> None:
-    """A line of text, shown as written: never read as markup or escape codes."""
-    from symbionet.present.summary import printable
-
-    console.print(printable(str(text)), style=style, markup=False, highlight=False)
-
-
-def _json(data: object) -> None:
-    from symbionet.results import plain
-
-    print(json.dumps(plain(data), indent=2, allow_nan=False))
-
-
-class Output:
-    """Where a command's tables go: the terminal, JSON on stdout, or a CSV or Excel file
-    (checked before any work is done, so that a long run never ends in a refusal)."""
-
-    def __init__(self, as_json: bool, csv: Path | None, xlsx: Path | None, force: bool):
-        from symbionet.present.tables import check_export
-
-        if sum([as_json, csv is not None, xlsx is not None]) > 1:
-            raise SymbionetError("--json, --csv and --xlsx: choose one")
-        self.as_json = as_json
-        self.file = csv or xlsx
-        self.force = force
-        if self.file is not None:
-            check_export(self.file, force)
-
-    @property
-    def terminal(self) -> bool:
-        return not self.as_json and self.file is None
-
-    def send(
-        self,
-        tables: dict[str, pd.DataFrame],
-        data: Callable[[], object],
-        show: Callable[[], None],
-        money: Money | None = None,
-    ) -> None:
-        """JSON of ``data()``, ``tables`` to the file, or ``show()`` on the terminal."""
-        if self.as_json:
-            payload = data()
-            if money is not None and isinstance(payload, dict):
-                payload = {**payload, "currency": money.to_dict()}
-            _json(payload)
-        elif self.file is not None:
-            from symbionet.present.tables import export_tables
-
-            shown = {k: money.frame(v, rows=True) if money else v for k, v in tables.items()}
-            written = export_tables(shown, self.file, self.force)
-            _say(f"wrote {len(tables)} table{'s' if len(tables) != 1 else ''} to {written}")
-        else:
-            show()
-            note = money.note() if money is not None else None
-            if note:
-                _say(note, style="dim")
 
 
 def _table(
@@ -189,10 +110,10 @@ def check(
         if loaded is None:
             raise SymbionetError(problems)
         if problems:
-            _print_problems(problems)
+            print_problems(problems)
         counts = ", ".join(f"{n} {name}" for name, n in summary.counts(loaded).items() if n)
         console.print("[green]ok[/green] ", end="")
-        _say(f"{loaded.name}: {counts}")
+        say(f"{loaded.name}: {counts}")
         return
     table = pd.DataFrame([p.to_dict() for p in problems], columns=list(Problem.__annotations__))
     out.send({"problems": table}, lambda: [p.to_dict() for p in problems], lambda: None)
@@ -220,9 +141,9 @@ def park_tables(park: Park) -> dict[str, pd.DataFrame]:
 def print_park(park: Park) -> None:
     """The park's name and description, then its tables."""
     meta = park.meta
-    _say(f"{park.name} ({meta.get('country', '')} {meta.get('year', '')})", style="bold")
+    say(f"{park.name} ({meta.get('country', '')} {meta.get('year', '')})", style="bold")
     if meta.get("description"):
-        _say(meta["description"])
+        say(meta["description"])
     tables = park_tables(park)
     titles = {
         "actors": "Actors",
@@ -275,9 +196,9 @@ def convert(
     check_target(out, save_format(out) == "folder", force)
     written = _load(park).save(out, force=force)
     if as_json:
-        _json({"written": str(written)})
+        print_json({"written": str(written)})
     else:
-        _say(f"wrote {written}")
+        say(f"wrote {written}")
 
 
 @app.command()
@@ -314,7 +235,7 @@ def catalogue(
         }
         for ref in sorted(refs):
             source = cat.references[ref]
-            _say(f"[{ref}] {source.title} ({source.year or 'n.d.'}) {source.url or ''}")
+            say(f"[{ref}] {source.title} ({source.year or 'n.d.'}) {source.url or ''}")
 
     out.send({"resources": found}, lambda: {"version": cat.version, "resources": found}, show)
 
@@ -349,7 +270,7 @@ def print_headline(park: Park, assessment: Any) -> None:
     critical = assessment.most_critical
     if critical is not None:
         cost = money.amount(float(critical["extra_cost_eur"]), "yr")
-        _say(
+        say(
             f"Most critical partner: {park.actors.at[critical.name, 'name']} "
             f"({critical.name}): if it left, the others would pay "
             f"{cost} more and {int(critical['partners_hit'])} of them would be hit."
@@ -373,7 +294,7 @@ def run(
     writable(folder / "report.html")
     if output.terminal:
         console.print("[green]ok[/green] ", end="")
-        _say(f"{park} is a valid park")
+        say(f"{park} is a valid park")
         print_park(loaded)
     assessment = _assess(loaded)
     target = _write_report(loaded, assessment, folder, pdf=False)
@@ -385,7 +306,7 @@ def run(
     )
     if output.terminal:
         console.print("[bold]Report:[/bold] ", end="")
-        _say(target.resolve())
+        say(target.resolve())
 
 
 @app.command()
@@ -401,7 +322,7 @@ def report(
     writable(out / "report.html")
     loaded = _load(park)
     target = _write_report(loaded, _assess(loaded), out, pdf)
-    _say(f"wrote {target}" + (f" and {target.with_suffix('.pdf')}" if pdf else ""))
+    say(f"wrote {target}" + (f" and {target.with_suffix('.pdf')}" if pdf else ""))
 
 
 @app.command()
@@ -441,15 +362,15 @@ def impact(
     money = _money(loaded)
 
     def show() -> None:
-        _say(f"{loaded.name}: impact of {len(result.exchanges)} exchanges", style="bold")
+        say(f"{loaded.name}: impact of {len(result.exchanges)} exchanges", style="bold")
         columns = ["supplier", "receiver", "resource", "replaces", "amount", "unit", "co2e_t"]
         columns += ["groundwater_m3", "net_saving_eur"]
         _table(result.exchanges[columns], "Per exchange", money)
         _table(result.partners, "Per partner", money)
         _table(result.park.rename_axis("total"), "Park totals", money, row_units=True)
         for note in negative_figures(result, loaded.catalogue, money.amount):
-            _say(note)
-        _say(f"Method: {METHOD} Data: {loaded.catalogue.label}.", style="dim")
+            say(note)
+        say(f"Method: {METHOD} Data: {loaded.catalogue.label}.", style="dim")
 
     out.send(result.tables(), result.to_dict, show, money)
 
@@ -537,7 +458,7 @@ def _print_design(result: DesignResult, money: Money) -> None:
 
     colour = "green" if result.ok else "red"
     console.print(f"[{colour}]{result.status}[/{colour}] ", end="")
-    _say(
+    say(
         f"({result.termination}), least {result.objective_name}: {number(result.objective)}, "
         f"gap {number(result.gap)}, bound {number(result.bound)}, "
         f"solved in {result.timings.get('total_s', 0):.1f} s"
@@ -589,18 +510,18 @@ def share(
 
     def show() -> None:
         _table(result.table, f"Benefit shares ({method})", money)
-        _say(f"Saving of the whole park: {money.amount(result.grand_value, 'yr')}")
+        say(f"Saving of the whole park: {money.amount(result.grand_value, 'yr')}")
         if result.in_core:
-            _say("In the core: no group of partners gets more on its own.", style="green")
+            say("In the core: no group of partners gets more on its own.", style="green")
         elif result.in_core is False:
             shortfall = money.amount(result.worst_shortfall or 0.0, "yr")
-            _say(
+            say(
                 f"Not in the core: {', '.join(result.worst_coalition)} could gain "
                 f"{shortfall} more on their own.",
                 style="red",
             )
         if result.note:
-            _say(result.note, style="dim")
+            say(result.note, style="dim")
 
     out.send(result.tables(), result.to_dict, show, money)
 
@@ -712,7 +633,7 @@ def discover_command(
     def show() -> None:
         _table(table[columns], title, money)
         for rank, line in table["explanation"].items():
-            _say(f"{rank}. {line}")
+            say(f"{rank}. {line}")
 
     out.send({key: table}, lambda: {key: table}, show, money)
 
@@ -740,6 +661,6 @@ def generate(
     generated.save(out, force=force)
     counts = summary.counts(generated)
     if as_json:
-        _json({"written": str(out), "counts": counts})
+        print_json({"written": str(out), "counts": counts})
     else:
-        _say(f"wrote {out}: " + ", ".join(f"{n} {name}" for name, n in counts.items() if n))
+        say(f"wrote {out}: " + ", ".join(f"{n} {name}" for name, n in counts.items() if n))

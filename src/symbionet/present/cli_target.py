@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from symbionet.errors import Problem
-from symbionet.present.summary import printable
-from symbionet.present.tables import number, rich_table
+from symbionet.present.output import (
+    CsvOption,
+    ForceFlag,
+    JsonFlag,
+    Output,
+    XlsxOption,
+    console,
+    err_console,
+    printable,
+)
 from symbionet.targeting.options import DT_MIN_K, HeatOptions, SiteOptions, WaterOptions
 
 if TYPE_CHECKING:
-    from symbionet.present.cli import Output
+    import pandas as pd
+
     from symbionet.targeting.heat import HeatTargets
     from symbionet.targeting.site import HeatSharing, WaterSharing
     from symbionet.targeting.water import WaterTargets
@@ -27,8 +33,6 @@ target_app = typer.Typer(
     help="Integration targets: least utility or freshwater, the pinch, what a park could share.",
     no_args_is_help=True,
 )
-console = Console(width=None if sys.stdout.isatty() else 120)
-err_console = Console(stderr=True, soft_wrap=True)
 
 UNITS = {
     "_mwh_per_year": "MWh/yr",
@@ -50,15 +54,6 @@ class Method(StrEnum):
 
 
 HEAT_METHOD, WATER_METHOD = Method(HeatOptions.method), Method(WaterOptions.method)
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-CsvOption = Annotated[
-    Path | None, typer.Option("--csv", help="Write the main table of figures to this CSV file.")
-]
-XlsxOption = Annotated[
-    Path | None,
-    typer.Option("--xlsx", help="Write every table to this Excel workbook, a sheet each."),
-]
-ForceFlag = Annotated[bool, typer.Option("--force", help="Replace the file at the target.")]
 PlotFile = Annotated[
     Path | None, typer.Option("--plot", help="Write the curves to this self-contained HTML file.")
 ]
@@ -78,13 +73,6 @@ FreshwaterPpm = Annotated[
 ]
 
 
-def _output(as_json: bool, csv: Path | None, xlsx: Path | None, force: bool) -> Output:
-    """Where the tables go (checked before any work): see ``symbionet.present.cli.Output``."""
-    from symbionet.present.cli import Output
-
-    return Output(as_json, csv, xlsx, force)
-
-
 def _warn(table: pd.DataFrame) -> None:
     """The warnings found reading an input table (columns not used), on stderr."""
     warnings: list[Problem] = table.attrs.get("warnings", [])
@@ -101,11 +89,15 @@ def header(name: str) -> str:
 
 
 def _print_frame(frame: pd.DataFrame, title: str) -> None:
+    from symbionet.present.tables import rich_table
+
     console.print(rich_table(frame.rename(columns=header), title, index=False))
 
 
 def _pair_table(title: str, rows: list[tuple[str, float | str | None, str]]) -> Table:
     """Figures one per row: what, value (numbers never in scientific notation), unit."""
+    from symbionet.present.tables import number
+
     table = Table(title=title, title_justify="left", header_style="bold")
     table.add_column("target")
     table.add_column("value", justify="right")
@@ -134,6 +126,7 @@ def heat(
     plot: PlotFile = None,
 ) -> None:
     """Minimum hot and cold utility, maximum heat recovery and the pinch."""
+    from symbionet.present.tables import check_export
     from symbionet.present.targeting_figures import (
         composite_curves_figure,
         grand_composite_figure,
@@ -141,7 +134,9 @@ def heat(
     )
     from symbionet.targeting.heat import heat_targets, read_heat_streams
 
-    out = _output(json_output, csv, xlsx, force)
+    out = Output(json_output, csv, xlsx, force)
+    if plot is not None:
+        check_export(plot, force, (".html",))
     table = read_heat_streams(streams)
     _warn(table)
     targets = heat_targets(table, HeatOptions(dt_min=dt_min, method=method.value))
@@ -201,10 +196,13 @@ def water(
     plot: PlotFile = None,
 ) -> None:
     """Minimum freshwater and wastewater, the pinch and a reuse network that reaches them."""
+    from symbionet.present.tables import check_export
     from symbionet.present.targeting_figures import water_figure, write_html
     from symbionet.targeting.water import read_water_table, water_targets
 
-    out = _output(json_output, csv, xlsx, force)
+    out = Output(json_output, csv, xlsx, force)
+    if plot is not None:
+        check_export(plot, force, (".html",))
     table = read_water_table(data)
     _warn(table)
     targets = water_targets(table, WaterOptions(freshwater_ppm, method.value))
@@ -248,7 +246,7 @@ def site(
     from symbionet.register.park import load_park
     from symbionet.targeting.site import targets
 
-    out = _output(json_output, csv, xlsx, force)
+    out = Output(json_output, csv, xlsx, force)
     found = targets(load_park(park), SiteOptions(dt_min, freshwater_ppm))
 
     def show() -> None:
@@ -257,6 +255,8 @@ def site(
         else:
             console.print(_heat_sharing_table(found.heat, found.dt_min_k))
             if found.heat.typical_temperature:
+                from symbionet.present.tables import number
+
                 typical = ", ".join(
                     f"{printable(k)} {number(v)} °C"
                     for k, v in found.heat.typical_temperature.items()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 from symbionet.register.park import Park
@@ -92,12 +90,3 @@ def counts(park: Park) -> dict[str, int]:
         name: len(park.table(name))
         for name in ("actors", "sites", "streams", "exchanges", "technologies", "plots")
     }
-
-
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str) -> str:
-    """User text safe to show on a terminal: control characters (escape codes, bidi
-    overrides) written out as ``\\xNN`` instead of acting on the terminal."""
-    return _UNPRINTABLE.sub(lambda found: ascii(found.group())[1:-1], text)

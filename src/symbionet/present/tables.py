@@ -26,7 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from symbionet import Problem, SymbionetError
-from symbionet.present.summary import printable
+from symbionet.present.output import printable
 from symbionet.register.write import add_sheet, csv_text, replacing, writable, write_text
 from symbionet.results import plain
 from symbionet.units import CURRENCY_RATES, convert
@@ -342,13 +342,15 @@ def _refuse(target: Path, message: str) -> SymbionetError:
     return SymbionetError([Problem(str(target), None, None, message)])
 
 
-def check_export(path: Path | str, force: bool = False) -> Path:
+def check_export(
+    path: Path | str, force: bool = False, suffixes: tuple[str, ...] = EXPORTS
+) -> Path:
     """The absolute path of an export, after checking it: a ``.csv`` or ``.xlsx`` file, not
     a folder or a symbolic link, that can be written; a file there is replaced only with
     ``force``."""
     target = Path(os.path.abspath(path))
-    if target.suffix.lower() not in EXPORTS:
-        raise _refuse(target, f"write a {' or '.join(EXPORTS)} file")
+    if target.suffix.lower() not in suffixes:
+        raise _refuse(target, f"write a {' or '.join(suffixes)} file")
     try:
         if target.is_symlink():
             raise _refuse(target, "is a symbolic link: name the file itself")

@@ -8,8 +8,11 @@ from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from symbionet.errors import invalid, unknown_options
-from symbionet.targeting.shared import LARGEST, SMALLEST
 
+# the magnitudes the cascades and linear programs compute with reliably: beyond them,
+# HiGHS counts values as infinite or zero and sums lose all precision
+LARGEST = 1e9
+SMALLEST = 1e-9
 DT_MIN_K = 10.0
 """Default minimum approach temperature (K): a common first value for process heat
 exchangers with liquids (Kemp, 2007), and the one of the Kemp four-stream benchmark."""

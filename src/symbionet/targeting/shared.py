@@ -18,11 +18,7 @@ from symbionet.register.schema import Table, read_csv, tables
 from symbionet.register.validate import coerce
 from symbionet.results import Result
 from symbionet.solver import Solved, solve
-
-# the magnitudes the cascades and linear programs compute with reliably: beyond them,
-# HiGHS counts values as infinite or zero and sums lose all precision
-LARGEST = 1e9
-SMALLEST = 1e-9
+from symbionet.targeting.options import LARGEST, SMALLEST
 
 
 def declared(name: str) -> Table:
@@ -162,8 +158,6 @@ def tolerance(scale: float) -> float:
 
 
 __all__ = [
-    "LARGEST",
-    "SMALLEST",
     "check_table",
     "declared",
     "locate",
