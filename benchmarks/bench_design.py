@@ -33,6 +33,7 @@ from symbionet.optimisation.model import build_model
 from symbionet.optimisation.network import Network, build_network
 from symbionet.optimisation.solve import design
 from symbionet.optimisation.synthetic import ENERGY, write_synthetic_park
+from symbionet.solver import solve
 
 GOALS = {"lp": 60.0, "milp": 120.0, "operate": 120.0}
 HOURS_PYPSA = 672
@@ -125,7 +126,7 @@ def side_symbionet() -> dict[str, Any]:
     built = build_model(net, linear=True)
     build_s = time.perf_counter() - started
     started = time.perf_counter()
-    built.model.solve(solver_name="highs", io_api="direct", output_flag=False)
+    solve(built.model)
     solve_s = time.perf_counter() - started
     return {
         "objective": float(built.model.objective.value),
@@ -273,7 +274,7 @@ def side_pypsa() -> dict[str, Any]:
     n.optimize.create_model(include_objective_constant=False)
     build_s = time.perf_counter() - started
     started = time.perf_counter()
-    n.model.solve(solver_name="highs", io_api="direct", output_flag=False)
+    solve(n.model)
     solve_s = time.perf_counter() - started
     return {
         "objective": float(n.model.objective.value),
