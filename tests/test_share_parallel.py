@@ -110,7 +110,8 @@ def test_each_part_is_solved_once(park_path: Path) -> None:
     # steam parts of PD, PR, PDR (with or without B, the same part)
     assert result.coalitions_solved == 16
     assert result.solves == 6
-    assert seen[0] == ("solving coalitions", 0, 1)  # six small parts, solved as one model
+    assert seen[0] == ("splitting coalitions into parts", 0, 16)
+    assert seen[1] == ("solving coalitions", 0, 1)  # six small parts, solved as one model
     assert seen[-1] == ("solving coalitions", 1, 1)
 
 

@@ -182,6 +182,7 @@ def coalition_values(
 ) -> tuple[dict[frozenset[str], float], int]:
     """v(S) of each coalition, the park's network built once, and how many parts were
     solved: each coalition is worth the sum of its parts, each distinct part solved once."""
+    progress("splitting coalitions into parts", 0, len(coalitions))
     split = Coalitions.of(build_network(park, mode=mode))
     parts = {c: split.parts(c) for c in coalitions}
     needed: list[Part] = sorted({p for found in parts.values() for p in found})
