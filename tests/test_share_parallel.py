@@ -46,7 +46,8 @@ def executor(request: pytest.FixtureRequest) -> Iterator[Executor]:
 
 def test_share_on_an_executor_equals_the_serial_split(park_path: Path, executor: Executor) -> None:
     park = load_park(park_path)
-    serial = share(park, executor=ThreadPoolExecutor(max_workers=1))
+    with ThreadPoolExecutor(max_workers=1) as one:
+        serial = share(park, executor=one)
     spread = share(park, executor=executor)
     pd.testing.assert_frame_equal(spread.table, serial.table)
     # the hand-worked Shapley values of tests/test_share_by_hand.py
