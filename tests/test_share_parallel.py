@@ -23,6 +23,7 @@ from symbionet.assessment.sharing import (
 from symbionet.errors import SymbionetError
 from symbionet.optimisation.coalitions import Coalitions, run_tasks
 from symbionet.optimisation.network import build_network
+from symbionet.optimisation.solve import design, design_network
 from symbionet.optimisation.tradeoff import pareto
 from tests.conftest import write_park
 from tests.test_share_by_hand import PARK, SHAPLEY
@@ -114,6 +115,18 @@ def test_each_part_is_solved_once(park_path: Path) -> None:
     assert seen[0] == ("splitting coalitions into parts", 0, 16)
     assert seen[1] == ("solving coalitions", 0, 1)  # six small parts, solved as one model
     assert seen[-1] == ("solving coalitions", 1, 1)
+
+
+def test_a_network_built_once_solves_a_coalition_as_its_own_design(park_path: Path) -> None:
+    park = load_park(park_path)
+    net = build_network(park, mode="operate")
+    options = {"actors": ("power", "brewery"), "exclude_exchanges": ("to_brewery",)}
+    once = design_network(net, prices=False, **options)
+    alone = design(park, mode="operate", prices=False, **options)
+    # without the steam to the brewery each saves alone: 5,000 x 31 + 2,000 x 21
+    assert once.savings["cost_eur"] == pytest.approx(197_000, abs=1e-3)
+    assert once.kpis == pytest.approx(alone.kpis)
+    assert once.baseline == pytest.approx(alone.baseline)
 
 
 INVEST = {
