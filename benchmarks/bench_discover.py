@@ -36,13 +36,14 @@ def measure(sites: int, method: str = "index", seed: int = SEED) -> dict[str, An
     """Generate a park of ``sites`` sites and time discovery on it."""
     park = generate_park(sites, seed)
     start = time.perf_counter()
-    table = discover(park, method="all_pairs" if method == "all_pairs" else "index").candidates
+    found = discover(park, method="all_pairs" if method == "all_pairs" else "index")
+    table = found.candidates
     seconds = time.perf_counter() - start
     return {
         "sites": sites,
         "method": method,
         "streams": len(park.streams),
-        "candidates": int(table.attrs["candidates"]),
+        "candidates": found.found,
         "seconds": round(seconds, 2),
         "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "pairs": sorted(zip(table["supply"], table["demand"], strict=True))

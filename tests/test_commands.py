@@ -121,11 +121,14 @@ def test_solving_commands_on_a_degenerate_park(tmp_path: Path, name: str) -> Non
 def test_nothing_selected_is_said_plainly(tmp_path: Path) -> None:
     exchanges = EXCHANGES.strip() + ",start_year\ng1,gyp,nat,50000,t/yr,truck,operating,2010\n"
     park = write_park(tmp_path / "p", {"exchanges.csv": exchanges})
-    for selection in (["--year", "1900"], ["--status", "planned"]):
+    for selection in (["--year", "1900"], ["--status", "agreement"]):
         assert "impact of 0 exchanges" in invoke("impact", park, *selection)
+    refused = runner.invoke(app, ["impact", str(park), "--status", "planned"])
+    assert refused.exit_code == 1
+    assert "statuses: must be some of idea, screening" in str(refused.exception)
     assert "impact of 0 exchanges" in invoke("impact", degenerate_park(tmp_path, "no-supply"))
     totals = invoke("impact", park).split("Park totals")[1]
-    assert re.search(r"│ co2e_t +│ .*│\n│ groundwater_m3 +│", totals), totals  # rows named
+    assert re.search(r"│ CO2e \(t/yr\) +│ .*│\n│ groundwater \(m³/yr\) +│", totals), totals
 
 
 @pytest.mark.parametrize("example", ["kalundborg", "kalundborg-2010"])

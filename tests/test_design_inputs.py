@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 import symbionet
 from symbionet.errors import SymbionetError
-from symbionet.optimisation.network import build_network
-from symbionet.optimisation.solve import _decisions, _merge, _solve_once, design
+from symbionet.optimisation.network import Network, build_network
+from symbionet.optimisation.solve import _merge, _solve_once, design
 from symbionet.optimisation.synthetic import write_synthetic_park
 from symbionet.present.cli import app
 from tests.conftest import EXAMPLES, write_park
@@ -81,7 +81,7 @@ def test_a_design_stopped_before_any_solution_is_not_ok(synthetic: symbionet.Par
     )
     assert json.loads(cli.stdout)["status"] == "no solution"
     cli = runner.invoke(app, ["design", str(synthetic.source), "--time-limit", "0"])
-    assert cli.stdout.startswith("no solution (time_limit), least cost: nan, gap inf, bound -inf")
+    assert cli.stdout.startswith("no solution (time_limit), least cost: none, gap none, bound none")
 
 
 @pytest.mark.parametrize("linear", [False, True])
@@ -112,7 +112,9 @@ def test_parts_solved_apart_report_the_worst_status(synthetic: symbionet.Park) -
     # one part stopped at its first feasible solution, another before any: the whole has
     # no solution, and its gap is infinite
     net = build_network(synthetic, "annual")
-    heat, water = sorted((net.part(nodes) for nodes in net.components()), key=_decisions)[-2:]
+    heat, water = sorted((net.part(nodes) for nodes in net.components()), key=Network.decisions)[
+        -2:
+    ]
     quiet = {"output_flag": False}
     first = _solve_once(
         heat, "cost", {}, False, None, {**quiet, "mip_max_improving_sols": 1}, False

@@ -476,7 +476,7 @@ def test_kalundborg_exchanges_come_back_near_the_top(example: str) -> None:
 def test_discover_prints_json_with_the_declared_fields(tiny: Path) -> None:
     result = runner.invoke(app, ["discover", str(tiny), "--json"])
     assert result.exit_code == 0, result.output
-    candidates = json.loads(result.output)["candidates"]
+    candidates = json.loads(result.stdout)["candidates"]
     assert candidates
     required = {
         "supply",

@@ -179,7 +179,7 @@ def test_recovery_after_a_kill_between_the_two_renames(tiny: Path, tmp_path: Pat
     # and a plain command run does the same
     target.rename(tmp_path / f"{SCRATCH}old-park")
     result = runner.invoke(app, ["convert", str(tiny), str(target)])
-    assert result.exit_code == 1 and "--force" in str(result.exception)
+    assert result.exit_code == 1 and "replaced only with force" in str(result.exception)
     assert snapshot(target) == before and leftovers(tmp_path) == []
 
 
@@ -255,7 +255,7 @@ def test_killed_discover_and_report_leave_no_partial_file(
     table, report = folder / "candidates.csv", folder / "report.html"
     table.write_text("old table\n", encoding="utf-8")
     report.write_text("old report\n", encoding="utf-8")
-    discover = ["discover", big_park, "--top", "0", "--csv"]
+    discover = ["discover", big_park, "--top", "0", "--force", "--csv"]
     whole = tmp_path / "whole.csv"
     assert runner.invoke(app, [str(a) for a in [*discover, whole]]).exit_code == 0
     for seed in range(2):
@@ -266,7 +266,8 @@ def test_killed_discover_and_report_leave_no_partial_file(
         html = report.read_text(encoding="utf-8")
         assert html == "old report\n" or html.rstrip().endswith("</html>")
         # the next runs tidy up
-        for args in (["discover", tiny, "--csv", table], ["report", tiny, "--out", folder]):
+        tidy = (["discover", tiny, "--force", "--csv", table], ["report", tiny, "--out", folder])
+        for args in tidy:
             assert runner.invoke(app, [str(a) for a in args]).exit_code == 0
         assert leftovers(folder) == []
         table.write_text("small table\n", encoding="utf-8")

@@ -59,8 +59,10 @@ def test_report_and_run_commands_write_the_file(tiny: Path, tmp_path: Path) -> N
     result = runner.invoke(app, ["run", str(tiny), "--out", str(tmp_path / "run")])
     assert result.exit_code == 0, result.output
     assert "Report:" in result.output
-    # the headline figures, each partner's share and the most critical partner
-    assert re.search(r"net saving \(DKK/yr\)\s*│\s*9,325,475", result.output)
+    # the headline figures, each partner's share and the most critical partner: 50,000 t
+    # of FGD gypsum not landfilled at 800 DKK/t (40,000,000 DKK) and 50,000 t of natural
+    # gypsum not bought at 25 EUR/t (1,250,000 EUR x 7.46038 = 9,325,475 DKK)
+    assert re.search(r"net saving \(DKK/yr\)\s*│\s*49,325,475", result.output)
     assert "Benefit shares (shapley)" in result.output
     assert "Most critical partner:" in result.output
     assert (tmp_path / "run" / "tiny-park" / "report.html").exists()

@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import math
 import time as clock
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from numbers import Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from symbionet.errors import invalid
-from symbionet.optimisation.model import KPIS, Built, build_model, check_objective, fixed_charge
+from symbionet.optimisation.model import KPIS, Built, build_model, fixed_charge
 from symbionet.optimisation.network import Network, build_network, restrict
 from symbionet.optimisation.options import DesignOptions, design_options
-from symbionet.optimisation.periods import FLAT, parse_time
+from symbionet.optimisation.periods import FLAT
 from symbionet.optimisation.result import (
     KPI_NAMES,
     DesignResult,
@@ -33,9 +31,6 @@ from symbionet.register.park import Park
 from symbionet.solver import NO_SOLUTION, gap_and_bound
 from symbionet.solver import solve as highs
 
-# Periods solved at once when operating a fixed design (no investment) over many periods:
-# runs are independent apart from storage, which carries its level from run to run.
-HORIZON = 24 * 7 * 4
 # Independent parts of a MILP are solved on their own (smaller branch-and-bound trees);
 # small ones together, up to this many binaries, to save building many tiny models.
 BINARIES_TOGETHER = 30
@@ -55,82 +50,33 @@ def baseline(park: Park, actors: Sequence[str] | None = None) -> dict[str, float
     return baseline_kpis(net)
 
 
-def _fixed_design(fix: Any) -> dict[str, float] | None:
-    """The build share of each arc and technology from a mapping or series of id -> share,
-    a list of ids, or a result."""
-    if fix is None:
-        return None
-    if isinstance(fix, DesignResult):
-        built = fix.built
-        share = built["built"].astype(float)
-        # a plant built smaller than its largest size keeps its size
-        sized = built["built"] & (built["capacity"] > 0)
-        share[sized] = (built.loc[sized, "size"] / built.loc[sized, "capacity"]).clip(upper=1)
-        fix = share
-    if isinstance(fix, Mapping | pd.Series):
-        return {str(k): float(v) for k, v in fix.items()}
-    return {str(k): 1.0 for k in fix}
-
-
 def design(
     park: Park,
-    objective: str = "cost",
-    time: str = "annual",
+    options: DesignOptions | None = None,
     *,
-    actors: Sequence[str] | None = None,
-    exclude_exchanges: Sequence[str] = (),
-    mode: str = "invest",
-    fix: Any = None,
-    greenfield: bool = False,
-    candidates: bool = True,
-    linear: bool = False,
-    caps: Mapping[str, float] | None = None,
-    mip_gap: float = 1e-4,
-    time_limit: float | None = None,
-    prices: bool = True,
-    horizon: int = HORIZON,
-    verbose: bool = False,
-    report: Report | None = None,
+    progress: Progress = silent,
+    **overrides: Any,
 ) -> DesignResult:
-    """The best network for a park (or a coalition of its actors).
-
-    ``objective`` is ``cost`` (annualised capex + opex + purchases - sales + CO2 price x
-    emissions), ``co2`` or ``freshwater``; ``time`` is ``annual``, ``monthly``,
-    ``hourly`` or ``typical-days:N``. ``actors`` keeps only those actors' sites, streams,
-    exchanges and technologies; ``exclude_exchanges`` drops exchanges or candidates by
-    id. ``mode="operate"`` runs the operating exchanges and existing technologies with no
-    new investment; ``fix`` runs a given design (a result, a mapping id -> share built,
-    or a list of ids): everything else that would need building is left out.
-    ``greenfield`` prices operating exchanges as if they were still to be built.
-    ``caps`` bounds KPIs (``{"co2": 5000}``), ``linear`` relaxes the binaries. A fixed
-    design or the operating network over more than ``horizon`` periods is run ``horizon``
-    periods at a time, storage levels carried from run to run (a rolling horizon, blind to
-    what comes after each run). ``report`` receives progress as (message, share done).
-    """
-    check_objective(objective, caps)
-    parse_time(time)
-    if horizon < 1:
-        raise invalid("horizon", f"must be 1 or more periods, not {horizon}")
-    _check_limits(mip_gap, time_limit, caps)
-    say = report or (lambda message, done: None)
+    """The best network for a park (or a coalition of its actors), as ``options`` say
+    (see :class:`DesignOptions`; keyword arguments override single options, as in
+    ``design(park, actors=["a", "b"], mode="operate")``). ``progress`` receives
+    (message, share done, 1.0)."""
+    chosen = design_options(options, overrides)
     started = clock.perf_counter()
-    say("reading the park", 0.0)
-    sub = restrict(park, actors)
+    progress("reading the park", 0.0, 1.0)
     net = build_network(
-        sub,
-        time,
-        mode=mode,
-        greenfield=greenfield,
-        candidates=candidates,
-        exclude=exclude_exchanges,
+        restrict(park, chosen.actors),
+        chosen.time,
+        mode=chosen.mode,
+        greenfield=chosen.greenfield,
+        candidates=chosen.candidates,
+        exclude=chosen.exclude_exchanges,
     )
-    fixed = _complete_fix(net, _fixed_design(fix))
-    options = _solver_options(mip_gap, time_limit, verbose)
-    bounds = {name: float(cap) for name, cap in (caps or {}).items() if cap < math.inf}
-    result = _solve(net, objective, bounds, linear, fixed, options, prices, horizon, say)
-    result.baseline = baseline_kpis(net)
+    result = design_network(
+        net, replace(chosen, actors=None, exclude_exchanges=()), progress=progress
+    )
     result.timings["total_s"] = clock.perf_counter() - started
-    say("done", 1.0)
+    progress("done", 1.0, 1.0)
     return result
 
 
@@ -172,19 +118,6 @@ def _complete_fix(net: Network, fix: dict[str, float] | None) -> dict[str, float
     techs = net.techs
     decisions += list(techs.index[(techs["fixed_cost"] > 0) | (techs["size_cost"] > 0)])
     return {k: float(fix.get(k, 0.0)) for k in decisions}
-
-
-def _check_limits(
-    mip_gap: float, time_limit: float | None, caps: Mapping[str, float] | None
-) -> None:
-    """Raise for a gap, time limit or KPI bound that is not a number the solver can use."""
-    if not (isinstance(mip_gap, Real) and 0 <= mip_gap < math.inf):
-        raise invalid("mip_gap", f"must be a number 0 or more, such as 0.01, not {mip_gap}")
-    if time_limit is not None and not (isinstance(time_limit, Real) and time_limit >= 0):
-        raise invalid("time_limit", f"must be 0 or more seconds, not {time_limit}")
-    for name, cap in (caps or {}).items():
-        if not (isinstance(cap, Real) and -math.inf < cap):
-            raise invalid("caps", f"the bound on {name!r} must be a number, not {cap}")
 
 
 def _solver_options(mip_gap: float, time_limit: float | None, verbose: bool) -> dict[str, Any]:
@@ -279,12 +212,12 @@ def _groups(net: Network, caps: dict[str, float], integer: bool) -> list[pd.Inde
     for steady in (True, False):
         bucket: list[pd.Index] = []
         count = 0
-        for part in sorted((p for p in parts if p.steady() == steady), key=_decisions):
-            if bucket and count + _decisions(part) > BINARIES_TOGETHER:
+        for part in sorted((p for p in parts if p.steady() == steady), key=Network.decisions):
+            if bucket and count + part.decisions() > BINARIES_TOGETHER:
                 groups.append(_join(bucket))
                 bucket, count = [], 0
             bucket.append(part.nodes.index)
-            count += _decisions(part)
+            count += part.decisions()
         if bucket:
             groups.append(_join(bucket))
     return groups
@@ -292,12 +225,6 @@ def _groups(net: Network, caps: dict[str, float], integer: bool) -> list[pd.Inde
 
 def _join(indexes: list[pd.Index]) -> pd.Index:
     return indexes[0].append(indexes[1:]) if len(indexes) > 1 else indexes[0]
-
-
-def _decisions(net: Network) -> int:
-    """How many build decisions (binaries) a network holds."""
-    techs = net.techs
-    return int((~net.arcs["built"].astype(bool)).sum() + (techs["fixed_cost"] > 0).sum())
 
 
 def _solve_once(
@@ -319,7 +246,7 @@ def _solve_once(
     solved = built.model.status == "ok" and status != NO_SOLUTION
     solution = _solution(built, net, fixed, solved)
     duals = _duals(built, net, objective, caps, fixed, options, prices, solution, status)
-    gap, bound = _gap_and_bound(built, status)
+    gap, bound = gap_and_bound(built.model)
     return Piece(
         solution,
         duals,
@@ -481,12 +408,6 @@ def _result(net: Network, objective: str, piece: Piece) -> DesignResult:
         periods=pd.DataFrame({"weight": net.periods.weight, "hours": net.periods.hours}),
         timings=piece.timings,
     )
-
-
-def _gap_and_bound(built: Built, status: str) -> tuple[float, float]:
-    """The relative gap and the lower bound on the model's objective that HiGHS proved
-    (an LP's bound is its optimum; NaN where nothing is proven)."""
-    return gap_and_bound(built.model)
 
 
 def _solve_rolling(

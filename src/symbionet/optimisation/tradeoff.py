@@ -32,33 +32,24 @@ class ParetoResult(Result):
     points: list[DesignResult]
     bounds: list[float]
 
-    def table(self) -> pd.DataFrame:
-        """One row per point: the bound and the KPIs reached."""
+    def to_frame(self) -> pd.DataFrame:
+        """The curve: one row per point, its bound and the key figures reached."""
         rows = []
         for number, (bound, point) in enumerate(zip(self.bounds, self.points, strict=True)):
             rows.append({"point": number, "bound": bound, "status": point.status, **point.kpis})
         return pd.DataFrame(rows).set_index("point")
 
-    def to_frame(self) -> pd.DataFrame:
-        """The curve: one row per point."""
-        return self.table()
-
     def tables(self) -> dict[str, pd.DataFrame]:
         """The curve, the only table."""
-        return {"curve": self.table()}
+        return {"curve": self.to_frame()}
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for JSON: each point with its bound, its two objectives and its design."""
-        first, second = self.objectives
+        """Plain data for JSON: each point with its bound and its design (key figures under
+        their names, ``cost_eur``, ``co2e_t``...)."""
         return {
             "objectives": list(self.objectives),
             "points": [
-                {
-                    "bound": bound,
-                    first: point.kpis[KPI_NAMES[first]],
-                    second: point.kpis[KPI_NAMES[second]],
-                    **point.to_dict(periods=False),
-                }
+                {"bound": bound, **point.to_dict(periods=False)}
                 for bound, point in zip(self.bounds, self.points, strict=True)
             ],
         }

@@ -452,15 +452,20 @@ def design_command(
 
 def _print_design(result: DesignResult, money: Money) -> None:
     """Status, KPIs against the baseline, what is built, flows, balances and prices."""
+    import math
+
     import pandas as pd
 
     from symbionet.present.tables import number
 
+    def figure(value: float) -> str:
+        return number(value) if math.isfinite(value) else "none"
+
     colour = "green" if result.ok else "red"
     console.print(f"[{colour}]{result.status}[/{colour}] ", end="")
     say(
-        f"({result.termination}), least {result.objective_name}: {number(result.objective)}, "
-        f"gap {number(result.gap)}, bound {number(result.bound)}, "
+        f"({result.termination}), least {result.objective_name}: {figure(result.objective)}, "
+        f"gap {figure(result.gap)}, bound {figure(result.bound)}, "
         f"solved in {result.timings.get('total_s', 0):.1f} s"
     )
     kpis = pd.DataFrame(
