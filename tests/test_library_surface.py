@@ -10,6 +10,7 @@ import subprocess
 import sys
 import types
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -148,8 +149,34 @@ def test_options_are_frozen_checked_and_read_one_id_as_one_id() -> None:
     options = DesignOptions(actors="orsted", exclude_exchanges=["steam_novo"])
     assert options.actors == ("orsted",) and options.exclude_exchanges == ("steam_novo",)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        options.mip_gap = 0.5  # type: ignore[misc]
+        options.mip_gap = 0.5
     with pytest.raises(SymbionetError, match="mip_gap: must be a number 0 or more"):
         dataclasses.replace(options, mip_gap=-1)
     with pytest.raises(SymbionetError, match="colour: is not an option"):
         symbionet.design(symbionet.Park.__new__(symbionet.Park), colour="red")
+
+
+def test_every_command_has_json_and_every_table_command_exports() -> None:
+    import typer
+
+    from symbionet.present.cli import app
+
+    def commands(group: Any, prefix: str = "") -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for name, command in group.commands.items():
+            if hasattr(command, "commands"):
+                found |= commands(command, f"{prefix}{name} ")
+            else:
+                found[prefix + name] = command
+        return found
+
+    every = commands(typer.main.get_command(app))
+    no_tables = {"convert", "generate", "report", "schema"}
+    for name, command in every.items():
+        flags = {flag for param in command.params for flag in param.opts}
+        if name == "schema":
+            assert "--format" in flags  # JSON Schema by default
+            continue
+        assert "--json" in flags, name
+        if name not in no_tables:
+            assert {"--csv", "--xlsx", "--force"} <= flags, name

@@ -181,7 +181,8 @@ def scenarios_for(
         raise SymbionetError(
             "nothing to stress: no partner has a stream"
             if all_single or k > 1
-            else "nothing to stress: give --remove NAME, --all-single or --k N"
+            else "nothing to stress: name partners or exchanges to remove, or remove each "
+            "partner in turn (all_single) or every group of up to k"
         )
     return list(dict.fromkeys(sets))
 

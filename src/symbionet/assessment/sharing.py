@@ -3,7 +3,7 @@
 The value of a coalition is the yearly saving (EUR) the optimiser finds when only its
 members exchange: baseline cost minus optimal cost for those partners alone. A lone
 partner is worth what it saves by itself (its own exchanges and plants, as
-``design --actors ID`` finds). Partners without streams add nothing to any coalition and
+``design(park, actors=[ID])`` finds). Partners without streams add nothing to any coalition and
 are left out of the game.
 
 The park's network is built once; a coalition's network is the part of it its members

@@ -282,13 +282,14 @@ def run(
     park: ParkPath = Path("examples/kalundborg"),
     out: Annotated[Path, typer.Option(help="Folder for the report.")] = Path("out"),
     as_json: JsonFlag = False,
+    csv: CsvOption = None,
     xlsx: XlsxOption = None,
     force: ForceFlag = False,
 ) -> None:
     """The main job on a park: check it, assess it, write its report and say what it found."""
     from symbionet.register.write import writable
 
-    output = Output(as_json, None, xlsx, force)
+    output = Output(as_json, csv, xlsx, force)
     loaded = _load(park)
     folder = out / _slug(loaded.name)
     writable(folder / "report.html")
@@ -314,15 +315,20 @@ def report(
     park: ParkPath,
     out: Annotated[Path, typer.Option(help="Folder to write report.html into.")] = Path("out"),
     pdf: Annotated[bool, typer.Option(help="Also print report.pdf with a local Chromium.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
-    """Write a self-contained HTML report: map, Sankey, KPIs per partner, benefit shares,
-    resilience ranking and method notes."""
+    """Write a self-contained HTML report: map, Sankey, KPIs per partner, candidate
+    exchanges, the best design, benefit shares, resilience ranking and method notes."""
     from symbionet.register.write import writable
 
     writable(out / "report.html")
     loaded = _load(park)
     target = _write_report(loaded, _assess(loaded), out, pdf)
-    say(f"wrote {target}" + (f" and {target.with_suffix('.pdf')}" if pdf else ""))
+    written = [target, target.with_suffix(".pdf")] if pdf else [target]
+    if as_json:
+        print_json({"written": [str(path.resolve()) for path in written]})
+    else:
+        say("wrote " + " and ".join(map(str, written)))
 
 
 @app.command()

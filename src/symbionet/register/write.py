@@ -11,7 +11,6 @@ removes what a stopped one left (files named ``.symbionet-*``).
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 from collections.abc import Iterator
@@ -26,23 +25,15 @@ from symbionet.errors import Problem, SymbionetError
 from symbionet.register.excel import excel_text, xlsx_problem
 from symbionet.register.io import cell_text
 from symbionet.register.schema import tables
+from symbionet.results import plain
 
 SCRATCH = ".symbionet-"
 """Prefix of the names a write uses beside its target while it runs."""
 
 
-def _plain(value: Any) -> Any:
-    """A typed cell as a plain Python value (None when missing)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if hasattr(value, "item"):
-        return value.item()
-    return value
-
-
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [
-        {key: _plain(v) for key, v in row.items() if _plain(v) is not None}
+        {key: plain(v) for key, v in row.items() if plain(v) is not None}
         for row in frame.to_dict(orient="records")
     ]
 
@@ -181,7 +172,7 @@ def csv_text(frame: pd.DataFrame, index: bool = False) -> str:
     """A table as CSV text a spreadsheet opens safely: text cells never run as formulas."""
     shown = frame.reset_index() if index else frame
     cells = shown.astype(object).map(
-        lambda v: excel_text(v) if isinstance(v, str) else cell_text(_plain(v))
+        lambda v: excel_text(v) if isinstance(v, str) else cell_text(plain(v))
     )
     return cells.to_csv(index=False, lineterminator="\n")
 
@@ -248,7 +239,7 @@ def write_xlsx(
     add_sheet(book, "park", f"{file}[park]", park_rows)
     for name, frame in frames.items():
         rows = [list(frame.columns)]
-        rows += [[_plain(v) for v in row] for row in frame.itertuples(index=False)]
+        rows += [[plain(v) for v in row] for row in frame.itertuples(index=False)]
         add_sheet(book, name, f"{file}[{name}]", rows)
     if catalogue:
         text = yaml.safe_dump(catalogue, sort_keys=False)
