@@ -176,14 +176,13 @@ PARK = {
         ),
     ],
 )
-def test_numbers_too_large_for_the_optimiser_are_named(
+def test_numbers_too_large_to_compute_with_are_named(
     tmp_path: Path, file: str, old: str, new: str, located: str
 ) -> None:
     park = symbionet.load_park(write_park(tmp_path, {**PARK, file: PARK[file].replace(old, new)}))
-    with pytest.raises(
-        SymbionetError, match=f"{file}:{located}: .* is too large for the optimiser"
-    ):
-        design(park)
+    for step in (design, symbionet.discover):
+        with pytest.raises(SymbionetError, match=f"{file}:{located}: .* is too large to compute"):
+            step(park)
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, order=True)
@@ -66,17 +66,8 @@ def invalid(option: str, message: str) -> SymbionetError:
     return SymbionetError([Problem(option, None, None, message)])
 
 
-def unknown_options(options: type, given: Iterable[str]) -> None:
-    """Raise for a keyword that is not a field of the options dataclass ``options``."""
-    known = {f.name for f in fields(options)}
-    unknown = sorted(set(given) - known)
-    if unknown:
-        raise invalid(unknown[0], f"is not an option; use one of {', '.join(sorted(known))}")
-
-
 __all__ = [
     "Problem",
     "SymbionetError",
     "invalid",
-    "unknown_options",
 ]

@@ -10,13 +10,14 @@ this method, and carries a low-central-high range from the data's confidence.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from symbionet.errors import invalid, unknown_options
+from symbionet.errors import invalid
+from symbionet.options import options_from
 from symbionet.register.baseline import (
     DISPOSAL,
     SALES,
@@ -109,8 +110,7 @@ class ImpactOptions:
 def impact(park: Park, options: ImpactOptions | None = None, **overrides: Any) -> ImpactResult:
     """Yearly impact of the park's exchanges against the no-symbiosis baseline, as
     ``options`` say (keyword arguments override single options)."""
-    unknown_options(ImpactOptions, overrides)
-    chosen = replace(options or ImpactOptions(), **overrides)
+    chosen = options_from(ImpactOptions, options, overrides)
     statuses, year = chosen.statuses, chosen.year
     exchanges = park.exchanges[park.exchanges["status"].isin(statuses)]
     if year is not None:

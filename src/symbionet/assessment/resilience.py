@@ -9,9 +9,9 @@ exchange network (degree, betweenness, dependence on the largest supplier).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
@@ -20,7 +20,7 @@ import pandas as pd
 
 from symbionet.assessment.accounting import impact
 from symbionet.assessment.sharing import operating, players
-from symbionet.errors import SymbionetError, invalid, unknown_options
+from symbionet.errors import SymbionetError, invalid
 from symbionet.optimisation.coalitions import Coalitions, Part, bundles, run_tasks
 from symbionet.optimisation.network import (
     MODES,
@@ -31,6 +31,7 @@ from symbionet.optimisation.network import (
 )
 from symbionet.optimisation.result import DesignResult
 from symbionet.optimisation.solve import design_network
+from symbionet.options import options_from
 from symbionet.progress import Progress, silent
 from symbionet.register.baseline import stream_baseline
 from symbionet.register.park import Park
@@ -56,18 +57,6 @@ class StressOptions:
             raise invalid("k", f"must be a whole number of partners, 1 or more, not {self.k!r}")
         if self.mode not in MODES:
             raise invalid("mode", f"must be {' or '.join(MODES)}, not {self.mode!r}")
-
-
-def stress_options(options: StressOptions | None, overrides: Mapping[str, Any]) -> StressOptions:
-    """Options from an options object and keyword overrides (unknown names refused)."""
-    if options is not None and not isinstance(options, StressOptions):
-        raise invalid(
-            "options",
-            f"must be StressOptions, not {options!r}: give single options by name (remove=...)",
-        )
-    unknown_options(StressOptions, overrides)
-    base = options or StressOptions()
-    return replace(base, **overrides) if overrides else base
 
 
 @dataclass
@@ -200,7 +189,7 @@ def stress(
     is built once; each scenario's network is split into independent parts and each
     distinct part solved once, on ``executor`` (None: a process pool for the call);
     ``progress(message, done, total)`` follows them."""
-    chosen = stress_options(options, overrides)
+    chosen = options_from(StressOptions, options, overrides)
     failures = scenarios_for(park, chosen.remove, chosen.all_single, chosen.k)
     split = Coalitions.of(build_network(park, mode=chosen.mode))
     actors = list(park.actors.index)
@@ -260,5 +249,4 @@ __all__ = [
     "parts_exchanged",
     "scenarios_for",
     "stress",
-    "stress_options",
 ]

@@ -14,9 +14,9 @@ each distinct part is solved once, on the executor given.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -24,7 +24,7 @@ import pandas as pd
 import xarray as xr
 
 from symbionet.assessment import games
-from symbionet.errors import SymbionetError, invalid, unknown_options
+from symbionet.errors import SymbionetError, invalid
 from symbionet.optimisation.coalitions import Coalitions, Part, bundles, run_tasks
 from symbionet.optimisation.model import Built, build_model
 from symbionet.optimisation.network import (
@@ -37,6 +37,7 @@ from symbionet.optimisation.network import (
 from symbionet.optimisation.options import DesignOptions
 from symbionet.optimisation.result import baseline_kpis
 from symbionet.optimisation.solve import design
+from symbionet.options import options_from
 from symbionet.progress import Progress, silent
 from symbionet.register.park import Park
 from symbionet.results import Result
@@ -68,18 +69,6 @@ class ShareOptions:
             )
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
             raise invalid("seed", f"must be a whole number 0 or more, not {self.seed!r}")
-
-
-def share_options(options: ShareOptions | None, overrides: Mapping[str, Any]) -> ShareOptions:
-    """Options from an options object and keyword overrides (unknown names refused)."""
-    if options is not None and not isinstance(options, ShareOptions):
-        raise invalid(
-            "options",
-            f"must be ShareOptions, not {options!r}: give single options by name (method=...)",
-        )
-    unknown_options(ShareOptions, overrides)
-    base = options or ShareOptions()
-    return replace(base, **overrides) if overrides else base
 
 
 @dataclass
@@ -222,7 +211,7 @@ def share(
     arguments override single options). Exact games up to 15 partners; sampled Shapley
     with 95 % intervals beyond. ``executor`` solves the coalitions' parts (None: a process
     pool for the call); ``progress(message, done, total)`` follows them."""
-    chosen = share_options(options, overrides)
+    chosen = options_from(ShareOptions, options, overrides)
     say = progress or silent
     names = players(park)
     frame = pd.DataFrame(index=pd.Index(names, name="actor"))
@@ -312,5 +301,4 @@ __all__ = [
     "part_savings",
     "players",
     "share",
-    "share_options",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -14,9 +14,11 @@ from symbionet.discovery.candidates import Found, Matcher
 from symbionet.discovery.explain import explain
 from symbionet.discovery.transport import Transport, load_defaults, value
 from symbionet.discovery.value import evaluate
-from symbionet.errors import invalid, unknown_options
+from symbionet.errors import invalid
+from symbionet.options import options_from
 from symbionet.progress import Progress, silent
 from symbionet.register.catalogue import CLASSES, Catalogue
+from symbionet.register.magnitudes import check_magnitudes
 from symbionet.register.park import Park
 from symbionet.results import Result
 from symbionet.units import convert
@@ -140,8 +142,8 @@ def discover(
     """Candidate exchanges from supply to demand streams, best first, as ``options`` say
     (see :class:`DiscoverOptions` and docs/discovery.md; keyword arguments override single
     options). ``progress`` receives (message, resource pairs matched, pairs to match)."""
-    unknown_options(DiscoverOptions, overrides)
-    options = replace(options or DiscoverOptions(), **overrides)
+    options = options_from(DiscoverOptions, options, overrides)
+    check_magnitudes(park)
     top, max_km, resource = options.top, options.max_km, options.resource
     internal, per_demand, co2_price = options.internal, options.per_demand, options.co2_price
     blend = options.blend

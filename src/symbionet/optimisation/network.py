@@ -37,6 +37,7 @@ from symbionet.register.baseline import (
     stream_baseline,
 )
 from symbionet.register.catalogue import Catalogue, Resource
+from symbionet.register.magnitudes import LARGEST, beyond, check_magnitudes
 from symbionet.register.park import Park
 from symbionet.units import annuity, convert
 
@@ -49,25 +50,6 @@ TAG = "#"
 # nearest compatible supplies discovery offers each demand as candidates, and nearest
 # streams at other sites linked to a plant's hub
 CANDIDATES_PER_DEMAND = 10
-# the largest magnitude of any number the optimiser takes: HiGHS counts 1e20 as infinite,
-# and the penalty on unmet demand is a thousand times the largest cost per unit
-LARGEST = 1e12
-# the numbers of the park that reach the model, by table (quantity: the yearly amount)
-INPUTS = {
-    "streams": ("annual_quantity", "price", "temperature_c", "pressure_bar", "purity"),
-    "exchanges": ("capex", "opex", "lifetime", "distance_km"),
-    "technologies": (
-        "efficiency",
-        "ratio2",
-        "efficiency2",
-        "capacity",
-        "capex",
-        "capex_per_capacity",
-        "opex_fixed",
-        "opex_variable",
-        "lifetime",
-    ),
-}
 # what the model's own numbers are called in messages, by table and column
 MODEL_NUMBERS = {
     "nodes": {
@@ -757,38 +739,6 @@ def build_network(
     )
 
 
-def _beyond(values: pd.Series) -> pd.Series:
-    """The values too large (or not finite) for the optimiser; missing ones are fine."""
-    numbers = pd.to_numeric(values, errors="coerce").astype(float)
-    return numbers[numbers.notna() & ~(numbers.abs() <= LARGEST)]
-
-
-def check_magnitudes(park: Park) -> None:
-    """Raise for any number of the park that the optimiser cannot take, naming its table,
-    row and field: beyond 1e12 in magnitude (or infinite)."""
-    problems = []
-    for name, columns in INPUTS.items():
-        table = park.table(name)
-        stated = [c for c in table.columns if c in columns or c.startswith("ppm_")]
-        for column in stated:
-            field = "quantity" if column == "annual_quantity" else column
-            problems += [
-                Problem(
-                    f"{name}.csv",
-                    None,
-                    field,
-                    f"{row}: {value:g} is too large for the optimiser (at most {LARGEST:g})",
-                )
-                for row, value in _beyond(table[column]).items()
-            ]
-    for key in ("co2_price", "discount_rate"):
-        value = park.meta.get(key)
-        if isinstance(value, int | float) and not abs(value) <= LARGEST:
-            problems.append(Problem("park.yaml", None, key, f"{value:g} is too large"))
-    if problems:
-        raise SymbionetError(problems)
-
-
 def _check_model_numbers(tables: dict[str, pd.DataFrame]) -> None:
     """Raise for a number of the model beyond what the optimiser takes (from catalogue
     prices, units or transport defaults), naming the stream, arc or technology."""
@@ -802,7 +752,7 @@ def _check_model_numbers(tables: dict[str, pd.DataFrame]) -> None:
         )
         for table, labels in MODEL_NUMBERS.items()
         for column, label in labels.items()
-        for row, value in _beyond(tables[table][column]).items()
+        for row, value in beyond(tables[table][column]).items()
     ]
     if problems:
         raise SymbionetError(problems)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from numbers import Real
 from typing import Any
 
-from symbionet.errors import invalid, unknown_options
+from symbionet.errors import invalid
 
 #: Periods solved at once when a fixed design (no investment) runs over many periods:
 #: runs are independent apart from storage, which carries its level from run to run.
@@ -95,11 +95,4 @@ def _shares(fix: Any) -> dict[str, float]:
     return {str(k): 1.0 for k in fix}
 
 
-def design_options(options: DesignOptions | None, overrides: Mapping[str, Any]) -> DesignOptions:
-    """Options from an options object and keyword overrides (unknown names refused)."""
-    unknown_options(DesignOptions, overrides)
-    base = options or DesignOptions()
-    return replace(base, **overrides) if overrides else base
-
-
-__all__ = ["HORIZON", "MODES", "DesignOptions", "design_options"]
+__all__ = ["HORIZON", "MODES", "DesignOptions"]

@@ -15,7 +15,7 @@ import xarray as xr
 
 from symbionet.optimisation.model import KPIS, Built, build_model, fixed_charge
 from symbionet.optimisation.network import Network, build_network, restrict
-from symbionet.optimisation.options import DesignOptions, design_options
+from symbionet.optimisation.options import DesignOptions
 from symbionet.optimisation.periods import FLAT
 from symbionet.optimisation.result import (
     KPI_NAMES,
@@ -26,6 +26,7 @@ from symbionet.optimisation.result import (
     price_table,
     unmet_table,
 )
+from symbionet.options import options_from
 from symbionet.progress import Progress, silent
 from symbionet.register.park import Park
 from symbionet.solver import NO_SOLUTION, gap_and_bound
@@ -61,7 +62,7 @@ def design(
     (see :class:`DesignOptions`; keyword arguments override single options, as in
     ``design(park, actors=["a", "b"], mode="operate")``). ``progress`` receives
     (message, share done, 1.0)."""
-    chosen = design_options(options, overrides)
+    chosen = options_from(DesignOptions, options, overrides)
     started = clock.perf_counter()
     progress("reading the park", 0.0, 1.0)
     net = build_network(
@@ -91,7 +92,7 @@ def design_network(
     ``actors`` of the options without their ``exclude_exchanges``: many coalitions or
     failures of one park are solved without building its network again. The network keeps
     the time, mode and candidates it was built with (those options are not read)."""
-    chosen = design_options(options, overrides)
+    chosen = options_from(DesignOptions, options, overrides)
     sub = net.of_actors(chosen.actors, chosen.exclude_exchanges)
     fixed = _complete_fix(sub, None if chosen.fix is None else dict(chosen.fix))
     bounds = {name: cap for name, cap in chosen.caps.items() if cap < math.inf}

@@ -13,9 +13,10 @@ import pandas as pd
 from symbionet.errors import invalid
 from symbionet.optimisation.coalitions import run_tasks
 from symbionet.optimisation.model import OBJECTIVES
-from symbionet.optimisation.options import DesignOptions, design_options
+from symbionet.optimisation.options import DesignOptions
 from symbionet.optimisation.result import KPI_NAMES, DesignResult
 from symbionet.optimisation.solve import design
+from symbionet.options import options_from
 from symbionet.progress import Progress, silent
 from symbionet.register.park import Park
 from symbionet.results import Result
@@ -87,7 +88,7 @@ def pareto(
     )
     if points < 2:
         raise invalid("points", f"a trade-off curve needs at least 2, not {points}")
-    chosen = design_options(options, {"prices": False, **overrides})
+    chosen = options_from(DesignOptions, options, {"prices": False, **overrides})
     solve = partial(design, park)
     say = progress or silent
     ends = [replace(chosen, objective=name) for name in (first, second)]

@@ -20,8 +20,9 @@ import pandas as pd
 import xarray as xr
 
 from symbionet.errors import SymbionetError
+from symbionet.options import options_from
 from symbionet.results import Result
-from symbionet.targeting.options import HeatOptions, chosen
+from symbionet.targeting.options import HeatOptions
 from symbionet.targeting.shared import (
     check_table,
     locate,
@@ -95,7 +96,7 @@ def heat_targets(
 ) -> HeatTargets:
     """Minimum hot and cold utility for the streams, as ``options`` say (keywords override
     single options: ``heat_targets(streams, dt_min=20)``)."""
-    settings = chosen(HeatOptions, options, overrides)
+    settings = options_from(HeatOptions, options, overrides)
     streams = heat_streams(streams)
     boundaries, surplus = _interval_surplus(streams, settings.dt_min)
     lp = settings.method == "lp"

@@ -3,11 +3,10 @@ command line (whose defaults come from here)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import TypeVar
 
-from symbionet.errors import invalid, unknown_options
+from symbionet.errors import invalid
 
 # the magnitudes the cascades and linear programs compute with reliably: beyond them,
 # HiGHS counts values as infinite or zero and sums lose all precision
@@ -78,11 +77,4 @@ class SiteOptions:
 Options = TypeVar("Options", HeatOptions, WaterOptions, SiteOptions)
 
 
-def chosen(kind: type[Options], options: Options | None, overrides: Mapping[str, Any]) -> Options:
-    """Options from an options object and keyword overrides (unknown names refused)."""
-    unknown_options(kind, overrides)
-    base = options or kind()
-    return replace(base, **overrides) if overrides else base
-
-
-__all__ = ["DT_MIN_K", "METHODS", "HeatOptions", "SiteOptions", "WaterOptions", "chosen"]
+__all__ = ["DT_MIN_K", "METHODS", "HeatOptions", "SiteOptions", "WaterOptions"]

@@ -30,9 +30,10 @@ import numpy as np
 import pandas as pd
 
 from symbionet.errors import Problem, SymbionetError
+from symbionet.options import options_from
 from symbionet.results import Result
 from symbionet.targeting.heat import HeatTargets, heat_targets
-from symbionet.targeting.options import SiteOptions, chosen
+from symbionet.targeting.options import SiteOptions
 from symbionet.targeting.shared import magnitude_problems, summary, table_file, tolerance
 from symbionet.targeting.water import Network, allocation_network
 
@@ -132,7 +133,7 @@ def stream_targets(
     ``carriers`` is the table of ``heat_carriers``; without it only streams in MWh with a
     temperature of their own count as heat.
     """
-    settings = chosen(SiteOptions, options, overrides)
+    settings = options_from(SiteOptions, options, overrides)
     streams = _with_id_column(streams)
     _check_numbers(streams)
     return SiteTargets(

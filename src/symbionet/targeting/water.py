@@ -30,8 +30,9 @@ import pandas as pd
 import xarray as xr
 
 from symbionet.errors import Problem, SymbionetError
+from symbionet.options import options_from
 from symbionet.results import Result
-from symbionet.targeting.options import WaterOptions, chosen
+from symbionet.targeting.options import WaterOptions
 from symbionet.targeting.shared import (
     check_table,
     locate,
@@ -142,7 +143,7 @@ def water_targets(
 ) -> WaterTargets:
     """Targets for a fixed-load or fixed-flowrate table (form recognised from its columns),
     as ``options`` say (keywords override single options: ``freshwater_ppm=10``)."""
-    settings = chosen(WaterOptions, options, overrides)
+    settings = options_from(WaterOptions, options, overrides)
     if "operation" in table:
         return _fixed_load_targets(table, settings.freshwater_ppm, settings.method)
     return _fixed_flowrate_targets(table, settings.freshwater_ppm, settings.method)
