@@ -43,7 +43,9 @@ def progress_display(console: Console, title: str = "") -> Iterator[ProgressCall
         if message == last["message"] and not finished and now - float(last["at"]) < LINE_EVERY_S:
             return
         last.update(message=message, at=now)
-        count = f" {done:,.0f}/{total:,.0f}" if total and total > 1 else ""
+        count = "" if not total else f" {done / total:.0%}"
+        if total and total > 1:
+            count = f" {done:,.0f}/{total:,.0f}{count}"
         print(f"{title + ': ' if title else ''}{message}{count}", file=sys.stderr, flush=True)
 
     yield line
