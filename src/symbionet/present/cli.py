@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -32,6 +32,7 @@ from symbionet.present.output import (
 if TYPE_CHECKING:
     import pandas as pd
 
+    from symbionet.assessment.assess import Assessment
     from symbionet.optimisation.result import DesignResult
     from symbionet.present.tables import Money
     from symbionet.register.park import Park
@@ -244,7 +245,7 @@ def _slug(name: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-") or "park"
 
 
-def _assess(park: Park) -> Any:
+def _assess(park: Park) -> Assessment:
     """The whole assessment of a park, with progress on stderr."""
     from symbionet.assessment.assess import assess_park
     from symbionet.present.progress import progress_display
@@ -253,13 +254,13 @@ def _assess(park: Park) -> Any:
         return assess_park(park, progress=progress)
 
 
-def _write_report(park: Park, assessment: Any, out: Path, pdf: bool) -> Path:
+def _write_report(park: Park, assessment: Assessment, out: Path, pdf: bool) -> Path:
     from symbionet.present.report import write_report
 
     return write_report(park, out, pdf=pdf, assessment=assessment)
 
 
-def print_headline(park: Park, assessment: Any) -> None:
+def print_headline(park: Park, assessment: Assessment) -> None:
     """The park's headline figures, each partner's share and the most critical partner."""
     money = _money(park)
     exchanges = len(assessment.impact.exchanges)
