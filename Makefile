@@ -9,7 +9,7 @@ PARK ?= examples/kalundborg
 
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test lint setup lock browser clean
+.PHONY: run test lint setup lock browser postgres clean
 
 # Dependencies come from the lock, so a new release upstream changes nothing here.
 $(STAMP): pyproject.toml $(LOCK)
@@ -43,7 +43,16 @@ browser:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-test: $(STAMP) lint browser
+# The database tests start a throw-away PostgreSQL server from Debian's package, whose
+# initdb and pg_ctl live in /usr/lib/postgresql/VERSION/bin.
+postgres:
+	@{ command -v initdb && command -v pg_ctl; } >/dev/null 2>&1 || \
+	  ls /usr/lib/postgresql/*/bin/initdb /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+	  echo "installing PostgreSQL for the database tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql >/dev/null; }
+
+test: $(STAMP) lint browser postgres
 	$(BIN)/pytest -n auto -q
 
 clean:

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 
+pytest_plugins = ["tests.databases", "pytester"]
+
 TINY = {
     "park.yaml": "name: Tiny park\ncountry: DK\nyear: 2023\ncurrency: DKK\n",
     "actors.csv": "id,name,kind,nace\npower,Power plant,utility,35.11\nboard,Board plant,company,23.62\n",
