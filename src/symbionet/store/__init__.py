@@ -1,0 +1,28 @@
+"""The database: parks saved whole, changed row by row, every change logged.
+
+Tables come from the register's column declarations (``symbionet.store.model``); the
+migrations shipped here bring any database to them (``migrate``).
+"""
+
+from symbionet.store.database import migrate, open_database
+from symbionet.store.repository import (
+    Change,
+    ConflictError,
+    load_stored_park,
+    park_at,
+    park_history,
+    save_park,
+    update_row,
+)
+
+__all__ = [
+    "Change",
+    "ConflictError",
+    "load_stored_park",
+    "migrate",
+    "open_database",
+    "park_at",
+    "park_history",
+    "save_park",
+    "update_row",
+]

@@ -1,0 +1,372 @@
+"""Parks in the database: saved whole, read back through the register's validation, changed
+row by row under optimistic locking, every change logged with what it replaced."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, Table, insert, select, update
+
+from symbionet.errors import Problem, SymbionetError
+from symbionet.register import schema
+from symbionet.register.park import Park, park_from_document
+from symbionet.store.model import EXTRA, ROW_TABLES, key_column, metadata, stored_columns
+
+PARK = "park"
+"""The ``table`` of a change to the park itself: its settings, catalogue and tables."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One logged change: a row added (no ``before``), changed, or removed (no ``after``);
+    a change of table ``park`` (row ``None``) holds the park's settings, catalogue and
+    tables. ``version`` is the park's version the change made."""
+
+    id: int
+    park_id: int
+    version: int
+    at: datetime
+    author: str
+    table: str
+    row: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class ConflictError(SymbionetError):
+    """A row was changed by someone else since the version given was read."""
+
+
+def _table(name: str) -> Table:
+    return metadata().tables[name]
+
+
+def _now() -> datetime:
+    """The time now in UTC, as the database stores it (without a time zone)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _columns(table: str, record: Mapping[str, Any]) -> dict[str, Any]:
+    """A record's values by database column: declared columns, the rest in ``extra``."""
+    fixed = [c.name for c in stored_columns(table)]
+    values = {name: record.get(name) for name in fixed}
+    values[EXTRA] = {k: v for k, v in record.items() if k not in fixed} or None
+    return values
+
+
+def _record(table: str, row: Row[Any]) -> dict[str, Any]:
+    """A database row as the record of a park document: empty cells left out."""
+    values = row._mapping
+    record = {c.name: values[c.name] for c in stored_columns(table) if values[c.name] is not None}
+    return {**record, **(values[EXTRA] or {})}
+
+
+def _unstorable(value: Any, file: str, row: int | None, path: str) -> Iterator[Problem]:
+    """Problems with text a database cannot store, anywhere in ``value``."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _unstorable(key, file, row, path)
+            yield from _unstorable(item, file, row, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _unstorable(item, file, row, f"{path}[{index}]")
+    elif isinstance(value, str):
+        if "\x00" in value:
+            yield Problem(file, row, path, "text holds a NUL character", document=True)
+        elif not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                yield Problem(file, row, path, "text is not valid Unicode", document=True)
+
+
+def _check_storable(document: Mapping[str, Any]) -> None:
+    problems: list[Problem] = []
+    for part, content in document.items():
+        if part in ROW_TABLES:
+            for index, record in enumerate(content):
+                problems += _unstorable(record, part, index, "")
+        else:
+            problems += _unstorable(content, part, None, "")
+    if problems:
+        raise SymbionetError(problems)
+
+
+def save_park(engine: Engine, park: Park, user: str, replace: bool = False) -> int:
+    """Save ``park`` in one transaction and give its id: all of it or, on any error, nothing.
+    A park of the same name is refused unless ``replace``, which keeps its id and history."""
+    document = park.to_document()
+    _check_storable(document)
+    parks = _table("parks")
+    settings = {
+        "meta": document.pop(PARK),
+        "catalogue": document.pop("catalogue", None),
+        "tables": list(document),
+    }
+    now = _now()
+    with engine.begin() as connection:
+        claimed = connection.execute(
+            update(parks)
+            .where(parks.c.name == park.name)
+            .values(version=parks.c.version + 1)
+            .returning(parks.c.id, parks.c.version, parks.c.meta, parks.c.catalogue, parks.c.tables)
+        ).first()
+        if claimed is not None and not replace:
+            raise SymbionetError(
+                f"a park named {park.name!r} is saved already (id {claimed.id}): "
+                "replace it explicitly (replace=True)"
+            )
+        log: list[dict[str, Any]] = []
+        if claimed is None:
+            version, before = 1, None
+            park_id = connection.execute(
+                insert(parks)
+                .values(name=park.name, version=version, **settings)
+                .returning(parks.c.id)
+            ).scalar_one()
+        else:
+            park_id, version = claimed.id, claimed.version
+            before = {
+                "meta": claimed.meta,
+                "catalogue": claimed.catalogue,
+                "tables": claimed.tables,
+            }
+            connection.execute(update(parks).where(parks.c.id == park_id).values(**settings))
+            for table, records in _rows(connection, park_id).items():
+                key = key_column(table)
+                log += [_change(table, str(r[key]), r, None) for r in records]
+                connection.execute(_table(table).delete().where(_table(table).c.park_id == park_id))
+        log.append(_change(PARK, None, before, settings))
+        for table, records in document.items():
+            key = key_column(table)
+            if records:
+                connection.execute(
+                    insert(_table(table)),
+                    [
+                        {
+                            **_columns(table, r),
+                            "park_id": park_id,
+                            "position": i,
+                            "version": version,
+                        }
+                        for i, r in enumerate(records)
+                    ],
+                )
+            log += [_change(table, str(r[key]), None, r) for r in records]
+        _log(connection, park_id, version, now, user, log)
+    return int(park_id)
+
+
+def _change(
+    table: str, row: str | None, before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> dict[str, Any]:
+    return {"table_name": table, "row_id": row, "before": before, "after": after}
+
+
+def _log(
+    connection: Connection,
+    park_id: int,
+    version: int,
+    at: datetime,
+    user: str,
+    changes: list[dict[str, Any]],
+) -> None:
+    connection.execute(
+        insert(_table("changes")),
+        [
+            {**change, "park_id": park_id, "version": version, "at": at, "author": user}
+            for change in changes
+        ],
+    )
+
+
+def _settings(connection: Connection, park_id: int) -> Row[Any]:
+    parks = _table("parks")
+    found = connection.execute(select(parks).where(parks.c.id == park_id)).first()
+    if found is None:
+        raise _unknown(park_id)
+    return found
+
+
+def _unknown(park_id: int) -> SymbionetError:
+    return SymbionetError(f"no park with id {park_id} is saved")
+
+
+def _rows(connection: Connection, park_id: int) -> dict[str, list[dict[str, Any]]]:
+    """The records of every park table the park has, in their order."""
+    tables = _settings(connection, park_id).tables
+    rows = {}
+    for name in tables:
+        table = _table(name)
+        found = connection.execute(
+            select(table).where(table.c.park_id == park_id).order_by(table.c.position)
+        )
+        rows[name] = [_record(name, row) for row in found]
+    return rows
+
+
+def _document(connection: Connection, park_id: int) -> dict[str, Any]:
+    settings = _settings(connection, park_id)
+    document: dict[str, Any] = {PARK: settings.meta, **_rows(connection, park_id)}
+    if settings.catalogue is not None:
+        document["catalogue"] = settings.catalogue
+    return document
+
+
+def load_stored_park(engine: Engine, park_id: int) -> Park:
+    """The saved park ``park_id``, checked by the register as a park document is."""
+    with engine.connect() as connection:
+        document = _document(connection, park_id)
+    return park_from_document(document)
+
+
+def _by_row(error: SymbionetError, document: Mapping[str, Any]) -> SymbionetError:
+    """The error with its problems located by table, row id and field, not record index:
+    ``streams[tisso_raw].quantity``."""
+    problems = []
+    for problem in error.problems:
+        if problem.file in ROW_TABLES and problem.row is not None:
+            row = document[problem.file][problem.row][key_column(problem.file)]
+            problem = replace(problem, file=f"{problem.file}[{row}]", row=None)
+        problems.append(problem)
+    return SymbionetError(problems)
+
+
+def _check_fields(table: str, row_id: str | int, values: Mapping[str, Any]) -> None:
+    if table not in ROW_TABLES:
+        raise SymbionetError(f"{table!r} is not a park table: one of {', '.join(ROW_TABLES)}")
+    declared = schema.tables()[table]
+    problems = []
+    for field in values:
+        column = declared.column(field)
+        if field == key_column(table):
+            message = "a row's id cannot be changed"
+        elif column is None or column.type == "derived":
+            message = f"not a column of {table}"
+        else:
+            continue
+        problems.append(Problem(f"{table}[{row_id}]", None, field, message, document=True))
+    if problems:
+        raise SymbionetError(problems)
+
+
+def update_row(
+    engine: Engine,
+    park_id: int,
+    table: str,
+    row_id: str | int,
+    values: Mapping[str, Any],
+    expected_version: int,
+    user: str,
+) -> int:
+    """Change fields of one row (``None`` empties a field) and give the row's new version.
+
+    The park with the change must pass the register's checks, or nothing changes and the
+    error names table, row and field (``streams[tisso_raw].quantity``). The row must still
+    be at ``expected_version``, the version it was read at, or ``ConflictError`` is raised.
+    """
+    _check_fields(table, row_id, values)
+    parks, rows = _table("parks"), _table(table)
+    with engine.begin() as connection:
+        version = connection.execute(  # first: holds the park until the transaction ends
+            update(parks)
+            .where(parks.c.id == park_id)
+            .values(version=parks.c.version + 1)
+            .returning(parks.c.version)
+        ).scalar()
+        if version is None:
+            raise _unknown(park_id)
+        document = _document(connection, park_id)
+        records = document.get(table, [])
+        key = key_column(table)
+        index = next((i for i, r in enumerate(records) if str(r[key]) == str(row_id)), None)
+        if index is None:
+            raise SymbionetError(f"{table}[{row_id}]: no such row in park {park_id}")
+        where = (rows.c.park_id == park_id) & (rows.c[key] == records[index][key])
+        current = connection.execute(select(rows.c.version).where(where)).scalar_one()
+        if current != expected_version:
+            raise ConflictError(
+                f"{table}[{row_id}]: changed since version {expected_version} was read "
+                f"(now version {current}); read it again and redo the change"
+            )
+        before = records[index]
+        after = {k: v for k, v in {**before, **values}.items() if v is not None}
+        records[index] = after
+        try:
+            _check_storable(document)
+            park_from_document(document)
+        except SymbionetError as error:
+            raise _by_row(error, document) from None
+        connection.execute(
+            update(rows)
+            .where(where & (rows.c.version == expected_version))
+            .values(**_columns(table, after), version=version)
+        )
+        _log(
+            connection, park_id, version, _now(), user, [_change(table, str(row_id), before, after)]
+        )
+    return int(version)
+
+
+def park_history(engine: Engine, park_id: int) -> list[Change]:
+    """Every change to park ``park_id``, oldest first."""
+    changes = _table("changes")
+    with engine.connect() as connection:
+        _settings(connection, park_id)
+        found = connection.execute(
+            select(changes).where(changes.c.park_id == park_id).order_by(changes.c.id)
+        )
+        return [
+            Change(
+                id=c.id,
+                park_id=c.park_id,
+                version=c.version,
+                at=c.at.replace(tzinfo=UTC),
+                author=c.author,
+                table=c.table_name,
+                row=c.row_id,
+                before=c.before,
+                after=c.after,
+            )
+            for c in found
+        ]
+
+
+def park_at(engine: Engine, park_id: int, when: datetime) -> Park:
+    """Park ``park_id`` as it was at ``when`` (a time with its time zone), rebuilt from the
+    log of changes and checked by the register."""
+    if when.tzinfo is None:
+        raise SymbionetError("give the time with its time zone, such as datetime.now(UTC)")
+    moment = when.astimezone(UTC)
+    settings: dict[str, Any] | None = None
+    rows: dict[str, dict[str | None, dict[str, Any]]] = {}
+    for change in park_history(engine, park_id):
+        if change.at > moment:
+            break
+        if change.table == PARK:
+            settings = change.after
+        elif change.after is None:
+            del rows[change.table][change.row]
+        else:
+            rows.setdefault(change.table, {})[change.row] = change.after
+    if settings is None:
+        raise SymbionetError(f"park {park_id} was not saved yet at {when.isoformat()}")
+    document: dict[str, Any] = {PARK: settings["meta"]}
+    document.update({name: list(rows.get(name, {}).values()) for name in settings["tables"]})
+    if settings["catalogue"] is not None:
+        document["catalogue"] = settings["catalogue"]
+    return park_from_document(document)
+
+
+__all__ = [
+    "Change",
+    "ConflictError",
+    "load_stored_park",
+    "park_at",
+    "park_history",
+    "save_park",
+    "update_row",
+]
