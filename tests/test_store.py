@@ -3,8 +3,10 @@ locking, every change logged; on SQLite and on PostgreSQL (``database_url``)."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -162,6 +164,28 @@ def test_a_stale_version_is_a_conflict(engine: Engine, tiny: Path) -> None:
     assert update_row(engine, park_id, "streams", "nat", {"name": "Gypsum"}, 1, "bo") == 3
     assert row_version(engine, "streams", "gyp") == 2
     assert update_row(engine, park_id, "streams", "gyp", {"quantity": 160}, 2, "bo") == 4
+
+
+def test_of_changes_made_at_once_from_one_version_one_is_saved(engine: Engine, tiny: Path) -> None:
+    park_id = save_park(engine, symbionet.load_park(tiny), "ane")
+    start = threading.Barrier(4)
+
+    def change(quantity: float) -> str:
+        start.wait()
+        try:
+            update_row(engine, park_id, "streams", "gyp", {"quantity": quantity}, 1, "bo")
+        except ConflictError:
+            return "conflict"
+        return "saved"
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = list(pool.map(change, [150, 160, 170, 180]))
+    assert sorted(outcomes) == ["conflict", "conflict", "conflict", "saved"]
+    saved = [c for c in park_history(engine, park_id) if c.version == 2]
+    assert len(saved) == 1 and saved[0].after is not None
+    park = load_stored_park(engine, park_id)
+    assert park.streams.loc["gyp", "quantity"] == saved[0].after["quantity"]
+    assert row_version(engine, "streams", "gyp") == 2
 
 
 def test_the_log_keeps_every_change_and_gives_earlier_states(engine: Engine, tiny: Path) -> None:
