@@ -134,11 +134,11 @@ def save_park(engine: Engine, park: Park, user: str, replace: bool = False) -> i
                 "catalogue": claimed.catalogue,
                 "tables": claimed.tables,
             }
-            connection.execute(update(parks).where(parks.c.id == park_id).values(**settings))
             for table, records in _rows(connection, park_id).items():
                 key = key_column(table)
                 log += [_change(table, str(r[key]), r, None) for r in records]
                 connection.execute(_table(table).delete().where(_table(table).c.park_id == park_id))
+            connection.execute(update(parks).where(parks.c.id == park_id).values(**settings))
         log.append(_change(PARK, None, before, settings))
         for table, records in document.items():
             key = key_column(table)
