@@ -149,6 +149,21 @@ def test_an_invalid_change_is_refused_and_changes_nothing(engine: Engine, tiny: 
     assert contents(engine) == before
 
 
+def test_a_change_is_stored_as_the_register_reads_it(engine: Engine, tiny: Path) -> None:
+    park_id = save_park(engine, symbionet.load_park(tiny), "ane")
+    values = {"quantity": "150", "resource": "gypsum", "confidence": None}
+    update_row(engine, park_id, "streams", "gyp", values, 1, "bo")
+    after = park_history(engine, park_id)[-1].after
+    assert after is not None
+    assert (after["quantity"], after["resource"], after["confidence"]) == (
+        150.0,
+        "natural_gypsum",
+        "medium",
+    )
+    stored = load_stored_park(engine, park_id).to_document()["streams"][0]
+    assert stored == after
+
+
 def test_a_stale_version_is_a_conflict(engine: Engine, tiny: Path) -> None:
     park_id = save_park(engine, symbionet.load_park(tiny), "ane")
     assert update_row(engine, park_id, "streams", "gyp", {"quantity": 150}, 1, "ane") == 2

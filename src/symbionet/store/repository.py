@@ -262,7 +262,8 @@ def update_row(
     expected_version: int,
     user: str,
 ) -> int:
-    """Change fields of one row (``None`` empties a field) and give the row's new version.
+    """Change fields of one row (``None`` empties a field: its default applies) and give the
+    row's new version; the row is stored as the register reads it.
 
     The park with the change must pass the register's checks, or nothing changes and the
     error names table, row and field (``streams[tisso_raw].quantity``). The row must still
@@ -293,13 +294,13 @@ def update_row(
                 f"(now version {current}); read it again and redo the change"
             )
         before = records[index]
-        after = {k: v for k, v in {**before, **values}.items() if v is not None}
-        records[index] = after
+        records[index] = {k: v for k, v in {**before, **values}.items() if v is not None}
         try:
             _check_storable(document)
-            park_from_document(document)
+            checked = park_from_document(document).to_document()
         except SymbionetError as error:
             raise _by_row(error, document) from None
+        after = checked[table][index]  # as the register reads it: numbers, resource ids...
         connection.execute(
             update(rows)
             .where(where & (rows.c.version == expected_version))
