@@ -3,6 +3,7 @@ locking, every change logged; on SQLite and on PostgreSQL (``database_url``)."""
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, exc, func, select, text
+from sqlalchemy import Engine, event, exc, func, select, text
 
 import symbionet
 from symbionet.errors import SymbionetError
@@ -29,6 +30,7 @@ from symbionet.store import (
     open_database,
     park_at,
     park_history,
+    read_stored_park,
     save_park,
     update_row,
 )
@@ -58,10 +60,8 @@ def contents(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
         }
 
 
-def row_version(engine: Engine, table: str, row: str) -> int:
-    rows = metadata().tables[table]
-    with engine.connect() as connection:
-        return int(connection.execute(select(rows.c.version).where(rows.c.id == row)).scalar_one())
+def row_version(engine: Engine, park_id: int, table: str, row: str) -> int:
+    return read_stored_park(engine, park_id).rows[table][row]
 
 
 def test_migrations_make_the_tables_of_the_register(database_url: str) -> None:
@@ -177,7 +177,7 @@ def test_a_stale_version_is_a_conflict(engine: Engine, tiny: Path) -> None:
     assert park.streams.loc["gyp", "quantity"] == 150
     # another row's change moves the park on, not this row
     assert update_row(engine, park_id, "streams", "nat", {"name": "Gypsum"}, 1, "bo") == 3
-    assert row_version(engine, "streams", "gyp") == 2
+    assert row_version(engine, park_id, "streams", "gyp") == 2
     assert update_row(engine, park_id, "streams", "gyp", {"quantity": 160}, 2, "bo") == 4
 
 
@@ -200,7 +200,37 @@ def test_of_changes_made_at_once_from_one_version_one_is_saved(engine: Engine, t
     assert len(saved) == 1 and saved[0].after is not None
     park = load_stored_park(engine, park_id)
     assert park.streams.loc["gyp", "quantity"] == saved[0].after["quantity"]
-    assert row_version(engine, "streams", "gyp") == 2
+    assert row_version(engine, park_id, "streams", "gyp") == 2
+
+
+def test_a_park_is_read_as_of_one_version_while_it_is_replaced(
+    database_url: str, engine: Engine, tiny: Path
+) -> None:
+    document = symbionet.load_park(tiny).to_document()
+    other = copy.deepcopy(document)  # the same park with other stream ids
+    for stream in other["streams"]:
+        stream["id"] += "_2"
+    for exchange in other["exchanges"]:
+        exchange["supply"] += "_2"
+        exchange["demand"] += "_2"
+    park_id = save_park(engine, park_from_document(document), "ane")
+    writer = open_database(database_url)
+    replaced: list[int] = []
+
+    def replace_before_exchanges_are_read(*args: Any) -> None:
+        if "FROM exchanges" in args[2] and not replaced:
+            replaced.append(save_park(writer, park_from_document(other), "bo", replace=True))
+
+    event.listen(engine, "before_cursor_execute", replace_before_exchanges_are_read)
+    try:
+        read = read_stored_park(engine, park_id)
+    finally:
+        event.remove(engine, "before_cursor_execute", replace_before_exchanges_are_read)
+        writer.dispose()
+    assert replaced == [park_id]
+    assert read.park.to_document() == other
+    assert read.version == 2
+    assert read.rows["streams"] == {"gyp_2": 2, "nat_2": 2, "water_2": 2}
 
 
 def test_the_log_keeps_every_change_and_gives_earlier_states(engine: Engine, tiny: Path) -> None:

@@ -8,9 +8,11 @@ from symbionet.store.database import migrate, open_database
 from symbionet.store.repository import (
     Change,
     ConflictError,
+    StoredPark,
     load_stored_park,
     park_at,
     park_history,
+    read_stored_park,
     save_park,
     update_row,
 )
@@ -18,11 +20,13 @@ from symbionet.store.repository import (
 __all__ = [
     "Change",
     "ConflictError",
+    "StoredPark",
     "load_stored_park",
     "migrate",
     "open_database",
     "park_at",
     "park_history",
+    "read_stored_park",
     "save_park",
     "update_row",
 ]

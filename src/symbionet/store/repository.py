@@ -134,8 +134,9 @@ def save_park(engine: Engine, park: Park, user: str, replace: bool = False) -> i
                 "catalogue": claimed.catalogue,
                 "tables": claimed.tables,
             }
-            for table, records in _rows(connection, park_id).items():
-                key = key_column(table)
+            old = _read(connection, park_id)[0]
+            for table in claimed.tables:
+                key, records = key_column(table), old[table]
                 log += [_change(table, str(r[key]), r, None) for r in records]
                 connection.execute(_table(table).delete().where(_table(table).c.park_id == park_id))
             connection.execute(update(parks).where(parks.c.id == park_id).values(**settings))
@@ -195,32 +196,50 @@ def _unknown(park_id: int) -> SymbionetError:
     return SymbionetError(f"no park with id {park_id} is saved")
 
 
-def _rows(connection: Connection, park_id: int) -> dict[str, list[dict[str, Any]]]:
-    """The records of every park table the park has, in their order."""
-    tables = _settings(connection, park_id).tables
-    rows = {}
-    for name in tables:
-        table = _table(name)
-        found = connection.execute(
-            select(table).where(table.c.park_id == park_id).order_by(table.c.position)
-        )
-        rows[name] = [_record(name, row) for row in found]
-    return rows
+def _read(
+    connection: Connection, park_id: int
+) -> tuple[dict[str, Any], int, dict[str, dict[str, int]]]:
+    """The park's document, its version and each row's version by table and row id, all as
+    of one version of the park: read again when a change was saved meanwhile."""
+    while True:
+        settings = _settings(connection, park_id)
+        document: dict[str, Any] = {PARK: settings.meta}
+        versions = {}
+        for name in settings.tables:
+            table, key = _table(name), key_column(name)
+            found = connection.execute(
+                select(table).where(table.c.park_id == park_id).order_by(table.c.position)
+            ).all()
+            document[name] = [_record(name, row) for row in found]
+            versions[name] = {str(row._mapping[key]): row.version for row in found}
+        if settings.catalogue is not None:
+            document["catalogue"] = settings.catalogue
+        if _settings(connection, park_id).version == settings.version:
+            return document, settings.version, versions
 
 
-def _document(connection: Connection, park_id: int) -> dict[str, Any]:
-    settings = _settings(connection, park_id)
-    document: dict[str, Any] = {PARK: settings.meta, **_rows(connection, park_id)}
-    if settings.catalogue is not None:
-        document["catalogue"] = settings.catalogue
-    return document
+@dataclass(frozen=True)
+class StoredPark:
+    """A saved park as read at one ``version``, with the version of each of its rows (by
+    table, then row id) that ``update_row`` expects."""
+
+    id: int
+    version: int
+    park: Park
+    rows: dict[str, dict[str, int]]
+
+
+def read_stored_park(engine: Engine, park_id: int) -> StoredPark:
+    """The saved park ``park_id`` with its versions, checked by the register as a park
+    document is."""
+    with engine.connect() as connection:
+        document, version, rows = _read(connection, park_id)
+    return StoredPark(park_id, version, park_from_document(document), rows)
 
 
 def load_stored_park(engine: Engine, park_id: int) -> Park:
     """The saved park ``park_id``, checked by the register as a park document is."""
-    with engine.connect() as connection:
-        document = _document(connection, park_id)
-    return park_from_document(document)
+    return read_stored_park(engine, park_id).park
 
 
 def _by_row(error: SymbionetError, document: Mapping[str, Any]) -> SymbionetError:
@@ -280,14 +299,14 @@ def update_row(
         ).scalar()
         if version is None:
             raise _unknown(park_id)
-        document = _document(connection, park_id)
-        records = document.get(table, [])
-        key = key_column(table)
-        index = next((i for i, r in enumerate(records) if str(r[key]) == str(row_id)), None)
-        if index is None:
+        document, _, versions = _read(connection, park_id)
+        current = versions.get(table, {}).get(str(row_id))
+        if current is None:
             raise SymbionetError(f"{table}[{row_id}]: no such row in park {park_id}")
+        key = key_column(table)
+        records = document[table]
+        index = next(i for i, r in enumerate(records) if str(r[key]) == str(row_id))
         where = (rows.c.park_id == park_id) & (rows.c[key] == records[index][key])
-        current = connection.execute(select(rows.c.version).where(where)).scalar_one()
         if current != expected_version:
             raise ConflictError(
                 f"{table}[{row_id}]: changed since version {expected_version} was read "
@@ -365,9 +384,11 @@ def park_at(engine: Engine, park_id: int, when: datetime) -> Park:
 __all__ = [
     "Change",
     "ConflictError",
+    "StoredPark",
     "load_stored_park",
     "park_at",
     "park_history",
+    "read_stored_park",
     "save_park",
     "update_row",
 ]
