@@ -27,18 +27,29 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 
 
 def migrate(url: str) -> None:
-    """Bring the database at ``url`` to the current tables, whatever migration it is at (an
+    """Bring the database at ``url`` to the newest migration, whatever migration it is at (an
     empty database gets every table)."""
-    from alembic import command
     from alembic.config import Config
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.script import ScriptDirectory
 
     config = Config()
     config.set_main_option("script_location", str(files("symbionet.store") / "migrations"))
+    script = ScriptDirectory.from_config(config)
     engine = open_database(url)
     try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        with (
+            engine.begin() as connection,
+            EnvironmentContext(
+                config,
+                script,
+                fn=lambda revision, _: script._upgrade_revs("head", revision),
+                destination_rev="head",
+            ) as environment,
+        ):
+            environment.configure(connection=connection)
+            with environment.begin_transaction():
+                environment.run_migrations()
     finally:
         engine.dispose()
 
