@@ -3,8 +3,9 @@ row by row under optimistic locking, every change logged with what it replaced."
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -249,7 +250,7 @@ def _by_row(error: SymbionetError, document: Mapping[str, Any]) -> SymbionetErro
     for problem in error.problems:
         if problem.file in ROW_TABLES and problem.row is not None:
             row = document[problem.file][problem.row][key_column(problem.file)]
-            problem = replace(problem, file=f"{problem.file}[{row}]", row=None)
+            problem = dataclasses.replace(problem, file=f"{problem.file}[{row}]", row=None)
         problems.append(problem)
     return SymbionetError(problems)
 
