@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from symbionet import load_park, share, stress
@@ -65,6 +67,13 @@ def test_report_and_run_commands_write_the_file(tiny: Path, tmp_path: Path) -> N
     assert re.search(r"net saving \(DKK/yr\)\s*│\s*49,325,475", result.output)
     assert "Benefit shares (shapley)" in result.output
     assert "Most critical partner:" in result.output
+    # the same as plain JSON, amounts in EUR and the park's currency stated
+    result = runner.invoke(app, ["run", str(tiny), "--out", str(tmp_path / "run"), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["headline"]["net_saving_eur"]["central"] == pytest.approx(49_325_475 / 7.46038)
+    assert data["currency"]["code"] == "DKK" and data["most_critical"]["actor"] == "board"
+    assert data["discovery"]["options"]["per_demand"] == 10
     assert (tmp_path / "run" / "tiny-park" / "report.html").exists()
 
 
