@@ -280,3 +280,24 @@ def test_json_text_is_read_by_park_from_document(kalundborg_document: dict[str, 
     with pytest.raises(SymbionetError, match=r"JSON text \(str or bytes\), not bytearray"):
         park_from_document(bytearray(b"{}"))
     assert isinstance(park_from_document(json.dumps(kalundborg_document)), Park)
+
+
+def test_a_typed_number_is_never_taken_for_danish_thousands(tmp_path: Path) -> None:
+    """12.125 given as a JSON number is a number; given as text it may be Danish 12125."""
+    document = load_park(EXAMPLES / "kalundborg").to_document()
+
+    def danish(price: object) -> list[str]:
+        document["streams"][0]["price"] = price
+        as_dict = park_from_document(document).warnings
+        file = tmp_path / "park.json"
+        file.write_text(json.dumps(document), encoding="utf-8")
+        as_file = load_park(file).warnings
+        return [str(p) for p in [*as_dict, *as_file] if "Danish" in p.message]
+
+    assert danish(12.125) == []
+    assert danish("12.125") == [
+        "streams[0].price: warning: '12.125' is read as 12.125; if it is 12125 in Danish "
+        "form, write 12125",
+        "park.json#streams:1:price: warning: '12.125' is read as 12.125; if it is 12125 in "
+        "Danish form, write 12125",
+    ]

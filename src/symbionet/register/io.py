@@ -48,6 +48,9 @@ class RawTable:
     rows: list[int]
     first: dict[str, int] = field(default_factory=dict)
     """The row where each column is first given, for tables without a header row (JSON)."""
+    typed: frozenset[tuple[int, str]] = frozenset()
+    """The cells (row position, column) a typed source gave as numbers, not as text: a JSON
+    number is never a local form such as Danish thousands."""
 
 
 @dataclass
@@ -491,8 +494,19 @@ def _read_data(data: Any, file: str, source: str) -> RawPark:
                 first.setdefault(key, index)
         header = list(dict.fromkeys([*required, *first]))
         rows = [[cell_text(record.get(key)) for key in header] for _, record in records]
+        typed = frozenset(
+            (position, key)
+            for position, (_, record) in enumerate(records)
+            for key, value in record.items()
+            if isinstance(value, int | float) and not isinstance(value, bool)
+        )
         park.tables[table.name] = RawTable(
-            table.name, where(table.name), _frame(header, rows), [i for i, _ in records], first
+            table.name,
+            where(table.name),
+            _frame(header, rows),
+            [i for i, _ in records],
+            first,
+            typed,
         )
     for key in sorted(set(data) - set(tables()) - {"catalogue"}):
         park.problems.append(problem("", None, key, "unknown table"))

@@ -81,7 +81,10 @@ def _convert(text: pd.Series, column: Column, check: Checker) -> pd.Series:
             thousands < (-np.inf if column.min is None else column.min)
         )
         local &= ~(text.str.fullmatch(_DOT_THOUSANDS) & impossible)
-        ambiguous = given & text.str.fullmatch(_THREE_DECIMALS) & ~local & ~impossible
+        typed = pd.Series(
+            [(row, name) in check.raw.typed for row in range(len(text))], index=text.index
+        )
+        ambiguous = given & text.str.fullmatch(_THREE_DECIMALS) & ~local & ~impossible & ~typed
         check.at(
             ambiguous,
             name,
