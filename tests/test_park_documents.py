@@ -301,3 +301,25 @@ def test_a_typed_number_is_never_taken_for_danish_thousands(tmp_path: Path) -> N
         "park.json#streams:1:price: warning: '12.125' is read as 12.125; if it is 12125 in "
         "Danish form, write 12125",
     ]
+
+
+def test_a_number_in_a_worksheet_is_never_taken_for_danish_thousands(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    park = load_park(EXAMPLES / "kalundborg")
+
+    def danish(price: object) -> list[str]:
+        workbook = park.save(tmp_path / "park.xlsx", force=True)
+        book = load_workbook(workbook)
+        sheet = book["streams"]
+        column = sheet.max_column + 1  # a price column of its own
+        sheet.cell(row=1, column=column, value="price")
+        sheet.cell(row=2, column=column, value=price)
+        book.save(workbook)
+        return [str(p) for p in load_park(workbook).warnings if "Danish" in p.message]
+
+    assert danish(12.125) == []
+    assert danish("12.125") == [
+        "park.xlsx[streams]:2:price: warning: '12.125' is read as 12.125; if it is 12125 in "
+        "Danish form, write 12125"
+    ]

@@ -49,8 +49,8 @@ class RawTable:
     first: dict[str, int] = field(default_factory=dict)
     """The row where each column is first given, for tables without a header row (JSON)."""
     typed: frozenset[tuple[int, str]] = frozenset()
-    """The cells (row position, column) a typed source gave as numbers, not as text: a JSON
-    number is never a local form such as Danish thousands."""
+    """The cells (row position, column) a typed source (JSON, a worksheet) gave as numbers,
+    not as text: a typed number is never a local form such as Danish thousands."""
 
 
 @dataclass
@@ -308,8 +308,9 @@ def _is_formula(value: Any) -> bool:
 
 def _sheet_rows(
     written: Any, saved: Callable[[], Any], name: str, where: str
-) -> tuple[list[tuple[int, list[str]]], list[Problem]]:
-    """Non-empty rows of a sheet as text, numbered as in Excel, and its formula problems.
+) -> tuple[list[tuple[int, list[str]]], list[Problem], set[tuple[int, int]]]:
+    """Non-empty rows of a sheet as text, numbered as in Excel, its formula problems, and
+    the cells (row number, column position) that hold numbers rather than text.
 
     ``written`` is the workbook as written (formulas as text); ``saved`` opens it with
     the values Excel saved for its formulas, read only where the sheet has formulas.
@@ -341,7 +342,18 @@ def _sheet_rows(
         for (number, column), formula in formulas.items()
         if values[number][column] is None
     ]
-    return rows, problems
+    numbers = {
+        (number, column)
+        for number, row in values.items()
+        for column, value in enumerate(row)
+        if _is_number(value)
+    }
+    return rows, problems, numbers
+
+
+def _is_number(value: Any) -> bool:
+    """Whether a typed cell (JSON, a worksheet) holds a number, not text or true/false."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def read_xlsx(path: Path) -> RawPark:
@@ -377,7 +389,7 @@ def _read_workbook(path: Path, workbook: Any, saved: Callable[[], Any]) -> RawPa
                 park.problems.append(Problem(where, None, None, "required sheet is missing"))
             continue
         sheet = names[table.name]
-        numbered, problems = _sheet_rows(workbook, saved, sheet, where)
+        numbered, problems, numbers = _sheet_rows(workbook, saved, sheet, where)
         park.problems += problems
         if not numbered:
             park.problems.append(Problem(where, 1, None, "empty sheet: no header row"))
@@ -403,12 +415,18 @@ def _read_workbook(path: Path, workbook: Any, saved: Callable[[], Any]) -> RawPa
             park.problems.append(
                 Problem(where, number, None, "values beyond the last header column")
             )
+        typed = frozenset(
+            (position, header[column])
+            for position, (number, _) in enumerate(body)
+            for column in range(len(header))
+            if (number, column) in numbers
+        )
         park.tables[table.name] = RawTable(
-            table.name, where, _frame(header, rows), [n for n, _ in body]
+            table.name, where, _frame(header, rows), [n for n, _ in body], typed=typed
         )
     if "catalogue" in names:
         where = f"{label}[catalogue]"
-        cells, problems = _sheet_rows(workbook, saved, names["catalogue"], where)
+        cells, problems, _ = _sheet_rows(workbook, saved, names["catalogue"], where)
         data, yaml_problems = _yaml(cells[0][1][0] if cells else "", where)
         park.problems += problems + yaml_problems
         park.add_catalogue(data, where)
@@ -498,7 +516,7 @@ def _read_data(data: Any, file: str, source: str) -> RawPark:
             (position, key)
             for position, (_, record) in enumerate(records)
             for key, value in record.items()
-            if isinstance(value, int | float) and not isinstance(value, bool)
+            if _is_number(value)
         )
         park.tables[table.name] = RawTable(
             table.name,
