@@ -83,7 +83,8 @@ def _row_table(metadata: MetaData, table: str) -> Table:
 
 @cache
 def metadata() -> MetaData:
-    """Every table of the database: ``parks``, ``changes`` and one table per park table."""
+    """Every table of the database: ``parks``, ``changes``, one table per park table and
+    the accounts' tables (``symbionet.store.accounts``)."""
     result = MetaData()
     Table(
         "parks",
@@ -116,6 +117,9 @@ def metadata() -> MetaData:
     )
     for table in ROW_TABLES:
         _row_table(result, table)
+    from symbionet.store.accounts import declare_tables
+
+    declare_tables(result)
     return result
 
 
