@@ -1,0 +1,1 @@
+"""Access step: what each role of the platform may see of a park's results (``views``)."""
