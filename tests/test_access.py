@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -131,6 +132,11 @@ def test_the_public_sees_no_confidential_figure_of_a_partner(tiny: Path) -> None
     partners = impacts.partners.select_dtypes("number").to_numpy().ravel()
     leaked = [v for v in partners if v != 0 and (repr(v) in text or f"{v:,.0f}" in text)]
     assert not leaked and "50000" not in text and "board" not in text and "power" not in text
+    published = json.loads(json.dumps(view.to_dict()))
+    assert published["exchanges"]["fgd_gypsum"] == {
+        "exchanges": 1, "amount": None, "unit": "t", "co2e_t": None
+    }  # fmt: skip
+    assert published["figures"]["groundwater_m3"] == {"central": 0, "low": 0, "high": 0}
 
 
 def test_the_public_sees_open_totals(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ import pandas as pd
 from symbionet.assessment.accounting import ImpactResult
 from symbionet.discovery.engine import DiscoveryResult
 from symbionet.register.park import Park
-from symbionet.results import Result
+from symbionet.results import Result, plain
 
 #: columns of a partner's candidate table
 COLUMNS = [
@@ -138,6 +138,10 @@ class PublicView(Result):
     figures: pd.DataFrame
     exchanges: pd.DataFrame
     main_table = "figures"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON, each table keyed by its figure or resource; withheld is null."""
+        return {name: plain(table.to_dict(orient="index")) for name, table in self.tables().items()}
 
 
 def public_view(park: Park, impact: ImpactResult) -> PublicView:
