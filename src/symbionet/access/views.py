@@ -47,7 +47,7 @@ MIN_CONFIDENTIAL = 3
 
 def about(value: float) -> float:
     """``value`` to one significant figure, two when its first digit is 1 (38,700 -> 40,000,
-    14,300 -> 14,000), halves rounded away from zero: at most 25 % off."""
+    14,300 -> 14,000), halves rounded away from zero: at most 20 % off."""
     if value == 0 or not math.isfinite(value):
         return 0.0
     magnitude = math.floor(math.log10(abs(value)))
