@@ -24,6 +24,9 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg import sql
+from sqlalchemy import Engine
+
+from symbionet.store.database import migrate, open_database
 
 INSTALLS = Path("/usr/lib/postgresql")
 SERVER_USER = "nobody"
@@ -205,3 +208,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield server.url(name)
     finally:
         server.drop_database(name)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on an empty database brought to the current tables."""
+    migrate(database_url)
+    engine = open_database(database_url)
+    yield engine
+    engine.dispose()

@@ -4,7 +4,6 @@ SQLite and on PostgreSQL (``database_url``)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
 
@@ -37,15 +36,6 @@ from symbionet.store.model import metadata
 from tests.conftest import write_park
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    """An engine on an empty database brought to the current tables."""
-    migrate(database_url)
-    engine = open_database(database_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

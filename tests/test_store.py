@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,15 +37,6 @@ from symbionet.store.model import metadata
 from tests.conftest import EXAMPLES
 
 PARKS = [EXAMPLES / "kalundborg", EXAMPLES / "kalundborg-2010", EXAMPLES / "targeting/food-park"]
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    """An engine on an empty database brought to the current tables."""
-    migrate(database_url)
-    engine = open_database(database_url)
-    yield engine
-    engine.dispose()
 
 
 def contents(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
