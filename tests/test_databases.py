@@ -73,8 +73,7 @@ def test_postgresql_listens_on_127_0_0_1_only(postgres_server: PostgresServer) -
     ) as connection:
         row = connection.execute("SHOW listen_addresses").fetchone()
     assert row == ("127.0.0.1",)
-    with socket.create_connection(("127.0.0.1", port), timeout=5):
-        pass
+    socket.create_connection(("127.0.0.1", port), timeout=5).close()
     # Another loopback address reaches this machine too, but nothing listens there.
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.2", port), timeout=5).close()

@@ -181,7 +181,7 @@ def stress(
     options: StressOptions | None = None,
     *,
     executor: Executor | None = None,
-    progress: Progress | None = None,
+    progress: Progress = silent,
     **overrides: Any,
 ) -> StressResult:
     """Re-optimise the park without each failure set and report who is hit and how hard,
@@ -201,7 +201,7 @@ def stress(
     intact_parts = split.parts(actors)
     needed: list[Part] = sorted({p for found in [intact_parts, *parts.values()] for p in found})
     together = bundles([split.network(p) for p in needed])
-    solved = run_tasks(parts_exchanged, together, executor, progress or silent, "solving scenarios")
+    solved = run_tasks(parts_exchanged, together, executor, progress, "solving scenarios")
     outcomes = dict(zip(needed, (o for bundle in solved for o in bundle), strict=True))
 
     def amounts(found: list[Part]) -> pd.Series:

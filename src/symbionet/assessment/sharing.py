@@ -203,7 +203,7 @@ def share(
     options: ShareOptions | None = None,
     *,
     executor: Executor | None = None,
-    progress: Progress | None = None,
+    progress: Progress = silent,
     **overrides: Any,
 ) -> ShareResult:
     """Split the saving by Shapley value, nucleolus, least core or in proportion to the
@@ -212,13 +212,12 @@ def share(
     with 95 % intervals beyond. ``executor`` solves the coalitions' parts (None: a process
     pool for the call); ``progress(message, done, total)`` follows them."""
     chosen = options_from(ShareOptions, options, overrides)
-    say = progress or silent
     names = players(park)
     frame = pd.DataFrame(index=pd.Index(names, name="actor"))
     frame["name"] = park.actors["name"].reindex(names)
     if len(names) > games.EXACT_LIMIT:
-        return _sampled(park, chosen, names, frame, executor, say)
-    game, solves = coalition_game(park, names, chosen.mode, executor=executor, progress=say)
+        return _sampled(park, chosen, names, frame, executor, progress)
+    game, solves = coalition_game(park, names, chosen.mode, executor=executor, progress=progress)
     if chosen.method == "shapley":
         split = games.shapley(game)
     elif chosen.method == "nucleolus":

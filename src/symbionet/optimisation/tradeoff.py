@@ -75,7 +75,7 @@ def pareto(
     options: DesignOptions | None = None,
     *,
     executor: Executor | None = None,
-    progress: Progress | None = None,
+    progress: Progress = silent,
     **overrides: Any,
 ) -> ParetoResult:
     """Minimise the first objective with the second bounded at ``points`` levels between
@@ -90,9 +90,8 @@ def pareto(
         raise invalid("points", f"a trade-off curve needs at least 2, not {points}")
     chosen = options_from(DesignOptions, options, {"prices": False, **overrides})
     solve = partial(design, park)
-    say = progress or silent
     ends = [replace(chosen, objective=name) for name in (first, second)]
-    start, end = run_tasks(solve, ends, executor, say, "trade-off: the two ends")
+    start, end = run_tasks(solve, ends, executor, progress, "trade-off: the two ends")
     for point, name in ((start, first), (end, second)):
         if not np.isfinite(point.kpis[KPI_NAMES[second]]):
             raise invalid(
@@ -111,7 +110,7 @@ def pareto(
         )
         for bound in bounds[1:]
     ]
-    results = [start, *run_tasks(solve, capped, executor, say, "trade-off: points")]
+    results = [start, *run_tasks(solve, capped, executor, progress, "trade-off: points")]
     return ParetoResult((first, second), results, bounds)
 
 

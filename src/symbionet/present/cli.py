@@ -177,7 +177,7 @@ def show(
     visible = loaded.visible_to(as_actor) if as_actor else loaded
     tables = park_tables(visible)
     out.send(
-        {"streams": tables["streams"], **tables},
+        {"streams": tables["streams"], **tables},  # streams first: the table a CSV holds
         lambda: {"park": visible.meta, "counts": summary.counts(visible), **tables},
         lambda: print_park(visible),
     )
