@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from symbionet import load_park
+from symbionet import assess_park, load_park
 from symbionet.assessment.resilience import stress
 from symbionet.assessment.sharing import coalition_value, players, share
 from symbionet.errors import SymbionetError
@@ -194,6 +194,18 @@ def test_stress_on_degenerate_parks(tmp_path: Path, case: str) -> None:
         scenarios = json.loads(result.stdout)["scenarios"]
         # nobody is left depending on an exchange, so removing partners costs nothing
         assert all(row["extra_cost_eur"] == pytest.approx(0, abs=1e-6) for row in scenarios)
+
+
+def test_a_park_where_no_partner_has_a_stream_is_assessed_without_scenarios(
+    tmp_path: Path,
+) -> None:
+    folder = write_park(tmp_path / "park", DEGENERATE["no stream"])
+    assessment = assess_park(load_park(folder))
+    assert assessment.resilience.scenarios.empty and assessment.most_critical is None
+    assert list(assessment.resilience.graph.index) == list(load_park(folder).actors.index)
+    result = CliRunner().invoke(app, ["run", str(folder), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "Most critical partner" not in result.stdout
 
 
 def test_unknown_names_to_remove_are_a_clear_error(tmp_path: Path) -> None:

@@ -14,8 +14,13 @@ from typing import Any
 import pandas as pd
 
 from symbionet.assessment.accounting import ImpactOptions, ImpactResult, impact
-from symbionet.assessment.resilience import StressOptions, StressResult, stress
-from symbionet.assessment.sharing import ShareOptions, ShareResult, share
+from symbionet.assessment.resilience import (
+    StressOptions,
+    StressResult,
+    failures_tested,
+    scenarios_for,
+)
+from symbionet.assessment.sharing import ShareOptions, ShareResult, players, share
 from symbionet.discovery.engine import DiscoverOptions, DiscoveryResult, discover
 from symbionet.optimisation.options import DesignOptions
 from symbionet.optimisation.result import DesignResult
@@ -131,7 +136,12 @@ def assess_park(
     step(3)
     shares = share(park, options.share, executor=executor)
     step(4)
-    resilience = stress(park, options.stress, executor=executor)
+    # a park where no partner has a stream has no partner to remove
+    failing = options.stress
+    failures = (
+        scenarios_for(park, failing.remove, failing.all_single, failing.k) if players(park) else []
+    )
+    resilience = failures_tested(park, failures, failing.mode, executor=executor)
     progress("done", len(STEPS), len(STEPS))
     return Assessment(park.name, impacts, found, designed, shares, resilience, options)
 

@@ -151,7 +151,8 @@ def graph_metrics(park: Park) -> pd.DataFrame:
                 "dependence": max(incoming) / sum(incoming) if sum(incoming) > 0 else 0.0,
             }
         )
-    return pd.DataFrame(rows).set_index("actor")
+    columns = ["actor", "suppliers", "receivers", "betweenness", "dependence"]
+    return pd.DataFrame(rows, columns=columns).set_index("actor")
 
 
 def scenarios_for(
@@ -191,7 +192,20 @@ def stress(
     ``progress(message, done, total)`` follows them."""
     chosen = options_from(StressOptions, options, overrides)
     failures = scenarios_for(park, chosen.remove, chosen.all_single, chosen.k)
-    split = Coalitions.of(build_network(park, mode=chosen.mode))
+    return failures_tested(park, failures, chosen.mode, executor=executor, progress=progress)
+
+
+def failures_tested(
+    park: Park,
+    failures: list[tuple[str, ...]],
+    mode: str = "operate",
+    *,
+    executor: Executor | None = None,
+    progress: Progress = silent,
+) -> StressResult:
+    """The park re-optimised without each of ``failures`` (sets of partners and exchanges;
+    none: a result without scenarios), as :func:`stress` describes."""
+    split = Coalitions.of(build_network(park, mode=mode))
     actors = list(park.actors.index)
     kept = {failure: [a for a in actors if a not in failure] for failure in failures}
     parts = {
@@ -227,10 +241,17 @@ def stress(
             }
         )
         partner_rows.append(consequences.assign(scenario=label).reset_index())
+    columns = ["scenario", "removed", "extra_cost_eur", "co2e_rebound_t", "partners_hit"]
+    columns += ["unmet_demand", "status"]
     scenarios = (
-        pd.DataFrame(rows).set_index("scenario").sort_values("extra_cost_eur", ascending=False)
+        pd.DataFrame(rows, columns=columns)
+        .set_index("scenario")
+        .sort_values("extra_cost_eur", ascending=False)
     )
-    partners = pd.concat(partner_rows, ignore_index=True).set_index(["scenario", "actor"])
+    # no one is hit in the intact park: its rows give the table its columns when there is
+    # no scenario, and are dropped below with everyone not hit
+    hit = _consequences(park, intact, intact, actors).assign(scenario="").reset_index()
+    partners = pd.concat([hit, *partner_rows], ignore_index=True).set_index(["scenario", "actor"])
     partners = partners[partners["streams_hit"] > 0]
     singles = scenarios[scenarios["removed"].map(len) == 1]
     ranking = singles[["extra_cost_eur", "co2e_rebound_t", "partners_hit"]].copy()
@@ -245,6 +266,7 @@ __all__ = [
     "StressResult",
     "exchange_graph",
     "exchanged",
+    "failures_tested",
     "graph_metrics",
     "parts_exchanged",
     "scenarios_for",
