@@ -208,6 +208,16 @@ def test_a_park_where_no_partner_has_a_stream_is_assessed_without_scenarios(
     assert "Most critical partner" not in result.stdout
 
 
+def test_with_no_exchange_no_partner_is_called_critical(tmp_path: Path) -> None:
+    folder = write_park(tmp_path / "park", DEGENERATE["no exchange"])
+    assessment = assess_park(load_park(folder))
+    assert len(assessment.resilience.ranking) > 0  # each partner removed in turn
+    assert (assessment.resilience.ranking["extra_cost_eur"] == 0).all()
+    assert assessment.most_critical is None
+    result = CliRunner().invoke(app, ["run", str(folder), "--out", str(tmp_path / "out")])
+    assert "No partner's leaving would cost or hit the others." in result.stdout
+
+
 def test_unknown_names_to_remove_are_a_clear_error(tmp_path: Path) -> None:
     folder = write_park(tmp_path / "park", DEGENERATE["no exchange"])
     with pytest.raises(SymbionetError, match="unknown partner or exchange: nobody, g9"):

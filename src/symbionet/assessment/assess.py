@@ -75,9 +75,11 @@ class Assessment(Result):
 
     @property
     def most_critical(self) -> pd.Series | None:
-        """The partner whose leaving costs the others most (its row of the ranking)."""
+        """The partner whose leaving costs the others most (its row of the ranking); None
+        when no partner's leaving costs or hits the others."""
         ranking = self.resilience.ranking
-        return None if ranking.empty else ranking.iloc[0]
+        hurt = ranking[(ranking["extra_cost_eur"] > 0) | (ranking["partners_hit"] > 0)]
+        return None if hurt.empty else hurt.iloc[0]
 
     def to_dict(self) -> dict[str, Any]:
         critical = self.most_critical

@@ -269,7 +269,9 @@ def print_headline(park: Park, assessment: Assessment) -> None:
     shares = assessment.shares
     _table(shares.table, f"Benefit shares ({shares.method})", money)
     critical = assessment.most_critical
-    if critical is not None:
+    if critical is None:
+        say("No partner's leaving would cost or hit the others.")
+    else:
         cost = money.amount(float(critical["extra_cost_eur"]), "yr")
         say(
             f"Most critical partner: {park.actors.at[critical.name, 'name']} "
