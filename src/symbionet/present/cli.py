@@ -467,14 +467,18 @@ def _print_design(result: DesignResult, money: Money) -> None:
 
     from symbionet.present.tables import number
 
-    def figure(value: float) -> str:
-        return number(value) if math.isfinite(value) else "none"
+    def figure(value: float, amount: bool = False) -> str:
+        if not math.isfinite(value):
+            return "none"
+        return money.amount(value) if amount else number(value)
 
+    cost = result.objective_name == "cost"
     colour = "green" if result.ok else "red"
     console.print(f"[{colour}]{result.status}[/{colour}] ", end="")
     say(
-        f"({result.termination}), least {result.objective_name}: {figure(result.objective)}, "
-        f"gap {figure(result.gap)}, bound {figure(result.bound)}, "
+        f"({result.termination}), least {result.objective_name}: "
+        f"{figure(result.objective, cost)}, gap {figure(result.gap)}, "
+        f"bound {figure(result.bound, cost)}, "
         f"solved in {result.timings.get('total_s', 0):.1f} s"
     )
     kpis = pd.DataFrame(
