@@ -1,4 +1,5 @@
-"""Accounts: users with argon2 password hashes, their roles in parks, and API tokens.
+"""Accounts: users with argon2 password hashes, their roles in parks, API tokens and browser
+sessions.
 
 A user holds roles park by park: ``secretariat`` (runs the park), ``editor`` (keeps one
 partner's records) or ``viewer`` (reads as one partner). ``Access`` says what a role allows.
@@ -10,7 +11,7 @@ import hashlib
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Literal, cast, get_args
 
@@ -43,6 +44,7 @@ PARTNER_TABLES = ("actors", "sites", "streams", "technologies")
 
 MIN_PASSWORD_LENGTH = 12
 TOKEN_PREFIX = "sbn_"
+SESSION_HOURS = 12
 
 _hasher = PasswordHasher()
 
@@ -52,7 +54,7 @@ class AccountError(SymbionetError):
 
 
 def declare_tables(metadata: MetaData) -> None:
-    """Add ``users``, ``memberships`` and ``tokens`` to ``metadata``."""
+    """Add ``users``, ``memberships``, ``tokens`` and ``sessions`` to ``metadata``."""
     Table(
         "users",
         metadata,
@@ -86,6 +88,20 @@ def declare_tables(metadata: MetaData) -> None:
         Column("created", DateTime, nullable=False),
         Column("last_used", DateTime, nullable=True),
         Column("revoked", DateTime, nullable=True),
+    )
+    Table(
+        "sessions",
+        metadata,
+        Column("digest", Text, primary_key=True),
+        Column(
+            "user_id",
+            Integer,
+            ForeignKey("users.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
+        Column("csrf", Text, nullable=False),
+        Column("expires", DateTime, nullable=False),
     )
 
 
@@ -328,20 +344,118 @@ def revoke_token(engine: Engine, token: str) -> bool:
     return revoked > 0
 
 
+@dataclass(frozen=True)
+class Session:
+    """A signed-in browser: its user and the token its forms must send back (CSRF)."""
+
+    user: int
+    csrf: str
+
+
+def open_session(engine: Engine, user: int) -> tuple[str, Session]:
+    """A new browser session for ``user``, valid for :data:`SESSION_HOURS`: its cookie
+    text (given here once, stored as a digest) and the session."""
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    expires = _now() + timedelta(hours=SESSION_HOURS)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(_table("sessions")).values(
+                digest=_digest(token), user_id=user, csrf=csrf, expires=expires
+            )
+        )
+    return token, Session(user, csrf)
+
+
+def session_of(engine: Engine, token: str) -> Session | None:
+    """The session of a cookie, unless it has expired or was closed."""
+    sessions = _table("sessions")
+    with engine.connect() as connection:
+        found = connection.execute(
+            select(sessions.c.user_id, sessions.c.csrf).where(
+                sessions.c.digest == _digest(token), sessions.c.expires > _now()
+            )
+        ).first()
+    return None if found is None else Session(int(found.user_id), found.csrf)
+
+
+def close_session(engine: Engine, token: str) -> None:
+    """End a session (signing out), and drop every expired one."""
+    sessions = _table("sessions")
+    with engine.begin() as connection:
+        connection.execute(
+            delete(sessions).where(
+                (sessions.c.digest == _digest(token)) | (sessions.c.expires <= _now())
+            )
+        )
+
+
+def user_record(engine: Engine, user: int) -> dict[str, object] | None:
+    """A user's id, email and name."""
+    users = _table("users")
+    with engine.connect() as connection:
+        found = connection.execute(
+            select(users.c.id, users.c.email, users.c.name).where(users.c.id == user)
+        ).first()
+    return None if found is None else dict(found._mapping)
+
+
+def memberships_of(engine: Engine, user: int) -> list[Access]:
+    """Every role ``user`` holds, in every park."""
+    memberships = _table("memberships")
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(memberships.c.park_id, memberships.c.role, memberships.c.actor).where(
+                memberships.c.user_id == user
+            )
+        ).all()
+    return sorted(Access(user, park, role, actor or None) for park, role, actor in rows)
+
+
+def members_of(engine: Engine, park_id: int) -> list[dict[str, object]]:
+    """The park's members: user id, email, name, role and partner."""
+    memberships, users = _table("memberships"), _table("users")
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(users.c.id, users.c.email, users.c.name, memberships.c.role, memberships.c.actor)
+            .join(users, users.c.id == memberships.c.user_id)
+            .where(memberships.c.park_id == park_id)
+            .order_by(memberships.c.role, memberships.c.actor, users.c.email)
+        ).all()
+    return [{**row._mapping, "actor": row.actor or None} for row in rows]
+
+
+def user_by_email(engine: Engine, email: str) -> int | None:
+    """The id of the user with ``email``, if any."""
+    users = _table("users")
+    with engine.connect() as connection:
+        found = connection.execute(
+            select(users.c.id).where(users.c.email == normal_email(email))
+        ).scalar()
+    return None if found is None else int(found)
+
+
 __all__ = [
     "PARTNER_TABLES",
     "ROLES",
     "Access",
     "AccountError",
     "Role",
+    "Session",
     "authenticate",
+    "close_session",
     "create_token",
     "create_user",
     "declare_tables",
     "grant",
+    "members_of",
+    "memberships_of",
     "normal_email",
+    "open_session",
     "revoke",
     "revoke_token",
     "roles_of",
+    "session_of",
+    "user_by_email",
     "user_of_token",
+    "user_record",
 ]

@@ -84,7 +84,8 @@ def _row_table(metadata: MetaData, table: str) -> Table:
 @cache
 def metadata() -> MetaData:
     """Every table of the database: ``parks``, ``changes``, one table per park table and
-    the accounts' tables (``symbionet.store.accounts``)."""
+    the tables of accounts, jobs and consents (``symbionet.store.accounts``, ``.jobs``,
+    ``.consents``)."""
     result = MetaData()
     Table(
         "parks",
@@ -117,9 +118,10 @@ def metadata() -> MetaData:
     )
     for table in ROW_TABLES:
         _row_table(result, table)
-    from symbionet.store.accounts import declare_tables
+    from symbionet.store import accounts, consents, jobs
 
-    declare_tables(result)
+    for part in (accounts, jobs, consents):
+        part.declare_tables(result)
     return result
 
 

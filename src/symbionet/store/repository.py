@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, Table, insert, select, update
+from sqlalchemy import Connection, Engine, Row, Table, func, insert, select, update
 
 from symbionet.errors import Problem, SymbionetError
 from symbionet.register import schema
@@ -255,9 +255,22 @@ def _by_row(error: SymbionetError, document: Mapping[str, Any]) -> SymbionetErro
     return SymbionetError(problems)
 
 
-def _check_fields(table: str, row_id: str | int, values: Mapping[str, Any]) -> None:
+def _checked(document: dict[str, Any]) -> dict[str, Any]:
+    """The changed park's document as the register reads it, or its problems by row."""
+    try:
+        _check_storable(document)
+        return park_from_document(document).to_document()
+    except SymbionetError as error:
+        raise _by_row(error, document) from None
+
+
+def _check_table(table: str) -> None:
     if table not in ROW_TABLES:
         raise SymbionetError(f"{table!r} is not a park table: one of {', '.join(ROW_TABLES)}")
+
+
+def _check_fields(table: str, row_id: str | int, values: Mapping[str, Any]) -> None:
+    _check_table(table)
     declared = schema.tables()[table]
     problems = []
     for field in values:
@@ -290,16 +303,9 @@ def update_row(
     be at ``expected_version``, the version it was read at, or ``ConflictError`` is raised.
     """
     _check_fields(table, row_id, values)
-    parks, rows = _table("parks"), _table(table)
+    rows = _table(table)
     with engine.begin() as connection:
-        version = connection.execute(  # first: holds the park until the transaction ends
-            update(parks)
-            .where(parks.c.id == park_id)
-            .values(version=parks.c.version + 1)
-            .returning(parks.c.version)
-        ).scalar()
-        if version is None:
-            raise _unknown(park_id)
+        version = _claim(connection, park_id)  # first: holds the park till the end
         document, _, versions = _read(connection, park_id)
         current = versions.get(table, {}).get(str(row_id))
         if current is None:
@@ -315,12 +321,7 @@ def update_row(
             )
         before = records[index]
         records[index] = {k: v for k, v in {**before, **values}.items() if v is not None}
-        try:
-            _check_storable(document)
-            checked = park_from_document(document).to_document()
-        except SymbionetError as error:
-            raise _by_row(error, document) from None
-        after = checked[table][index]  # as the register reads it: numbers, resource ids...
+        after = _checked(document)[table][index]  # as the register reads it: numbers, ids...
         connection.execute(
             update(rows)
             .where(where & (rows.c.version == expected_version))
@@ -330,6 +331,111 @@ def update_row(
             connection, park_id, version, _now(), user, [_change(table, str(row_id), before, after)]
         )
     return int(version)
+
+
+def _claim(connection: Connection, park_id: int) -> int:
+    """The park's next version, holding the park until the transaction ends."""
+    parks = _table("parks")
+    version = connection.execute(
+        update(parks)
+        .where(parks.c.id == park_id)
+        .values(version=parks.c.version + 1)
+        .returning(parks.c.version)
+    ).scalar()
+    if version is None:
+        raise _unknown(park_id)
+    return int(version)
+
+
+def add_row(engine: Engine, park_id: int, table: str, record: Mapping[str, Any], user: str) -> int:
+    """Add a row to a table of the park (one the park has or not) and give its version; the
+    park with it must pass the register's checks, or nothing changes."""
+    _check_table(table)
+    key = key_column(table)
+    row_id = record.get(key)
+    if row_id is None or str(row_id).strip() == "":
+        raise SymbionetError([Problem(f"{table}[]", None, key, "a new row needs an id")])
+    with engine.begin() as connection:
+        version = _claim(connection, park_id)
+        document, _, versions = _read(connection, park_id)
+        if str(row_id) in versions.get(table, {}):
+            raise SymbionetError(
+                [Problem(f"{table}[{row_id}]", None, key, "this id is taken already")]
+            )
+        records = document.setdefault(table, [])
+        records.append({k: v for k, v in record.items() if v is not None})
+        after = _checked(document)[table][-1]
+        parks = _table("parks")
+        tables = _settings(connection, park_id).tables
+        if table not in tables:
+            connection.execute(
+                update(parks).where(parks.c.id == park_id).values(tables=[*tables, table])
+            )
+        position = connection.execute(
+            select(func.coalesce(func.max(_table(table).c.position), -1) + 1).where(
+                _table(table).c.park_id == park_id
+            )
+        ).scalar_one()
+        connection.execute(
+            insert(_table(table)).values(
+                **_columns(table, after), park_id=park_id, position=position, version=version
+            )
+        )
+        _log(connection, park_id, version, _now(), user, [_change(table, str(row_id), None, after)])
+    return version
+
+
+def delete_row(
+    engine: Engine,
+    park_id: int,
+    table: str,
+    row_id: str | int,
+    expected_version: int,
+    user: str,
+) -> int:
+    """Remove a row read at ``expected_version`` and give the park's new version; the park
+    without it must pass the register's checks (no exchange left pointing at a removed
+    stream), or nothing changes."""
+    _check_table(table)
+    rows, key = _table(table), key_column(table)
+    with engine.begin() as connection:
+        version = _claim(connection, park_id)
+        document, _, versions = _read(connection, park_id)
+        current = versions.get(table, {}).get(str(row_id))
+        if current is None:
+            raise SymbionetError(f"{table}[{row_id}]: no such row in park {park_id}")
+        if current != expected_version:
+            raise ConflictError(
+                f"{table}[{row_id}]: changed since version {expected_version} was read "
+                f"(now version {current}); read it again and redo the change"
+            )
+        records = document[table]
+        index = next(i for i, r in enumerate(records) if str(r[key]) == str(row_id))
+        before = records.pop(index)
+        _checked(document)
+        connection.execute(
+            rows.delete().where((rows.c.park_id == park_id) & (rows.c[key] == before[key]))
+        )
+        _log(
+            connection, park_id, version, _now(), user, [_change(table, str(row_id), before, None)]
+        )
+    return version
+
+
+def list_parks(engine: Engine) -> list[dict[str, Any]]:
+    """Every saved park: id, name and version."""
+    parks = _table("parks")
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(parks.c.id, parks.c.name, parks.c.version).order_by(parks.c.id)
+        ).all()
+    return [dict(row._mapping) for row in rows]
+
+
+def park_version(engine: Engine, park_id: int) -> int:
+    """The park's version now (one small query: for caches)."""
+    with engine.connect() as connection:
+        return int(_settings(connection, park_id).version)
 
 
 def park_history(engine: Engine, park_id: int) -> list[Change]:
@@ -386,9 +492,13 @@ __all__ = [
     "Change",
     "ConflictError",
     "StoredPark",
+    "add_row",
+    "delete_row",
+    "list_parks",
     "load_stored_park",
     "park_at",
     "park_history",
+    "park_version",
     "read_stored_park",
     "save_park",
     "update_row",
