@@ -62,6 +62,25 @@ def test_confidential_streams_are_hidden_from_other_actors(tiny: Path) -> None:
     assert "nat" in park.streams.index  # the park itself is unchanged
 
 
+def test_profiles_only_hidden_streams_use_are_hidden_with_them(tmp_path: Path) -> None:
+    streams = (
+        "id,site,direction,resource,quantity,unit,confidential,profile\n"
+        "gyp,p1,supply,fgd_gypsum,200,t/day,false,flat\n"
+        "nat,b1,demand,natural_gypsum,60,kt/yr,true,board_secret\n"
+        "water,b1,demand,groundwater,10,m3/h,true,flat\n"
+    )
+    months = "".join(f"{m},{1 / 12},{0.2 if m < 6 else 0.4 / 7}\n" for m in range(1, 13))
+    park = load_park(
+        write_park(
+            tmp_path / "p",
+            {"streams.csv": streams, "profiles.csv": "period,flat,board_secret\n" + months},
+        )
+    )
+    assert set(park.visible_to("board").profiles.columns) == {"flat", "board_secret"}
+    # power sees neither board stream; "flat" stays, as its own stream uses it
+    assert list(park.visible_to("power").profiles.columns) == ["flat"]
+
+
 @pytest.mark.parametrize("suffix", ["park.xlsx", "park.json", "copy"])
 def test_conversion_is_lossless_both_ways(tiny: Path, tmp_path: Path, suffix: str) -> None:
     park = load_park(tiny)

@@ -94,7 +94,7 @@ class Park:
 
     def visible_to(self, actor: str) -> Park:
         """The park as ``actor`` sees it: other actors' confidential streams left out,
-        with the exchanges that involve them."""
+        with the exchanges and the time profiles that only they use."""
         if actor not in self.actors.index:
             raise SymbionetError([Problem("", None, None, f"unknown actor {actor!r}")])
         streams = self.streams
@@ -108,6 +108,10 @@ class Park:
             frames["exchanges"] = exchanges[
                 ~(exchanges["supply"].isin(hidden) | exchanges["demand"].isin(hidden))
             ]
+        if "profiles" in frames and "profile" in streams:
+            used = set(streams["profile"].drop(hidden).dropna())
+            only_hidden = set(streams.loc[hidden, "profile"].dropna()) - used
+            frames["profiles"] = frames["profiles"].drop(columns=list(only_hidden))
         return replace(self, frames=frames, _empty={})
 
     def inputs(self) -> dict[str, pd.DataFrame]:
