@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
@@ -69,68 +68,13 @@ def _figure(fig: go.Figure, name: str) -> str:
     return fig.to_html(full_html=False, include_plotlyjs=False, div_id=name)
 
 
-def site_map(park: Park) -> go.Figure:
-    """Sites and exchanges on a local equirectangular projection (no map tiles needed)."""
-    sites = park.sites.join(
-        park.actors[["name", "kind"]].rename(columns={"name": "actor_name"}), on="actor"
-    )
-    scale = float(np.cos(np.radians(sites["lat"].mean()))) if len(sites) else 1.0
-    fig = go.Figure()
-    streams = park.streams
-    site_of = streams["site"]
-    for cls, colour in CLASS_COLOURS.items():
-        chosen = park.exchanges[park.exchanges["supply"].map(streams["resource_class"]) == cls]
-        xs: list[float | None] = []
-        ys: list[float | None] = []
-        for _, row in chosen.iterrows():
-            a, b = sites.loc[site_of[row["supply"]]], sites.loc[site_of[row["demand"]]]
-            xs += [a["lon"] * scale, b["lon"] * scale, None]
-            ys += [a["lat"], b["lat"], None]
-        if xs:
-            fig.add_trace(
-                go.Scatter(
-                    x=xs,
-                    y=ys,
-                    mode="lines",
-                    line={"color": colour, "width": 2},
-                    name=f"{cls} exchange",
-                    hoverinfo="skip",
-                )
-            )
-    fig.add_trace(
-        go.Scatter(
-            x=sites["lon"] * scale,
-            y=sites["lat"],
-            mode="markers",
-            marker={"size": 11, "color": "#333"},
-            name="sites",
-            hovertext=[
-                f"{n} ({s}) {lat:.4f} N, {lon:.4f} E"
-                for n, s, lat, lon in zip(
-                    sites["actor_name"], sites.index, sites["lat"], sites["lon"], strict=True
-                )
-            ],
-            hoverinfo="text",
-        )
-    )
-    linked = sites.loc[
-        sites.index.isin(site_of[[*park.exchanges["supply"], *park.exchanges["demand"]]])
-    ]
-    frame = linked if len(linked) else sites
-    pad = 0.1 * max(frame["lat"].max() - frame["lat"].min(), 0.01)
-    fig.update_xaxes(
-        title="longitude (scaled); zoomed on the sites that exchange",
-        showticklabels=False,
-        range=[(frame["lon"].min() - pad) * scale, (frame["lon"].max() + pad) * scale],
-    )
-    fig.update_yaxes(
-        title="latitude",
-        scaleanchor="x",
-        scaleratio=1,
-        range=[frame["lat"].min() - pad, frame["lat"].max() + pad],
-    )
-    fig.update_layout(title="Sites and exchanges", height=560)
-    return fig
+def site_map(
+    park: Park, candidates: pd.DataFrame | None = None, design: pd.DataFrame | None = None
+) -> go.Figure:
+    """Sites and exchanges over land and water (see ``maps.park_map``; no map tiles needed)."""
+    from symbionet.present.maps import park_map
+
+    return park_map(park, candidates, design)
 
 
 def flow_sankey(park: Park, result: ImpactResult) -> go.Figure:
