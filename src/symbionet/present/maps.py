@@ -38,6 +38,8 @@ STYLES = {
 }
 """How each kind of link is drawn: line dash, width and the legend's words."""
 PIPELINE = ("idea", "screening", "feasibility", "agreement")
+PLOT_PX = 800
+"""The width in pixels of the map's plot area in a report, as labels are placed for it."""
 
 
 class Projection:
@@ -161,14 +163,15 @@ def park_map(
     _background(fig, box, project)
     _draw_links(fig, sites, links, project, box)
     x, y = project(sites["lon"].to_numpy(), sites["lat"].to_numpy())
+    labels = list(sites["actor_name"].fillna(sites["actor"]))
     fig.add_trace(
         go.Scatter(
             x=x,
             y=y,
             mode="markers+text",
             marker={"size": 10, "color": "#222", "line": {"color": "white", "width": 1}},
-            text=list(sites["actor_name"].fillna(sites["actor"])),
-            textposition="top center",
+            text=labels,
+            textposition=_label_positions(x, y, labels, _width_km(box) / PLOT_PX),
             textfont={"size": 10},
             name="sites",
             hovertext=[
@@ -204,12 +207,69 @@ def park_map(
         zeroline=False,
     )
     fig.update_layout(
-        title={"text": "Sites and exchanges", "subtitle": {"text": f"Shorelines: {SOURCE}"}},
+        title="Sites and exchanges",
         height=620,
         plot_bgcolor=WATER,
         legend={"bgcolor": "rgba(255,255,255,0.85)"},
+        annotations=[
+            {
+                "text": "Shorelines: " + SOURCE.replace(", from ", ",<br>from ", 1),
+                "xref": "x domain",
+                "yref": "y domain",
+                "x": 0,
+                "y": 0,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "align": "left",
+                "showarrow": False,
+                "font": {"size": 9, "color": "#444"},
+                "bgcolor": "rgba(255,255,255,0.7)",
+            }
+        ],
     )
     return fig
+
+
+def _width_km(box: Box) -> float:
+    middle = math.radians((box.south + box.north) / 2)
+    return (box.east - box.west) * KM_PER_DEGREE * math.cos(middle)
+
+
+def _label_positions(
+    x: np.ndarray, y: np.ndarray, labels: list[str], km_per_px: float
+) -> list[str]:
+    """Where each site's label goes (above, below, right or left of its marker): the place
+    that overlaps least the labels placed so far and the markers, sites taken north to south.
+    Sizes are estimated at 5.5 px a character and 12 px a line, 7 px from the marker."""
+    boxes: list[tuple[float, float, float, float]] = [
+        (a - 5 * km_per_px, b - 5 * km_per_px, a + 5 * km_per_px, b + 5 * km_per_px)
+        for a, b in zip(x, y, strict=True)
+    ]
+    chosen = ["top center"] * len(labels)
+    gap, height = 7 * km_per_px, 12 * km_per_px
+    for i in sorted(range(len(labels)), key=lambda i: -y[i]):
+        a, b = float(x[i]), float(y[i])
+        width = (5.5 * len(labels[i]) + 4) * km_per_px
+        places = {
+            "top center": (a - width / 2, b + gap, a + width / 2, b + gap + height),
+            "bottom center": (a - width / 2, b - gap - height, a + width / 2, b - gap),
+            "middle right": (a + gap, b - height / 2, a + gap + width, b + height / 2),
+            "middle left": (a - gap - width, b - height / 2, a - gap, b + height / 2),
+        }
+        overlaps = {
+            name: sum(_overlap(place, other) for j, other in enumerate(boxes) if j != i)
+            for name, place in places.items()
+        }
+        best = min(places, key=lambda name: overlaps[name])
+        chosen[i] = best
+        boxes.append(places[best])
+    return chosen
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    return max(width, 0.0) * max(height, 0.0)
 
 
 def _gaps(points: np.ndarray, project: Projection) -> tuple[list[float | None], ...]:
