@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 
-pytest_plugins = ["tests.databases", "pytester"]
+pytest_plugins = ["tests.databases", "tests.servers", "pytester"]
 
 TINY = {
     "park.yaml": "name: Tiny park\ncountry: DK\nyear: 2023\ncurrency: DKK\n",

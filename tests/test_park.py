@@ -59,6 +59,7 @@ def test_confidential_streams_are_hidden_from_other_actors(tiny: Path) -> None:
     as_power = park.visible_to("power")
     assert "nat" not in as_power.streams.index
     assert as_power.exchanges.empty  # the exchange into the hidden stream goes too
+    assert list(park.visible_to(None).streams.index) == ["gyp", "water"]  # the public
     assert "nat" in park.streams.index  # the park itself is unchanged
 
 

@@ -682,3 +682,53 @@ def generate(
         print_json({"written": str(out), "counts": counts})
     else:
         say(f"wrote {out}: " + ", ".join(f"{n} {name}" for name, n in counts.items() if n))
+
+
+@app.command()
+def serve(
+    park: ParkPath = Path("examples/kalundborg"),
+    db: Annotated[
+        str,
+        typer.Option(
+            help="Database URL: a SQLite file (sqlite:///symbionet.db) or PostgreSQL "
+            "(postgresql+psycopg://user:password@host/database)."
+        ),
+    ] = "sqlite:///symbionet.db",
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes.")] = 1,
+    secure_cookies: Annotated[
+        bool, typer.Option(help="Send the session cookie over HTTPS only (behind a TLS proxy).")
+    ] = False,
+) -> None:
+    """Serve the platform: migrate the database, on its first start load PARK and make its
+    accounts (printed once, with their passwords), then serve pages and API."""
+    import os
+
+    import uvicorn
+
+    from symbionet.store.database import migrate, open_database
+    from symbionet.web.app import DATABASE_VARIABLE, create_app
+    from symbionet.web.bootstrap import first_start
+
+    migrate(db)
+    engine = open_database(db)
+    made = first_start(engine, park)
+    engine.dispose()
+    for account in made:
+        role = account.role + (f" of {account.actor}" if account.actor else "")
+        say(f"account {account.email}  password {account.password}  ({role})")
+    say(f"symbionet serves on http://{host}:{port} (API docs: http://{host}:{port}/api/docs)")
+    if workers == 1 and not secure_cookies:
+        uvicorn.run(create_app(db), host=host, port=port, log_level="warning")
+    else:
+        os.environ[DATABASE_VARIABLE] = db
+        os.environ["SYMBIONET_SECURE_COOKIES"] = "1" if secure_cookies else ""
+        uvicorn.run(
+            "symbionet.web.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )

@@ -92,10 +92,10 @@ class Park:
     def plots(self) -> pd.DataFrame:
         return self.table("plots")
 
-    def visible_to(self, actor: str) -> Park:
-        """The park as ``actor`` sees it: other actors' confidential streams left out,
-        with the exchanges and the time profiles that only they use."""
-        if actor not in self.actors.index:
+    def visible_to(self, actor: str | None) -> Park:
+        """The park as ``actor`` sees it (``None``: the public): other actors' confidential
+        streams left out, with the exchanges and the time profiles that only they use."""
+        if actor is not None and actor not in self.actors.index:
             raise SymbionetError([Problem("", None, None, f"unknown actor {actor!r}")])
         streams = self.streams
         owner = streams["site"].map(self.sites["actor"])

@@ -170,6 +170,13 @@ def _check_password(password: str, email: str, name: str) -> None:
             raise AccountError("the password must not contain the user's name or email")
 
 
+def new_password() -> str:
+    """A strong random password for a new account (16 characters, 8 different at least)."""
+    while len(set(password := secrets.token_urlsafe(12))) < 8:
+        pass
+    return password
+
+
 def create_user(engine: Engine, email: str, name: str, password: str) -> int:
     """Register a user and give its id; the email is normalised (``normal_email``) and must
     be new, the name not empty, and the password at least 12 characters of which 5
@@ -449,6 +456,7 @@ __all__ = [
     "grant",
     "members_of",
     "memberships_of",
+    "new_password",
     "normal_email",
     "open_session",
     "revoke",

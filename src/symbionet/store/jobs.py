@@ -200,6 +200,17 @@ def job_progress(engine: Engine, job_id: int, fraction: float, message: str) -> 
     return bool(cancel)
 
 
+def heartbeat(engine: Engine, job_id: int) -> None:
+    """Note that a running job's worker lives."""
+    jobs = _table()
+    with engine.begin() as connection:
+        connection.execute(
+            update(jobs)
+            .where(jobs.c.id == job_id, jobs.c.status == "running")
+            .values(heartbeat=_now())
+        )
+
+
 def _finish(engine: Engine, job_id: int, status: Status, **values: Any) -> None:
     jobs = _table()
     with engine.begin() as connection:
@@ -326,6 +337,7 @@ __all__ = [
     "fail_job",
     "finish_job",
     "get_job",
+    "heartbeat",
     "job_progress",
     "latest_result",
     "park_jobs",

@@ -354,13 +354,17 @@ def add_row(engine: Engine, park_id: int, table: str, record: Mapping[str, Any],
     key = key_column(table)
     row_id = record.get(key)
     if row_id is None or str(row_id).strip() == "":
-        raise SymbionetError([Problem(f"{table}[]", None, key, "a new row needs an id")])
+        raise SymbionetError([Problem(table, None, key, "a new row needs an id", document=True)])
     with engine.begin() as connection:
         version = _claim(connection, park_id)
         document, _, versions = _read(connection, park_id)
         if str(row_id) in versions.get(table, {}):
             raise SymbionetError(
-                [Problem(f"{table}[{row_id}]", None, key, "this id is taken already")]
+                [
+                    Problem(
+                        f"{table}[{row_id}]", None, key, "this id is taken already", document=True
+                    )
+                ]
             )
         records = document.setdefault(table, [])
         records.append({k: v for k, v in record.items() if v is not None})

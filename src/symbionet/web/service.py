@@ -1,0 +1,347 @@
+"""What the platform's pages and API both do, as plain functions over a park as stored
+and the role asking: each calls the library and gives plain data or tables, filtered to
+what the role may see."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from fastapi import HTTPException
+
+from symbionet.access.views import candidates_for, public_view
+from symbionet.assessment.accounting import ImpactResult, impact
+from symbionet.discovery.engine import DiscoveryResult
+from symbionet.errors import Problem, SymbionetError
+from symbionet.register.park import Park
+from symbionet.results import plain, records
+from symbionet.store import accounts, consents, jobs, repository
+from symbionet.store.accounts import PARTNER_TABLES, Access
+from symbionet.store.model import ROW_TABLES, key_column
+from symbionet.store.repository import StoredPark
+from symbionet.web.context import Platform, visible_park
+
+#: analyses whose result holds discovery's candidates, and where
+DISCOVERIES = {"discover": (), "assess": ("discovery",)}
+
+
+def check_table(table: str) -> None:
+    if table not in ROW_TABLES:
+        raise HTTPException(404, f"no table {table!r}: one of {', '.join(ROW_TABLES)}")
+
+
+def park_impact(platform: Platform, stored: StoredPark, access: Access | None) -> ImpactResult:
+    """The impact of the operating exchanges the role may see (the public: all of them,
+    to be published only through :func:`public_view`)."""
+    park = stored.park if access is None else visible_park(stored, access, platform)
+    actor = None if access is None else access.actor
+    return platform.computed(stored, ("impact", actor), lambda: impact(park))
+
+
+def key_figures(platform: Platform, stored: StoredPark, access: Access | None) -> dict[str, Any]:
+    """The park's key figures (central, low, high) as the role may see them: whole for
+    the secretariat; as published for the public and for partners, who also get their
+    own figures."""
+    whole = park_impact(platform, stored, None)
+    if access is not None and access.role == "secretariat":
+        figures = whole.park
+    else:
+        figures = platform.computed(
+            stored, ("public",), lambda: public_view(stored.park, whole)
+        ).figures
+    partner = None
+    if access is not None and access.actor is not None:
+        own = park_impact(platform, stored, access).partners
+        if access.actor in own.index:
+            partner = plain(own.loc[access.actor].to_dict())
+    return {"park": plain(figures.to_dict(orient="index")), "partner": partner}
+
+
+def public_figures(platform: Platform, stored: StoredPark) -> dict[str, Any]:
+    """What the public may see: the published totals and exchanges by resource."""
+    whole = park_impact(platform, stored, None)
+    view = platform.computed(stored, ("public",), lambda: public_view(stored.park, whole))
+    return {"name": stored.park.name, **view.to_dict()}
+
+
+def owner(park: Park, table: str, record: Mapping[str, Any]) -> str | None:
+    """The partner a row belongs to: an actor itself, a site's actor, a stream's or a
+    technology's site's actor; ``None`` for rows of no one partner."""
+    if table == "actors":
+        return str(record.get("id"))
+    if table == "sites":
+        value = record.get("actor")
+        return None if value is None else str(value)
+    if table in ("streams", "technologies"):
+        site = record.get("site")
+        if site is None or site not in park.sites.index:
+            return None
+        return str(park.sites.at[site, "actor"])
+    return None
+
+
+def table_rows(
+    platform: Platform, stored: StoredPark, access: Access, table: str
+) -> list[dict[str, Any]]:
+    """The rows of a table the role may see, as written in files, each with its
+    ``_version`` and whether the role ``_may_edit`` it."""
+    check_table(table)
+    park = visible_park(stored, access, platform)
+    if table not in park.frames:
+        return []
+    frame = park.inputs()[table]
+    key = key_column(table)
+    versions = stored.rows.get(table, {})
+    rows = []
+    for record in records(frame):
+        row_id = str(record.get(key))
+        rows.append(
+            {
+                **record,
+                "_version": versions.get(row_id),
+                "_may_edit": access.may_edit(table, owner(stored.park, table, record)),
+            }
+        )
+    return rows
+
+
+def _hidden_words(platform: Platform, stored: StoredPark, access: Access) -> set[str]:
+    """Ids and names of the streams the role may not see."""
+    if access.actor is None:
+        return set()
+    park = stored.park
+    visible = visible_park(stored, access, platform).streams.index
+    hidden = park.streams.drop(visible)
+    words = {str(i) for i in hidden.index}
+    if "name" in hidden:
+        words |= {str(n) for n in hidden["name"].dropna() if str(n).strip()}
+    return words
+
+
+def scrubbed(
+    error: SymbionetError, platform: Platform, stored: StoredPark, access: Access
+) -> SymbionetError:
+    """The error with each problem that mentions a stream hidden from the role replaced
+    by one that says only that the change conflicts with data the role cannot see."""
+    words = _hidden_words(platform, stored, access)
+    if not words:
+        return error
+    problems = []
+    for problem in error.problems:
+        text = f"{problem.location} {problem.message}"
+        if any(word in text for word in words):
+            problem = Problem("", None, None, "the change conflicts with data of another partner")
+        problems.append(problem)
+    return SymbionetError(list(dict.fromkeys(problems)))
+
+
+def _editable(
+    platform: Platform,
+    stored: StoredPark,
+    access: Access,
+    table: str,
+    row_id: str,
+) -> dict[str, Any]:
+    """The row as the role sees it, or 404 when it has no such row (hidden rows alike);
+    403 when it may not change it."""
+    check_table(table)
+    park = visible_park(stored, access, platform)
+    key = key_column(table)
+    found = [
+        r for r in records(park.inputs().get(table, pd.DataFrame())) if str(r.get(key)) == row_id
+    ]
+    if not found:
+        raise HTTPException(404, f"{table}: no such row")
+    if not access.may_edit(table, owner(stored.park, table, found[0])):
+        raise HTTPException(403, f"{table}[{row_id}]: your role may not change this row")
+    return found[0]
+
+
+def change_row(
+    platform: Platform,
+    stored: StoredPark,
+    access: Access,
+    author: str,
+    table: str,
+    row_id: str,
+    values: Mapping[str, Any],
+    version: int,
+) -> int:
+    """Change fields of a row; its new version."""
+    record = _editable(platform, stored, access, table, row_id)
+    after = {**record, **values}
+    if access.role != "secretariat" and not access.may_edit(
+        table, owner(stored.park, table, after)
+    ):
+        raise HTTPException(403, f"{table}[{row_id}]: the row would belong to another partner")
+    try:
+        return repository.update_row(
+            platform.engine, stored.id, table, row_id, values, version, author
+        )
+    except repository.ConflictError:
+        raise
+    except SymbionetError as error:
+        raise scrubbed(error, platform, stored, access) from None
+
+
+def add_row(
+    platform: Platform,
+    stored: StoredPark,
+    access: Access,
+    author: str,
+    table: str,
+    record: Mapping[str, Any],
+) -> int:
+    """Add a row the role may own; the park's new version."""
+    check_table(table)
+    if access.role != "secretariat" and (
+        table not in PARTNER_TABLES
+        or table == "actors"
+        or not access.may_edit(table, owner(stored.park, table, record))
+    ):
+        raise HTTPException(403, f"your role may not add this row to {table}")
+    try:
+        return repository.add_row(platform.engine, stored.id, table, record, author)
+    except SymbionetError as error:
+        raise scrubbed(error, platform, stored, access) from None
+
+
+def remove_row(
+    platform: Platform,
+    stored: StoredPark,
+    access: Access,
+    author: str,
+    table: str,
+    row_id: str,
+    version: int,
+) -> int:
+    """Remove a row; the park's new version."""
+    _editable(platform, stored, access, table, row_id)
+    if access.role != "secretariat" and table == "actors":
+        raise HTTPException(403, "only the secretariat removes a partner")
+    try:
+        return repository.delete_row(platform.engine, stored.id, table, row_id, version, author)
+    except repository.ConflictError:
+        raise
+    except SymbionetError as error:
+        raise scrubbed(error, platform, stored, access) from None
+
+
+def latest_discovery(platform: Platform, park_id: int) -> tuple[jobs.Job, DiscoveryResult] | None:
+    """The newest discovery run on the park (alone or in an assessment), as a result."""
+    found = [
+        job
+        for kind in DISCOVERIES
+        if (job := jobs.latest_result(platform.engine, park_id, kind)) is not None
+    ]
+    if not found:
+        return None
+    job = max(found, key=lambda j: j.id)
+    data: Any = job.result
+    for key in DISCOVERIES[job.kind]:
+        data = data[key]
+    table = pd.DataFrame.from_records(data["candidates"])
+    if "rank" in table:
+        table = table.set_index("rank")
+    return job, DiscoveryResult(candidates=table, found=int(data["found"]))
+
+
+def candidates(platform: Platform, stored: StoredPark, access: Access) -> dict[str, Any]:
+    """The candidates of the newest discovery as the role may see them: all of them with
+    each side's consent for the secretariat; those involving its partner, anonymised until
+    both sides agree, for a partner."""
+    latest = latest_discovery(platform, stored.id)
+    if latest is None:
+        return {"job": None, "candidates": []}
+    job, result = latest
+    agreed = consents.opted_in(platform.engine, stored.id)
+    if access.actor is None:
+        table = result.candidates.copy()
+        pairs = list(zip(table["supply"], table["demand"], strict=True))
+        for side in ("supplier", "receiver"):
+            table[f"{side}_agrees"] = [
+                (s, d) in agreed.get(str(actor), set())
+                for (s, d), actor in zip(pairs, table[side], strict=True)
+            ]
+        shown = table
+    else:
+        shown = candidates_for(result, stored.park, access.actor, agreed)
+        mine = agreed.get(access.actor, set())
+        shown = shown.assign(agreed=[pair in mine for pair in _pairs(result, access.actor)])
+    return {
+        "job": {"id": job.id, "finished": plain(job.finished), "park_version": job.park_version},
+        "candidates": records(shown),
+    }
+
+
+def _pairs(result: DiscoveryResult, actor: str) -> list[tuple[str, str]]:
+    """The (supply, demand) of each candidate involving ``actor``, in the order
+    :func:`candidates_for` lists them."""
+    table = result.candidates
+    mine = table[(table["supplier"] == actor) | (table["receiver"] == actor)]
+    return [(str(s), str(d)) for s, d in zip(mine["supply"], mine["demand"], strict=True)]
+
+
+def consent(
+    platform: Platform, stored: StoredPark, access: Access, author: str, number: int, agree: bool
+) -> dict[str, Any]:
+    """A partner agrees (or no longer agrees) to be revealed on its candidate ``number``
+    (as numbered in its list)."""
+    if access.actor is None:
+        raise HTTPException(403, "only a partner agrees to be revealed on its candidates")
+    latest = latest_discovery(platform, stored.id)
+    pairs = [] if latest is None else _pairs(latest[1], access.actor)
+    if not 1 <= number <= len(pairs):
+        raise HTTPException(404, f"no candidate {number} of yours")
+    pair = pairs[number - 1]
+    if agree:
+        consents.opt_in(platform.engine, stored.id, access.actor, pair, author)
+    else:
+        consents.opt_out(platform.engine, stored.id, access.actor, pair)
+    return {"number": number, "agreed": agree}
+
+
+def invite(
+    platform: Platform, park_id: int, email: str, name: str, role: str, actor: str | None
+) -> tuple[int, str | None]:
+    """Give a role in the park to the user with ``email``, made with a new password when
+    there is none: the user's id and that password (``None`` for a user known already)."""
+    engine = platform.engine
+    password = None
+    user = accounts.user_by_email(engine, email)
+    if user is None:
+        password = accounts.new_password()
+        user = accounts.create_user(engine, email, name, password)
+    accounts.grant(engine, user, park_id, role, actor)
+    return user, password
+
+
+def history(platform: Platform, park_id: int) -> list[dict[str, Any]]:
+    """Every change to the park, newest first."""
+    return [plain(change) for change in reversed(repository.park_history(platform.engine, park_id))]
+
+
+def figures_at(platform: Platform, park_id: int, when: datetime) -> dict[str, Any]:
+    """The park's key figures recomputed as it was at ``when``."""
+    park = repository.park_at(platform.engine, park_id, when)
+    return {"at": when.isoformat(), "park": plain(impact(park).park.to_dict(orient="index"))}
+
+
+__all__ = [
+    "add_row",
+    "candidates",
+    "change_row",
+    "consent",
+    "figures_at",
+    "history",
+    "invite",
+    "key_figures",
+    "latest_discovery",
+    "owner",
+    "park_impact",
+    "public_figures",
+    "remove_row",
+    "table_rows",
+]
