@@ -178,3 +178,16 @@ def public_view(park: Park, impact: ImpactResult) -> PublicView:
     amounts = pd.get_dummies(exchanges["resource"].astype(str)).mul(exchanges["amount"], axis=0)
     by_resource.loc[withheld(amounts[list(by_resource.index)]), ["amount", "co2e_t"]] = np.nan
     return PublicView(figures=figures, exchanges=by_resource)
+
+
+__all__ = [
+    "COLUMNS",
+    "MIN_CONFIDENTIAL",
+    "PublicView",
+    "about",
+    "about_km",
+    "anonymous",
+    "candidates_for",
+    "figure",
+    "public_view",
+]

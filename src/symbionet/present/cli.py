@@ -316,18 +316,48 @@ def run(
 @app.command()
 def report(
     park: ParkPath,
-    out: Annotated[Path, typer.Option(help="Folder to write report.html into.")] = Path("out"),
-    pdf: Annotated[bool, typer.Option(help="Also print report.pdf with a local Chromium.")] = False,
+    out: Annotated[Path, typer.Option(help="Folder to write the report into.")] = Path("out"),
+    partner: Annotated[
+        str | None,
+        typer.Option(help="The report of this partner (an actor id) instead of the park's."),
+    ] = None,
+    language: Annotated[str, typer.Option(help="en (English) or da (Danish).")] = "en",
+    formats: Annotated[
+        list[str] | None,
+        typer.Option("--format", help="html, pdf or xlsx (repeatable; default html)."),
+    ] = None,
+    pdf: Annotated[bool, typer.Option(help="Also print the PDF with a local Chromium.")] = False,
+    force: ForceFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Write a self-contained HTML report: map, Sankey, KPIs per partner, candidate
-    exchanges, the best design, benefit shares, resilience ranking and method notes."""
-    from symbionet.register.write import writable
+    """Write a self-contained report: the park's (report.html: map, Sankey, KPIs per
+    partner, candidate exchanges, the best design, benefit shares, resilience ranking and
+    method notes) or one partner's (partner-ACTOR.html: what it gives, gets, saves and
+    risks, its candidate exchanges, the design beside today's network), as HTML, PDF or
+    Excel, in English or Danish. Files there are replaced only with --force."""
+    from symbionet.present.language import language_of
+    from symbionet.present.partner_report import (
+        partner_stem,
+        report_files,
+        write_park_report,
+        write_partner_report,
+    )
+    from symbionet.present.report import report_name
 
-    writable(out / "report.html")
+    language_of(language)
+    chosen = list(dict.fromkeys([*(formats or ["html"]), *(["html", "pdf"] if pdf else [])]))
     loaded = _load(park)
-    target = _write_report(loaded, _assess(loaded), out, pdf)
-    written = [target, target.with_suffix(".pdf")] if pdf else [target]
+    if partner is not None:
+        loaded.visible_to(partner)  # an unknown partner is refused before the work
+    stem = report_name(language) if partner is None else partner_stem(partner, language)
+    report_files(out / stem, chosen, force)
+    assessment = _assess(loaded)
+    if partner is None:
+        written = write_park_report(loaded, assessment, out, chosen, language=language, force=force)
+    else:
+        written = write_partner_report(
+            loaded, partner, assessment, out, chosen, language=language, force=force
+        )
     if as_json:
         print_json({"written": [str(path.resolve()) for path in written]})
     else:

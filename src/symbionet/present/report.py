@@ -26,7 +26,8 @@ from symbionet import (
     impact,
 )
 from symbionet.assessment.accounting import METHOD, negative_figures
-from symbionet.present.tables import Money, html_table, number, unit
+from symbionet.present.language import ENGLISH, Language, language_of
+from symbionet.present.tables import Money, unit
 from symbionet.register.write import replacing, write_text
 
 CLASS_COLOURS = {"water": "#1f77b4", "energy": "#d62728", "material": "#8c564b"}
@@ -58,9 +59,9 @@ class Section:
     anchor: str
 
 
-def _table(frame: pd.DataFrame, money: Money) -> str:
-    """A yearly table, amounts in the park's currency."""
-    return html_table(money.frame(frame), period="yr")
+def _table(frame: pd.DataFrame, money: Money, lang: Language = ENGLISH) -> str:
+    """A yearly table, amounts in the park's currency, in the report's language."""
+    return lang.table(money.frame(frame), period="yr")
 
 
 def _figure(fig: go.Figure, name: str) -> str:
@@ -77,9 +78,10 @@ def site_map(
     return park_map(park, candidates, design)
 
 
-def flow_sankey(park: Park, result: ImpactResult) -> go.Figure:
+def flow_sankey(park: Park, result: ImpactResult, language: str = "en") -> go.Figure:
     """Sankey of the flows from suppliers (left) to receivers (right), one panel per resource
-    class in its common unit."""
+    class in its common unit, in ``language``."""
+    lang = language_of(language)
     table = result.exchanges
     classes_of = table["resource"].map(lambda r: park.catalogue.resources[r].resource_class)
     names = park.actors["name"]
@@ -105,7 +107,7 @@ def flow_sankey(park: Park, result: ImpactResult) -> go.Figure:
                     "target": [len(suppliers) + receivers.index(a) for a in chosen["receiver"]],
                     "value": amounts.tolist(),
                     "label": [
-                        f"{r}: {number(v)} {u}/yr"
+                        f"{r}: {lang.number(v)} {lang.unit(u + '/yr')}"
                         for r, v, u in zip(
                             chosen["resource"], chosen["amount"], chosen["unit"], strict=True
                         )
@@ -116,9 +118,10 @@ def flow_sankey(park: Park, result: ImpactResult) -> go.Figure:
             )
         )
     fig.update_layout(
-        title="Flows from suppliers (left) to receivers (right): "
-        + ", ".join(f"{c} ({CLASS_UNITS[c]}/yr)" for c in classes),
+        title=lang.text("flows_title")
+        + ", ".join(f"{lang.value(c)} ({lang.unit(CLASS_UNITS[c] + '/yr')})" for c in classes),
         height=560,
+        separators=lang.digits(".,"),
     )
     return fig
 
@@ -134,16 +137,21 @@ CARDS = {
 """The park totals shown as cards, by the name of their row."""
 
 
-def _cards(result: ImpactResult, money: Money) -> str:
+def _cards(result: ImpactResult, money: Money, lang: Language = ENGLISH) -> str:
     totals = money.frame(result.park, rows=True)
     cards = []
-    for key, label in CARDS.items():
+    for key in CARDS:
         name = money.name(key)
         row = totals.loc[name]
+        scale = lang.html(
+            "card_range",
+            unit=lang.unit(unit(name, "yr") or ""),
+            low=lang.number(row["low"]),
+            high=lang.number(row["high"]),
+        )
         cards.append(
-            f'<div class="card">{html.escape(label)}<b>{number(row["central"])}</b>'
-            f'<span class="muted">{html.escape(unit(name, "yr") or "")}, range '
-            f"{number(row['low'])} to {number(row['high'])}</span></div>"
+            f'<div class="card">{lang.html("card_" + key)}<b>{lang.number(row["central"])}</b>'
+            f'<span class="muted">{scale}</span></div>'
         )
     return '<div class="cards">' + "".join(cards) + "</div>"
 
@@ -166,46 +174,68 @@ def _references(park: Park, result: ImpactResult) -> str:
     return "<ul>" + "".join(rows) + "</ul>"
 
 
-def _partner_notes(park: Park, result: ImpactResult) -> str:
+def _partner_notes(park: Park, result: ImpactResult, lang: Language = ENGLISH) -> str:
     """How money moves between partners, and why any partner's figure is negative."""
-    notes = negative_figures(result, park.catalogue, Money.of(park).amount)
+    notes = negative_figures(result, park.catalogue, lambda eur: lang.amount(Money.of(park), eur))
     items = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
-    why = f"<p>Negative figures:</p><ul>{items}</ul>" if notes else ""
-    return f"<p>Money between partners: {html.escape(result.assumptions['transfers'])}.</p>{why}"
+    why = f"<p>{lang.html('negative_figures')}</p><ul>{items}</ul>" if notes else ""
+    rule = result.assumptions["transfers"] if lang.english else lang.text("transfer_rule")
+    return f"<p>{lang.html('money_between', rule=rule)}</p>{why}"
+
+
+def _method(park: Park, result: ImpactResult, money: Money, lang: Language) -> str:
+    """How the figures are worked out, the park's data and the sources of the factors."""
+    discount = float(result.assumptions["discount_rate"])
+    rate = f"{discount:.0%}" if lang.english else lang.percent(round(100 * discount, 2))
+    data = lang.html(
+        "method_data",
+        source=park.source,
+        catalogue=park.catalogue.label,
+        currency=money.currency,
+        rate=rate,
+    )
+    method = METHOD if lang.english else lang.text("method")
+    return (
+        f"<p>{html.escape(method)}</p><p>{data}</p>"
+        f"<h3>{lang.html('sources')}</h3>{_references(park, result)}"
+    )
 
 
 def render(
-    park: Park, result: ImpactResult | None = None, extra: list[Section] | None = None
+    park: Park,
+    result: ImpactResult | None = None,
+    extra: list[Section] | None = None,
+    language: str = "en",
 ) -> str:
-    """The report as one HTML document."""
+    """The report as one HTML document, its fixed texts and numbers in ``language``
+    (``en`` or ``da``)."""
+    lang = language_of(language)
     impacts = result or impact(park)
     money = Money.of(park)
     sections = [
-        Section("Key figures", lambda m: _cards(impacts, m), "kpis"),
-        Section("Map", lambda _: _figure(site_map(park), "map-figure"), "map"),
-        Section("Flows", lambda _: _figure(flow_sankey(park, impacts), "sankey-figure"), "sankey"),
+        Section(lang.text("key_figures"), lambda m: _cards(impacts, m, lang), "kpis"),
         Section(
-            "Per partner",
-            lambda m: _table(impacts.partners, m) + _partner_notes(park, impacts),
+            lang.text("map"),
+            lambda _: _figure(_in_language(site_map(park), lang), "map-figure"),
+            "map",
+        ),
+        Section(
+            lang.text("flows"),
+            lambda _: _figure(flow_sankey(park, impacts, language), "sankey-figure"),
+            "sankey",
+        ),
+        Section(
+            lang.text("per_partner"),
+            lambda m: _table(impacts.partners, m, lang) + _partner_notes(park, impacts, lang),
             "partners",
         ),
         Section(
-            "Per exchange",
-            lambda m: _table(impacts.exchanges.drop(columns=HIDDEN), m),
+            lang.text("per_exchange"),
+            lambda m: _table(impacts.exchanges.drop(columns=HIDDEN), m, lang),
             "exchanges",
         ),
         *(extra or []),
-        Section(
-            "Method and data",
-            lambda m: (
-                f"<p>{html.escape(METHOD)}</p><p>Park data: "
-                f"<code>{html.escape(park.source)}</code>; {html.escape(park.catalogue.label)}; "
-                f"figures per year in {m.currency} "
-                f"(discount rate {impacts.assumptions['discount_rate']:.0%}).</p>"
-                f"<h3>Sources of the factors used</h3>{_references(park, impacts)}"
-            ),
-            "method",
-        ),
+        Section(lang.text("method_and_data"), lambda m: _method(park, impacts, m, lang), "method"),
     ]
     contents = "".join(
         f'<li><a href="#{s.anchor}">{html.escape(s.title)}</a></li>' for s in sections
@@ -214,54 +244,89 @@ def render(
         f'<h2 id="{s.anchor}">{html.escape(s.title)}</h2>{s.body(money)}' for s in sections
     )
     description = html.escape(str(park.meta.get("description", "")))
-    note = money.note()
+    note = lang.rate_note(money)
     rate = f"<p class='muted'>{html.escape(note)}</p>" if note else ""
     return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{html.escape(park.name)}: symbiosis report</title><style>{STYLE}</style>"
+        f"<!DOCTYPE html><html lang='{lang.code}'><head><meta charset='utf-8'>"
+        f"<title>{lang.html('report_title', park=park.name)}</title><style>{STYLE}</style>"
         f"<script>{get_plotlyjs()}</script></head><body>"
-        f"<h1>{html.escape(park.name)}</h1><p class='muted'>Symbiosis report, "
-        f"{date.today():%d %B %Y}. {description}</p>{rate}<ul>{contents}</ul>{body}</body></html>"
+        f"<h1>{html.escape(park.name)}</h1><p class='muted'>"
+        f"{lang.html('report_subtitle', date=lang.date(date.today()))} {description}</p>"
+        f"{rate}<ul>{contents}</ul>{body}</body></html>"
     )
 
 
-def share_section(result: ShareResult) -> Section:
+def _in_language(fig: go.Figure, lang: Language) -> go.Figure:
+    """A figure's fixed texts (title, axis titles, legend) and number format in ``lang``."""
+    if lang.english:
+        return fig
+    known = {ENGLISH.text(key): lang.text(key) for key in MAP_TEXTS}
+    for word in CLASS_COLOURS:
+        english = ENGLISH.text("map_exchange", resource_class=word)
+        known[english] = lang.text("map_exchange", resource_class=lang.value(word))
+    layout = fig.layout
+    if layout.title.text in known:
+        fig.update_layout(title_text=known[layout.title.text])
+    for axis in (layout.xaxis, layout.yaxis):
+        if axis.title.text in known:
+            axis.title.text = known[axis.title.text]
+    for trace in fig.data:
+        if getattr(trace, "name", None) in known:
+            trace.name = known[trace.name]
+    fig.update_layout(separators=lang.digits(".,"))
+    return fig
+
+
+MAP_TEXTS = ("map_title", "map_x", "map_y", "map_sites")
+"""Texts of the map translated where the figure holds them in English."""
+
+
+def share_section(result: ShareResult, language: str = "en") -> Section:
     """Benefit shares and whether they are stable."""
-    return Section("Benefit shares", lambda money: _shares(result, money), "shares")
+    lang = language_of(language)
+    return Section(
+        lang.text("benefit_shares"), lambda money: _shares(result, money, lang), "shares"
+    )
 
 
-def _shares(result: ShareResult, money: Money) -> str:
+def _shares(result: ShareResult, money: Money, lang: Language = ENGLISH) -> str:
     if result.in_core:
-        verdict = "The split is in the core: no group of partners would gain by going alone."
+        verdict = lang.text("shares_in_core")
     elif result.in_core is False:
-        verdict = (
-            f"The split is not in the core: {', '.join(result.worst_coalition)} could gain "
-            f"{money.amount(result.worst_shortfall or 0.0, 'yr')} on their own."
+        verdict = lang.text(
+            "shares_not_in_core",
+            coalition=", ".join(result.worst_coalition),
+            amount=lang.amount(money, result.worst_shortfall or 0.0, "yr"),
         )
     else:
         verdict = result.note
-    return (
-        f"<p>Saving of the whole park: <b>{money.amount(result.grand_value, 'yr')}</b>, split "
-        f"by the {html.escape(result.method)} method over {len(result.table)} partners "
-        f"({result.coalitions_solved} coalition values). {html.escape(verdict)}</p>"
-        + _table(result.table, money)
+    summary = lang.html(
+        "shares_summary",
+        amount=lang.amount(money, result.grand_value, "yr"),
+        method=result.method,
+        partners=len(result.table),
+        coalitions=lang.whole(result.coalitions_solved),
+        verdict=verdict,
+    )
+    return f"<p>{summary}</p>" + _table(result.table, money, lang)
+
+
+def stress_section(result: StressResult, language: str = "en") -> Section:
+    """Partners ranked by what their departure costs the others."""
+    lang = language_of(language)
+    return Section(
+        lang.text("resilience"), lambda money: _stress(result, money, lang), "resilience"
     )
 
 
-def stress_section(result: StressResult) -> Section:
-    """Partners ranked by what their departure costs the others."""
-    return Section("Resilience", lambda money: _stress(result, money), "resilience")
-
-
-def _stress(result: StressResult, money: Money) -> str:
+def _stress(result: StressResult, money: Money, lang: Language = ENGLISH) -> str:
     return (
-        "<p>Each partner removed in turn, the rest re-optimised: extra cost and CO2e for the "
-        "partners who remain, and beside it the exchange-network metrics.</p>"
-        + _table(result.ranking, money)
-        + "<h3>Who is hit</h3>"
-        + _table(result.partners, money)
-        + "<h3>Network metrics</h3>"
-        + html_table(result.graph)
+        f"<p>{lang.html('stress_intro')}</p>"
+        + _table(result.ranking, money, lang)
+        + f"<h3>{lang.html('who_is_hit')}</h3>"
+        + _table(result.partners, money, lang)
+        + f"<h3>{lang.html('network_metrics')}</h3>"
+        + lang.table(result.graph)
     )
 
 
@@ -272,79 +337,102 @@ BUILT_COLUMNS = ["kind", "from", "to", "resource", "status", "km", "capex_eur", 
 """Columns of what the best design builds and uses."""
 
 
-def discovery_section(result: DiscoveryResult) -> Section:
+def discovery_section(result: DiscoveryResult, language: str = "en") -> Section:
     """The best candidate exchanges, each explained in a sentence."""
-    return Section("Candidate exchanges", lambda money: _discovery(result, money), "discovery")
+    lang = language_of(language)
+    return Section(
+        lang.text("candidate_exchanges"),
+        lambda money: _discovery(result, money, lang),
+        "discovery",
+    )
 
 
-def _discovery(result: DiscoveryResult, money: Money) -> str:
+def _discovery(result: DiscoveryResult, money: Money, lang: Language = ENGLISH) -> str:
     table = result.candidates
     reasons = "".join(
         f"<li>{html.escape(str(line))}</li>" for line in table["explanation"].to_numpy()
     )
-    return (
-        f"<p>The best {len(table)} of {result.found} candidate exchanges between the partners' "
-        "streams, ranked by what they would save each year; those marked existing are in "
-        "the park already.</p>" + _table(table[CANDIDATE_COLUMNS], money) + f"<ol>{reasons}</ol>"
-    )
+    intro = lang.html("discovery_intro", shown=len(table), found=lang.whole(result.found))
+    return f"<p>{intro}</p>" + _table(table[CANDIDATE_COLUMNS], money, lang) + f"<ol>{reasons}</ol>"
 
 
-def design_section(result: DesignResult) -> Section:
+def design_section(result: DesignResult, language: str = "en") -> Section:
     """What the best network builds and uses, against the no-symbiosis baseline."""
-    return Section("Best design", lambda money: _design(result, money), "design")
+    lang = language_of(language)
+    return Section(lang.text("best_design"), lambda money: _design(result, money, lang), "design")
 
 
-def _design(result: DesignResult, money: Money) -> str:
+def _design(result: DesignResult, money: Money, lang: Language = ENGLISH) -> str:
     kpis = pd.DataFrame(
         {"design": result.kpis, "baseline": result.baseline, "saving": result.savings}
     ).rename_axis("key figure")
     built = result.built[result.built["built"]]
+    intro = lang.html(
+        "design_intro",
+        objective=lang.value(result.objective_name),
+        status=result.status,
+        gap=lang.number(result.gap),
+    )
     return (
-        f"<p>The network at least {html.escape(result.objective_name)}, existing exchanges "
-        f"and candidates together (status {html.escape(result.status)}, gap "
-        f"{number(result.gap)}): what it builds and uses, and its key figures against the "
-        "park with no exchange at all.</p>"
-        + html_table(money.frame(kpis, rows=True), period="yr", row_units=True)
-        + _table(built[BUILT_COLUMNS], money)
+        f"<p>{intro}</p>"
+        + lang.table(money.frame(kpis, rows=True), period="yr", row_units=True)
+        + _table(built[BUILT_COLUMNS], money, lang)
     )
 
 
-def assessment_sections(assessment: Assessment) -> list[Section]:
+def assessment_sections(assessment: Assessment, language: str = "en") -> list[Section]:
     """The sections that follow the impact: discovery, design, shares and resilience."""
     return [
-        discovery_section(assessment.discovery),
-        design_section(assessment.design),
-        share_section(assessment.shares),
-        stress_section(assessment.resilience),
+        discovery_section(assessment.discovery, language),
+        design_section(assessment.design, language),
+        share_section(assessment.shares, language),
+        stress_section(assessment.resilience, language),
     ]
 
 
+def report_name(language: str = "en") -> str:
+    """The file name of the park report, without its suffix: ``report``, ``report-da``."""
+    return "report" if language_of(language).english else f"report-{language}"
+
+
 def write_report(
-    park: Park, out: Path, pdf: bool = False, assessment: Assessment | None = None
+    park: Park,
+    out: Path,
+    pdf: bool = False,
+    assessment: Assessment | None = None,
+    language: str = "en",
 ) -> Path:
     """Write ``report.html`` (and ``report.pdf`` with a local Chromium) into ``out``: the
     impact of the park's exchanges and, given its ``assessment``, what discovery, design,
-    benefit sharing and the stress test found."""
-    target = out / "report.html"
+    benefit sharing and the stress test found; in ``language`` (``en``, or ``da``:
+    ``report-da.html``)."""
+    target = out / f"{report_name(language)}.html"
     if assessment is None:
-        page = render(park)
+        page = render(park, language=language)
     else:
-        page = render(park, assessment.impact, assessment_sections(assessment))
+        sections = assessment_sections(assessment, language)
+        page = render(park, assessment.impact, sections, language)
     write_text(target, page)
     if pdf:
-        browser = (
-            shutil.which("chromium")
-            or shutil.which("chromium-browser")
-            or shutil.which("google-chrome")
-        )
-        if browser is None:
-            raise SymbionetError("--pdf needs Chromium (apt-get install chromium)")
-        with replacing(out / "report.pdf") as staged:
-            printed = _print_pdf(browser, target, staged)
-            if printed.returncode or not staged.exists():
-                message = printed.stderr.decode(errors="replace")[-500:]
-                raise SymbionetError(f"Chromium could not print the PDF: {message}")
+        print_pdf(target, target.with_suffix(".pdf"))
     return target
+
+
+def print_pdf(html_file: Path, pdf: Path) -> Path:
+    """Print an HTML file to ``pdf`` with a local Chromium, whole or not at all."""
+    browser = (
+        shutil.which("chromium")
+        or shutil.which("chromium-browser")
+        or shutil.which("google-chrome")
+    )
+    if browser is None:
+        raise SymbionetError("--pdf needs Chromium (apt-get install chromium)")
+    with replacing(pdf) as staged:
+        printed = _print_pdf(browser, html_file, staged)
+        if printed.returncode or not staged.exists():
+            message = printed.stderr.decode(errors="replace")[-500:]
+            raise SymbionetError(f"Chromium could not print the PDF: {message}")
+    return pdf
 
 
 def _print_pdf(browser: str, html_file: Path, pdf: Path) -> subprocess.CompletedProcess[bytes]:
