@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 LOCK_FLAGS ?=
 PARK ?= examples/kalundborg
+DB ?= sqlite:///symbionet.db
 
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
@@ -28,8 +29,10 @@ lock: $(STAMP)
 	  --python-platform x86_64-unknown-linux-gnu --custom-compile-command "make lock" \
 	  --quiet $(LOCK_FLAGS) -o $(LOCK)
 
+# The platform on a SQLite file, holding the park from its first start on; the batch job
+# on a park stays available as `symbionet run PARK`.
 run: $(STAMP)
-	$(BIN)/symbionet run $(PARK)
+	$(BIN)/symbionet serve $(PARK) --db $(DB)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
