@@ -63,6 +63,12 @@ CANDIDATES += ["unit", "mode", "distance_km", "co2e_t", "value_eur", "existing",
 LINKS = ["side", "partner", "kind", "from", "to", "resource", "today", "in_design", "unit"]
 LINKS += ["status", "capex_eur"]
 """Columns of the design's links beside today's exchanges (index: the link)."""
+PRINTED = (
+    "@page{size:A4 landscape;margin:12mm}"
+    "@media print{body{margin:0;max-width:none}table{font-size:.6rem}"
+    "th,td{padding:.15rem .3rem}h2{break-after:avoid}}"
+)
+"""How the partner report prints: landscape, so that its widest tables fit the page."""
 
 
 @dataclass
@@ -447,7 +453,7 @@ def render_partner(park: Park, view: PartnerView, language: str = "en") -> str:
     return (
         f"<!DOCTYPE html><html lang='{lang.code}'><head><meta charset='utf-8'>"
         f"<title>{lang.html('partner_title', partner=view.name, park=park.name)}</title>"
-        f"<style>{STYLE}</style></head><body><h1>{html.escape(view.name)}</h1>"
+        f"<style>{STYLE}{PRINTED}</style></head><body><h1>{html.escape(view.name)}</h1>"
         f"<p class='muted'>{subtitle}</p>{rate}{hidden}{_cards(view, money, lang)}"
         f"<ul>{contents}</ul>{body}</body></html>"
     )
