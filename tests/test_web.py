@@ -330,3 +330,20 @@ def test_the_secretariat_invites_a_partner_member(platform_client: Platform) -> 
         .status_code
         == 403
     )
+
+
+def test_reports_come_from_the_newest_assessment_for_whom_they_concern(
+    platform_client: Platform,
+) -> None:
+    secretariat = platform_client.client("secretariat")
+    assert secretariat.get("/api/parks/1/report").status_code == 404  # nothing assessed yet
+    job = secretariat.post("/api/parks/1/jobs", json={"kind": "assess"}).json()
+    assert wait_for(secretariat, job["id"], 300)["status"] == "done"
+    park = secretariat.get("/api/parks/1/report", params={"language": "da"})
+    assert park.status_code == 200 and park.headers["content-type"].startswith("text/html")
+    assert "<html lang='da'>" in park.text
+    orsted = platform_client.client("orsted")
+    own = orsted.get("/api/parks/1/report", params={"partner": "orsted", "format": "xlsx"})
+    assert own.status_code == 200 and own.content[:2] == b"PK"
+    assert orsted.get("/api/parks/1/report", params={"partner": "novo_nordisk"}).status_code == 403
+    assert orsted.get("/api/parks/1/report").status_code == 403

@@ -5,6 +5,7 @@ ran them, when, with which options and on which version of the park."""
 from __future__ import annotations
 
 import os
+import pickle
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     Row,
     Table,
@@ -65,6 +67,8 @@ def declare_tables(metadata: MetaData) -> None:
         Column("heartbeat", DateTime, nullable=True),
         Column("finished", DateTime, nullable=True),
         Column("result", JSON, nullable=True),
+        # the result itself, pickled, for what needs more than its plain data (reports)
+        Column("artifact", LargeBinary, nullable=True),
         Column("error", Text, nullable=True),
     )
 
@@ -102,6 +106,14 @@ def _table() -> Table:
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _selected(result: bool = True) -> list[Any]:
+    """The columns read of a job: never its artifact; its result unless ``result`` is false
+    (read as null)."""
+    jobs = _table()
+    chosen = [c for c in jobs.c if c.name not in ("artifact", "result")]
+    return [*chosen, jobs.c.result if result else null().label("result")]
 
 
 def _job(row: Row[Any] | Any) -> Job:
@@ -153,7 +165,7 @@ def submit_job(
                 cancel=False,
                 created=_now(),
             )
-            .returning(*jobs.c)
+            .returning(*_selected())
         ).one()
     return _job(row)
 
@@ -180,7 +192,7 @@ def claim_job(engine: Engine, worker: str) -> Job | None:
                     heartbeat=now,
                     message="started",
                 )
-                .returning(*jobs.c)
+                .returning(*_selected())
             ).first()
         if row is not None:
             return _job(row)
@@ -221,13 +233,21 @@ def _finish(engine: Engine, job_id: int, status: Status, **values: Any) -> None:
         )
 
 
-def finish_job(engine: Engine, job_id: int, result: dict[str, Any], park_version: int) -> None:
-    """Store a job's result, and the version of the park it was computed on."""
+def finish_job(
+    engine: Engine,
+    job_id: int,
+    result: dict[str, Any],
+    park_version: int,
+    artifact: object | None = None,
+) -> None:
+    """Store a job's result (plain data, and the ``artifact`` it came from, pickled), and
+    the version of the park it was computed on."""
     _finish(
         engine,
         job_id,
         "done",
         result=result,
+        artifact=None if artifact is None else pickle.dumps(artifact),
         park_version=park_version,
         progress=1.0,
         message="done",
@@ -294,7 +314,7 @@ def get_job(engine: Engine, job_id: int) -> Job:
     """One job, with its result."""
     jobs = _table()
     with engine.connect() as connection:
-        row = connection.execute(select(jobs).where(jobs.c.id == job_id)).first()
+        row = connection.execute(select(*_selected()).where(jobs.c.id == job_id)).first()
     if row is None:
         raise SymbionetError(f"no job {job_id}")
     return _job(row)
@@ -305,7 +325,7 @@ def park_jobs(engine: Engine, park_id: int, limit: int = 50) -> list[Job]:
     jobs = _table()
     with engine.connect() as connection:
         rows = connection.execute(
-            select(*(c for c in jobs.c if c.name != "result"), null().label("result"))
+            select(*_selected(result=False))
             .where(jobs.c.park_id == park_id)
             .order_by(jobs.c.id.desc())
             .limit(limit)
@@ -318,12 +338,21 @@ def latest_result(engine: Engine, park_id: int, kind: str) -> Job | None:
     jobs = _table()
     with engine.connect() as connection:
         row = connection.execute(
-            select(jobs)
+            select(*_selected())
             .where(jobs.c.park_id == park_id, jobs.c.kind == kind, jobs.c.status == "done")
             .order_by(jobs.c.id.desc())
             .limit(1)
         ).first()
     return None if row is None else _job(row)
+
+
+def job_artifact(engine: Engine, job_id: int) -> Any:
+    """The result object a finished job stored (``None`` when it stored none). It is read
+    back with pickle: the database is trusted as the server's own store."""
+    jobs = _table()
+    with engine.connect() as connection:
+        data = connection.execute(select(jobs.c.artifact).where(jobs.c.id == job_id)).scalar()
+    return None if data is None else pickle.loads(data)
 
 
 __all__ = [
@@ -338,6 +367,7 @@ __all__ = [
     "finish_job",
     "get_job",
     "heartbeat",
+    "job_artifact",
     "job_progress",
     "latest_result",
     "park_jobs",

@@ -4,7 +4,7 @@ on the server, for every endpoint."""
 
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field, create_model
@@ -327,6 +327,27 @@ def job(job_id: int, user: SignedIn, request: Request) -> dict[str, Any]:
 def cancel(job_id: int, user: SignedIn, request: Request) -> dict[str, Any]:
     _job(request, job_id, user)
     return jobs.cancel_job(platform(request).engine, job_id).summary()
+
+
+@router.get("/parks/{park_id}/report", tags=["reports"], summary="A report to download")
+def report(
+    park_id: int,
+    user: SignedIn,
+    request: Request,
+    partner: Annotated[str | None, Query(description="a partner's report (actor id)")] = None,
+    language: Annotated[Literal["en", "da"], Query(description="en or da")] = "en",
+    format: Annotated[
+        Literal["html", "pdf", "xlsx"], Query(description="html, pdf or xlsx")
+    ] = "html",
+) -> Response:
+    """The park report (the secretariat's) or a partner's report (the secretariat's or that
+    partner's own) of the newest assessment, in English or Danish."""
+    access = _access(request, park_id, user)
+    state = platform(request)
+    content, name, media = service.report_file(
+        state, state.stored(park_id), access, partner, language, format
+    )
+    return _file(content, name, media)
 
 
 @router.get("/parks/{park_id}/members", tags=["accounts"], summary="The park's members")

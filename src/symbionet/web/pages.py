@@ -341,7 +341,8 @@ def _field_errors(
     rest = []
     for problem in error.problems:
         if problem.file == f"{table}[{row}]":
-            near[(row, problem.column)] = problem.message
+            field = (row, problem.column)
+            near[field] = f"{near[field]}; {problem.message}" if field in near else problem.message
         else:
             rest.append(str(problem))
     return near, rest
@@ -687,6 +688,38 @@ def invite(
         )
     note = f"{email} is now {role}" + (f"; their password: {password}" if password else "")
     return members(request, park_id, notice=note)
+
+
+@router.get("/parks/{park_id}/reports", response_class=HTMLResponse)
+def reports(request: Request, park_id: int) -> HTMLResponse:
+    user, access, stored = _member(request, park_id)
+    latest = service.latest_assessment(platform(request), park_id)
+    base = f"/api/parks/{park_id}/report?"
+    listed: list[dict[str, Any]] = []
+    if latest is not None:
+        languages = (("en", "English"), ("da", "Dansk"))
+        if access.role == "secretariat":
+            listed += [
+                {"title": "Park report", "language": name, "url": f"{base}language={code}"}
+                for code, name in languages
+            ]
+        partners = stored.park.actors["name"].items()
+        for actor, name in partners:
+            if access.actor in (None, actor):
+                listed += [
+                    {
+                        "title": f"Partner report: {name}",
+                        "language": language,
+                        "url": f"{base}partner={actor}&language={code}",
+                    }
+                    for code, language in languages
+                ]
+    for entry in listed:
+        entry["formats"] = ["html", "pdf", "xlsx"]
+    return _page(
+        request, "reports.html", "Reports", user, access, stored,
+        reports=listed, assessment=None if latest is None else latest[0].summary(),
+    )  # fmt: skip
 
 
 __all__ = ["error_page", "router"]

@@ -79,7 +79,7 @@ class JobRunner:
         try:
             stored = read_stored_park(self.engine, job.park_id)
             result = run_analysis(job.kind, stored.park, job.options, progress)
-            jobs.finish_job(self.engine, job.id, result.to_dict(), stored.version)
+            jobs.finish_job(self.engine, job.id, result.to_dict(), stored.version, result)
         except Cancelled:
             jobs.fail_job(self.engine, job.id, "cancelled", status="cancelled")
         except SymbionetError as error:

@@ -4,8 +4,10 @@ what the role may see."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -318,6 +320,59 @@ def invite(
     return user, password
 
 
+REPORT_MEDIA = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def latest_assessment(platform: Platform, park_id: int) -> tuple[jobs.Job, Any] | None:
+    """The newest finished assessment of the park and its result object."""
+    job = jobs.latest_result(platform.engine, park_id, "assess")
+    if job is None:
+        return None
+    found = jobs.job_artifact(platform.engine, job.id)
+    return None if found is None else (job, found)
+
+
+def report_file(
+    platform: Platform,
+    stored: StoredPark,
+    access: Access,
+    partner: str | None,
+    language: str,
+    format: str,
+) -> tuple[bytes, str, str]:
+    """A report of the newest assessment as a file (content, name, media type): the
+    park's, for the secretariat; a partner's, for the secretariat or that partner."""
+    from symbionet.present.partner_report import write_park_report, write_partner_report
+
+    if partner is None:
+        if access.role != "secretariat":
+            raise HTTPException(403, "the park report is the secretariat's; ask for your own")
+    elif access.actor not in (None, partner):
+        raise HTTPException(403, "a partner gets its own report only")
+    if format not in REPORT_MEDIA:
+        raise HTTPException(422, f"format: one of {', '.join(REPORT_MEDIA)}")
+    latest = latest_assessment(platform, stored.id)
+    if latest is None:
+        raise HTTPException(404, "no assessment has run yet: the secretariat runs one first")
+    _, assessment = latest
+    park = stored.park
+    with tempfile.TemporaryDirectory(prefix="symbionet-report-") as folder:
+        if partner is None:
+            written = write_park_report(park, assessment, Path(folder), [format], language=language)
+        else:
+            agreed = consents.opted_in(platform.engine, stored.id)
+            written = write_partner_report(
+                park, partner, assessment, Path(folder), [format],
+                opted_in=agreed, language=language,
+            )  # fmt: skip
+        target = next(path for path in written if path.suffix == f".{format}")
+        return target.read_bytes(), target.name, REPORT_MEDIA[format]
+
+
 def history(platform: Platform, park_id: int) -> list[dict[str, Any]]:
     """Every change to the park, newest first."""
     return [plain(change) for change in reversed(repository.park_history(platform.engine, park_id))]
@@ -338,10 +393,12 @@ __all__ = [
     "history",
     "invite",
     "key_figures",
+    "latest_assessment",
     "latest_discovery",
     "owner",
     "park_impact",
     "public_figures",
     "remove_row",
+    "report_file",
     "table_rows",
 ]

@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("heartbeat", sa.DateTime(), nullable=True),
         sa.Column("finished", sa.DateTime(), nullable=True),
         sa.Column("result", sa.JSON(), nullable=True),
+        sa.Column("artifact", sa.LargeBinary(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(["park_id"], ["parks.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
