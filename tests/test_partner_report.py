@@ -249,6 +249,13 @@ def test_the_park_report_in_danish(danish_park_report: list[Path]) -> None:
     assert "nettobesparelse (DKK/år)" in page and "net saving" not in page
     assert "Fordeling af gevinsten" in page and "Metode og data" in page
     assert "virkning pr. udveksling" in load_workbook(written[1]).sheetnames
+    # the figures' titles, axes and legends: plotly writes non-ASCII letters escaped
+    page = written[0].read_text(encoding="utf-8")
+    page = page[page.index('id="map-figure"') :]  # the figures, after plotly.js
+    figures = re.sub(r"\\u([0-9a-f]{4})", lambda found: chr(int(found[1], 16)), page)
+    for text in ("Anlæg og udvekslinger", "km øst for", "Strømme fra leverandører", "kystlinje"):
+        assert text in figures, text
+    assert "Sites and exchanges" not in figures and "coastline" not in figures
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Chromium")

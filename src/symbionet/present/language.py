@@ -131,6 +131,24 @@ class Language:
         text = str(word)
         return text if self.english else str(_texts()["values"].get(text, text))
 
+    def figure_text(self, text: str) -> str:
+        """A text of a figure (title, axis title, legend entry) in this language: known
+        words, then known patterns (``km east of 11.080 E``), then the vocabulary."""
+        if self.english:
+            return text
+        words = _texts()["figure_words"]
+        if text in words:
+            return str(words[text])
+        for pattern, template in _texts()["figure_patterns"]:
+            found = re.fullmatch(pattern, text, flags=re.S)
+            if found:
+                parts = {k: self._figure_part(v) for k, v in found.groupdict().items()}
+                return str(template).format(**parts)
+        return self.value(text)
+
+    def _figure_part(self, text: str) -> str:
+        return self.digits(text) if re.fullmatch(r"-?[0-9.,]+", text) else self.figure_text(text)
+
     def heading(self, header: str) -> str:
         """An English column heading with its unit (``net saving (DKK/yr)``) in this language."""
         if self.english:

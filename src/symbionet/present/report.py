@@ -114,7 +114,7 @@ def flow_sankey(park: Park, result: ImpactResult, language: str = "en") -> go.Fi
                     ],
                     "color": CLASS_COLOURS[cls] + "88",
                 },
-                name=cls,
+                name=lang.value(cls),
             )
         )
     fig.update_layout(
@@ -260,25 +260,20 @@ def _in_language(fig: go.Figure, lang: Language) -> go.Figure:
     """A figure's fixed texts (title, axis titles, legend) and number format in ``lang``."""
     if lang.english:
         return fig
-    known = {ENGLISH.text(key): lang.text(key) for key in MAP_TEXTS}
-    for word in CLASS_COLOURS:
-        english = ENGLISH.text("map_exchange", resource_class=word)
-        known[english] = lang.text("map_exchange", resource_class=lang.value(word))
     layout = fig.layout
-    if layout.title.text in known:
-        fig.update_layout(title_text=known[layout.title.text])
+    if layout.title.text:
+        fig.update_layout(title_text=lang.figure_text(layout.title.text))
     for axis in (layout.xaxis, layout.yaxis):
-        if axis.title.text in known:
-            axis.title.text = known[axis.title.text]
+        if axis.title.text:
+            axis.title.text = lang.figure_text(axis.title.text)
     for trace in fig.data:
-        if getattr(trace, "name", None) in known:
-            trace.name = known[trace.name]
+        if getattr(trace, "name", None):
+            trace.name = lang.figure_text(trace.name)
+    for note in layout.annotations or ():
+        if note.text:
+            note.text = lang.figure_text(note.text)
     fig.update_layout(separators=lang.digits(".,"))
     return fig
-
-
-MAP_TEXTS = ("map_title", "map_x", "map_y", "map_sites")
-"""Texts of the map translated where the figure holds them in English."""
 
 
 def share_section(result: ShareResult, language: str = "en") -> Section:
