@@ -113,6 +113,8 @@ def served(
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 @pytest.fixture

@@ -566,8 +566,8 @@ def candidates(request: Request, park_id: int) -> HTMLResponse:
         ]
     shown = []
     for number_, row in enumerate(rows, start=1):
-        cells = {c: _cell(row.get(c), c, money) for c in columns}
-        shown.append({**cells, "number": row.get("number", number_), "agreed": row.get("agreed")})
+        cells = {money.name(c): _cell(row.get(c), c, money) for c in columns}
+        shown.append({**cells, "number": row.get("number", number_)})
     return _page(
         request,
         "candidates.html",
