@@ -17,7 +17,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, event, exc, func, select, text
+from sqlalchemy import Engine, Text, cast, delete, event, exc, func, insert, select, text
 
 import symbionet
 from symbionet.errors import SymbionetError
@@ -30,10 +30,11 @@ from symbionet.store import (
     park_at,
     park_history,
     read_stored_park,
+    repository,
     save_park,
     update_row,
 )
-from symbionet.store.model import metadata
+from symbionet.store.model import ROW_TABLES, metadata
 from tests.conftest import EXAMPLES
 
 PARKS = [EXAMPLES / "kalundborg", EXAMPLES / "kalundborg-2010", EXAMPLES / "targeting/food-park"]
@@ -326,3 +327,43 @@ def test_stream_quantities_and_names_come_back_exactly(
     back = load_stored_park(engine, park_id)
     assert back.to_document() == park.to_document()
     assert list(back.streams["quantity"])[:3] == quantities
+
+
+def stored_text(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every value of every park table and of the log as the database holds it (JSON as
+    its text, a JSON null apart from an empty cell), without ids and times that differ
+    from one save to the next."""
+    tables = ["changes", *ROW_TABLES]
+    found = {}
+    with engine.connect() as connection:
+        for name in tables:
+            table = metadata().tables[name]
+            left_out = ("id", "park_id", "at") if name == "changes" else ("park_id",)
+            columns = [c for c in table.c if c.name not in left_out]
+            rows = connection.execute(select(*(cast(c, Text) for c in columns))).all()
+            found[name] = sorted(tuple("<empty>" if v is None else v for v in row) for row in rows)
+    return found
+
+
+def test_a_park_is_stored_as_a_row_by_row_insert_stores_it(
+    engine: Engine, tiny: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tiny / "profiles.csv").write_text("period,winter\n1,0.75\n2,0.25\n", encoding="utf-8")
+    document = symbionet.load_park(tiny).to_document()
+    document["actors"][0]["name"] = "Board \\u0000 plant ø"  # a backslash, not a NUL
+    park = park_from_document(document)
+    for inserts in ("batched", "row by row"):
+        if inserts == "row by row":
+            monkeypatch.setattr(
+                repository, "_insert_many", lambda c, table, rows: c.execute(insert(table), rows)
+            )
+        park_id = save_park(engine, park, "ane")
+        save_park(engine, park, "ane", replace=True)  # the log holds rows before and after
+        stored = stored_text(engine)
+        assert load_stored_park(engine, park_id).to_document() == park.to_document()
+        if inserts == "batched":
+            batched = stored
+            with engine.begin() as connection:
+                connection.execute(delete(metadata().tables["parks"]))
+                connection.execute(delete(metadata().tables["changes"]))
+    assert stored == batched

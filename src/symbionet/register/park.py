@@ -146,7 +146,10 @@ class Park:
 
     def to_document(self) -> dict[str, Any]:
         """The park as the dict a .json park file holds; ``load_park`` reads it back whole."""
-        return copy.deepcopy(park_document(self.meta, self.inputs(), self.catalogue_extension))
+        # the records are made afresh; what is shared with the park is copied
+        return park_document(
+            copy.deepcopy(self.meta), self.inputs(), copy.deepcopy(self.catalogue_extension)
+        )
 
 
 def _with_index(name: str, columns: list[str]) -> list[str]:

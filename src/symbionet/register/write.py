@@ -33,7 +33,7 @@ SCRATCH = ".symbionet-"
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [
-        {key: plain(v) for key, v in row.items() if plain(v) is not None}
+        {key: value for key, v in row.items() if (value := plain(v)) is not None}
         for row in frame.to_dict(orient="records")
     ]
 

@@ -4,12 +4,14 @@ row by row under optimistic locking, every change logged with what it replaced."
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, Table, func, insert, select, update
+from sqlalchemy import JSON, Connection, Engine, Row, Table, func, insert, select, text, update
 
 from symbionet.errors import Problem, SymbionetError
 from symbionet.register import schema
@@ -50,9 +52,14 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+@cache
+def _fixed(table: str) -> frozenset[str]:
+    return frozenset(c.name for c in stored_columns(table))
+
+
 def _columns(table: str, record: Mapping[str, Any]) -> dict[str, Any]:
     """A record's values by database column: declared columns, the rest in ``extra``."""
-    fixed = [c.name for c in stored_columns(table)]
+    fixed = _fixed(table)
     values = {name: record.get(name) for name in fixed}
     values[EXTRA] = {k: v for k, v in record.items() if k not in fixed} or None
     return values
@@ -84,7 +91,20 @@ def _unstorable(value: Any, file: str, row: int | None, path: str) -> Iterator[P
                 yield Problem(file, row, path, "text is not valid Unicode", document=True)
 
 
+def _surely_storable(document: Mapping[str, Any]) -> bool:
+    """True when no text of ``document`` holds a NUL or is invalid Unicode, found at once
+    from its JSON text; False when it may (each value is then looked at)."""
+    try:
+        dumped = json.dumps(document, ensure_ascii=False)
+        dumped.encode("utf-8")
+    except (TypeError, ValueError):
+        return False
+    return "\\u0000" not in dumped
+
+
 def _check_storable(document: Mapping[str, Any]) -> None:
+    if _surely_storable(document):
+        return
     problems: list[Problem] = []
     for part, content in document.items():
         if part in ROW_TABLES:
@@ -145,8 +165,9 @@ def save_park(engine: Engine, park: Park, user: str, replace: bool = False) -> i
         for table, records in document.items():
             key = key_column(table)
             if records:
-                connection.execute(
-                    insert(_table(table)),
+                _insert_many(
+                    connection,
+                    _table(table),
                     [
                         {
                             **_columns(table, r),
@@ -176,13 +197,57 @@ def _log(
     user: str,
     changes: list[dict[str, Any]],
 ) -> None:
-    connection.execute(
-        insert(_table("changes")),
+    _insert_many(
+        connection,
+        _table("changes"),
         [
             {**change, "park_id": park_id, "version": version, "at": at, "author": user}
             for change in changes
         ],
     )
+
+
+BATCH = 20_000
+"""Rows sent to PostgreSQL in one statement by :func:`_insert_many`."""
+
+
+def _insert_many(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (all with the same keys). PostgreSQL gets them in batches as one
+    JSON text each that the server unpacks (``json_populate_recordset``), which takes a
+    fraction of the time of a statement per row; each value is stored as the row by row
+    insert would store it (a JSON column's ``None`` as JSON ``null``)."""
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), rows)
+        return
+    quote = connection.dialect.identifier_preparer.quote
+    names = list(rows[0])
+    selected = ", ".join(
+        f"coalesce({quote(name)}, 'null'::json)"
+        if isinstance(table.c[name].type, JSON)
+        else quote(name)
+        for name in names
+    )
+    statement = text(
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in names)}) "
+        f"SELECT {selected} FROM json_populate_recordset(NULL::{quote(table.name)}, "
+        "CAST(:rows AS json))"
+    )
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start : start + BATCH]
+        try:
+            data = json.dumps(batch, allow_nan=False, default=_json_value)
+        except (TypeError, ValueError):  # what JSON cannot hold: row by row
+            connection.execute(insert(table), batch)
+            continue
+        connection.execute(statement, {"rows": data})
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def _settings(connection: Connection, park_id: int) -> Row[Any]:
