@@ -16,6 +16,8 @@ from symbionet.errors import SymbionetError
 from symbionet.store import jobs
 from symbionet.store.repository import read_stored_park
 
+LOST = "the database could not be reached when this job ended: run it again"
+
 
 class Cancelled(Exception):
     """Raised from a job's progress report once cancelling was asked."""
@@ -56,8 +58,23 @@ class JobRunner:
                 job = None
             if job is None:
                 self.stopping.wait(self.poll)
-            else:
+                continue
+            try:
                 self.run(job)
+            except Exception:  # its end could not be stored: the database is away
+                traceback.print_exc()
+                self._lost(job.id)
+
+    def _lost(self, job_id: int) -> None:
+        """Mark failed, once the database is back, a job whose end could not be stored
+        (nothing else would: its worker lives)."""
+        while not self.stopping.is_set():
+            try:
+                jobs.fail_job(self.engine, job_id, LOST)
+                return
+            except Exception:
+                traceback.print_exc()
+                self.stopping.wait(self.poll)
 
     def run(self, job: jobs.Job) -> None:
         """Run one claimed job to its end: done, failed or cancelled."""
@@ -102,4 +119,4 @@ class JobRunner:
                 traceback.print_exc()
 
 
-__all__ = ["Cancelled", "JobRunner"]
+__all__ = ["LOST", "Cancelled", "JobRunner"]
