@@ -89,7 +89,7 @@ def test_report_amounts_in_the_park_currency_with_the_rate_stated(tiny: Path) ->
 
 
 def test_report_of_an_eur_park_has_no_rate_and_no_scientific_notation() -> None:
-    page = readable(render(load_park(EXAMPLES / "kalundborg")))
+    page = readable(render(load_park(EXAMPLES / "kalundborg-2010")))
     assert "Amounts in" not in page
     assert "<th>net saving (EUR/yr)</th>" in page
     assert "EUR/yr, range" in page  # the net saving card

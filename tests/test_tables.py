@@ -131,7 +131,7 @@ def test_money_in_the_park_currency_by_hand(tiny: Path) -> None:
 
 
 def test_eur_parks_have_no_note() -> None:
-    money = Money.of(load_park(EXAMPLES / "kalundborg"))
+    money = Money.of(load_park(EXAMPLES / "kalundborg-2010"))
     assert money == Money("EUR", 1.0, None)
     assert money.note() is None
     frame = pd.DataFrame({"net_saving_eur": [1_000.0]})
