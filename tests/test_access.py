@@ -80,6 +80,10 @@ def test_before_both_agree_the_other_side_is_anonymous(park: Park) -> None:
         )
         text = cells(view)
         assert not [s for s in secrets if s in text]
+        # the value is rounded in the park's currency (DKK at 7.46038 per EUR), and said so
+        dkk = about(mill_row["value_eur"] * 7.46038)
+        assert row["value_eur"] * 7.46038 == pytest.approx(dkk)
+        assert row["explanation"].endswith(f"{dkk:,.0f} DKK a year")
 
 
 def test_the_supplier_sees_each_taker_anonymously(park: Park) -> None:

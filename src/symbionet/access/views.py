@@ -19,6 +19,7 @@ from symbionet.assessment.accounting import ImpactResult
 from symbionet.discovery.engine import DiscoveryResult
 from symbionet.register.park import Park
 from symbionet.results import Result, plain
+from symbionet.units import convert
 
 #: columns of a partner's candidate table
 COLUMNS = [
@@ -68,16 +69,17 @@ def figure(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 1 or value == 0 else f"{value:.2g}"
 
 
-def anonymous(row: Mapping[str, Any], role: str) -> str:
+def anonymous(row: Mapping[str, Any], role: str, currency: str = "EUR") -> str:
     """The sentence a partner reads about a candidate whose other side is not revealed
-    (never on its own site: a site belongs to one actor)."""
+    (never on its own site: a site belongs to one actor), its value in ``currency``."""
+    per_eur = 1.0 if currency == "EUR" else convert(1.0, "EUR", currency)
     verb = "take" if role == "supplier" else "supply"
     replaces = "" if row["replaces"] == row["resource"] else f" for {row['replaces']}"
     return (
         f"a partner about {figure(row['distance_km'])} km away could {verb} about "
         f"{figure(row['quantity'])} {row['unit']} of "
         f"{row['resource']}{replaces}; saves about {figure(row['co2e_t'])} t CO2e and "
-        f"{figure(row['value_eur'])} EUR a year"
+        f"{figure(row['value_eur'] * per_eur)} {currency} a year"
     )
 
 
@@ -93,7 +95,8 @@ def candidates_for(
     revealed on. A candidate is revealed to both sides once both have agreed (a match
     within one actor always is); until then the other side's actor, name and stream are
     left out, whether its stream is confidential or not, and the quantity, CO2e and
-    value are rounded by :func:`about`, the distance by :func:`about_km`, and the
+    value (in the park's currency) are rounded by :func:`about`, the distance by
+    :func:`about_km`, and the
     explanation is a sentence without the other party. Other candidates, their number and
     ranks (and the scores they set) never show.
     """
@@ -101,6 +104,7 @@ def candidates_for(
     table = result.candidates
     mine = table[(table["supplier"] == actor) | (table["receiver"] == actor)]
     names = park.actors["name"]
+    per_eur = 1.0 if park.currency == "EUR" else convert(1.0, "EUR", park.currency)
     rows = []
     for _, row in mine.iterrows():
         role = "supplier" if row["supplier"] == actor else "receiver"
@@ -121,9 +125,9 @@ def candidates_for(
                 "quantity": about(row["quantity"]),
                 "distance_km": about_km(row["distance_km"]),
                 "co2e_t": about(row["co2e_t"]),
-                "value_eur": about(row["value_eur"]),
+                "value_eur": about(row["value_eur"] * per_eur) / per_eur,
             }
-            shown["explanation"] = anonymous(shown, role)
+            shown["explanation"] = anonymous(shown, role, park.currency)
         rows.append(shown)
     view = pd.DataFrame(rows, columns=COLUMNS)
     view.index = pd.RangeIndex(1, len(view) + 1, name="number")
