@@ -174,7 +174,7 @@ def test_a_job_killed_with_its_server_is_marked_failed_by_the_next(database_url:
         table = metadata().tables["jobs"]
         with engine.connect() as connection:
             worker = connection.execute(select(table.c.worker).where(table.c.id == job)).scalar()
-        assert worker == f"{socket.gethostname()}:{server.process.pid}"
+        assert pid_of(worker) == server.process.pid
 
         with served(database_url) as again:
             assert again.accounts == {}
@@ -205,6 +205,54 @@ def test_a_job_killed_with_its_server_is_marked_failed_by_the_next(database_url:
                     every=0.2,
                 )
             assert done["status"] == "done" and len(done["result"]["candidates"]) == 3
+    finally:
+        engine.dispose()
+
+
+def test_a_job_of_a_killed_server_process_is_marked_failed_by_the_other(
+    database_url: str,
+) -> None:
+    engine = open_database(database_url)
+    table = metadata().tables["jobs"]
+    try:
+        with (
+            served(database_url, workers=2) as server,
+            closing(server.client("secretariat")) as client,
+        ):
+            job = client.post("/api/parks/1/jobs", json={"kind": "assess"}).json()["id"]
+            wait(lambda: jobs.get_job(engine, job).status != "queued", 60, "the job did not start")
+            with engine.connect() as connection:
+                worker = connection.execute(
+                    select(table.c.worker).where(table.c.id == job)
+                ).scalar_one()
+            assert server.process is not None and pid_of(worker) in children(server.process.pid)
+            os.kill(pid_of(worker), signal.SIGKILL)
+            started = time.monotonic()
+            failed = wait(
+                lambda: (found := jobs.get_job(engine, job)).status != "running" and found,
+                30,
+                "the job was not recovered",
+                every=0.1,
+            )
+            assert time.monotonic() - started < jobs.STALE_AFTER.total_seconds() / 2
+            assert failed.status == "failed" and STOPPED in (failed.error or "")
+            # the server goes on: the other process, or the one started in its place, runs
+            # the next job
+            next_job = client.post(
+                "/api/parks/1/jobs", json={"kind": "discover", "options": {"top": 2}}
+            ).json()["id"]
+            done = wait(
+                lambda: (found := jobs.get_job(engine, next_job)).status in jobs.FINISHED and found,
+                120,
+                "the next job did not end",
+                every=0.2,
+            )
+            assert done.status == "done" and len((done.result or {})["candidates"]) == 2
+            with engine.connect() as connection:
+                runner = connection.execute(
+                    select(table.c.worker).where(table.c.id == next_job)
+                ).scalar_one()
+            assert runner != worker
     finally:
         engine.dispose()
 
@@ -246,7 +294,7 @@ def test_two_server_processes_share_jobs_and_edits_losing_none(database_url: str
         history = client.get("/api/parks/1/history").json()
         final = {s["id"]: s["quantity"] for s in client.get("/api/parks/1/streams").json()}
         assert server.process is not None
-        processes = workers_of(server.process.pid)
+        processes = children(server.process.pid)
 
     assert [j["status"] for j in ended] == ["done"] * 6, ended
     assert [len(j["result"]["candidates"]) for j in ended] == list(range(1, 7))
@@ -260,7 +308,7 @@ def test_two_server_processes_share_jobs_and_edits_losing_none(database_url: str
     finally:
         engine.dispose()
     assert [r.id for r in rows] == submitted and all(r.status == "done" for r in rows)
-    assert len(processes) >= 2 and {r.worker for r in rows} <= processes
+    assert len(processes) >= 2 and {pid_of(r.worker) for r in rows} <= processes
 
     distinct = [a for a in answers[:25] if a[0] != "novo_yeast"]
     assert all(status == 200 for _, _, status, _ in distinct), distinct
@@ -284,14 +332,21 @@ def test_two_server_processes_share_jobs_and_edits_losing_none(database_url: str
     assert len(logged) == len(distinct) + 1
 
 
-def workers_of(pid: int) -> set[str]:
-    """The worker names of the processes started by process ``pid`` (uvicorn's)."""
-    children = set()
+def pid_of(worker: str) -> int:
+    """The process id of a worker of this host (``host:pid:start``)."""
+    host, pid, _ = worker.split(":")
+    assert host == socket.gethostname()
+    return int(pid)
+
+
+def children(pid: int) -> set[int]:
+    """The processes started by process ``pid`` (uvicorn's workers)."""
+    found = set()
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rpartition(")")[2].split()
         except OSError:  # ended meanwhile
             continue
         if int(fields[1]) == pid:
-            children.add(f"{socket.gethostname()}:{stat.parent.name}")
-    return children
+            found.add(int(stat.parent.name))
+    return found

@@ -4,6 +4,7 @@ job runner of a server process running real analyses; on SQLite and on PostgreSQ
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -201,6 +202,23 @@ def test_a_process_never_recovers_its_own_running_job(engine: Engine, park_id: i
     set_heartbeat(engine, job.id, timedelta(minutes=5))
     assert jobs.recover_jobs(engine, stale_after=timedelta(minutes=1)) == 0
     assert jobs.get_job(engine, job.id).status == "running"
+
+
+def test_a_job_of_an_earlier_process_of_this_id_is_recovered(engine: Engine, park_id: int) -> None:
+    """A server restarted in a container has the process id it had before (1, say): the
+    jobs its earlier self left running are not its own, and are marked failed at once."""
+    earlier = [f"{HOST}:{os.getpid()}", f"{HOST}:{os.getpid()}:0bad0bad"]
+    ids = []
+    for worker in earlier:
+        ids.append(submit(engine, park_id).id)
+        assert jobs.claim_job(engine, worker) is not None
+    mine = submit(engine, park_id).id
+    jobs.claim_job(engine, jobs.worker_name())
+    assert jobs.worker_name() not in earlier
+    assert jobs.recover_jobs(engine, stale_after=timedelta(minutes=1)) == 2
+    for job_id in ids:
+        assert STOPPED in (jobs.get_job(engine, job_id).error or "")
+    assert jobs.get_job(engine, mine).status == "running"
 
 
 def test_the_latest_result_is_the_newest_done_job_of_its_kind(engine: Engine, park_id: int) -> None:

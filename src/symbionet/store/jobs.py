@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
+import secrets
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -141,9 +143,16 @@ def _job(row: Row[Any] | Any) -> Job:
     )
 
 
+_STARTS: dict[int, str] = {}
+
+
 def worker_name() -> str:
-    """This process as a worker: ``host:pid``."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """This process as a worker: ``host:pid:start``, ``start`` made at random once per
+    process, telling it from an earlier process of the same id (a server restarted in a
+    container has the id it had before)."""
+    pid = os.getpid()
+    start = _STARTS.setdefault(pid, secrets.token_hex(4))
+    return f"{socket.gethostname()}:{pid}:{start}"
 
 
 def submit_job(
@@ -278,9 +287,12 @@ def cancel_job(engine: Engine, job_id: int) -> Job:
 def _alive(worker: str | None) -> bool:
     """Whether a worker could still be running: one of another host, or a live process
     of this one."""
-    host, _, pid = (worker or "").rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    named = re.fullmatch(r"(.*?):(\d+)(:\w+)?", worker or "")
+    if named is None or named[1] != socket.gethostname():
         return True
+    pid = named[2]
+    if int(pid) == os.getpid():  # this process, or an earlier one of the same id
+        return worker == worker_name()
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
