@@ -326,3 +326,18 @@ def test_the_runner_outlives_a_database_away_when_a_job_ends(
     assert lost.status == "failed" and "database" in (lost.error or "")
     assert wait_until_finished(engine, second.id, seconds=60).status == "done"
     assert runner.thread.is_alive()
+
+
+def test_the_runner_stops_a_running_job_cancelled_at_its_next_report(
+    engine: Engine, park_id: int, runner: JobRunner
+) -> None:
+    job = submit(engine, park_id, "assess")
+    deadline = time.monotonic() + 60
+    while jobs.get_job(engine, job.id).status == "queued" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert jobs.cancel_job(engine, job.id).status == "running"
+    stopped = wait_until_finished(engine, job.id)
+    assert stopped.status == "cancelled" and stopped.result is None
+    assert stopped.progress < 1.0
+    after = submit(engine, park_id, "discover", top=1)
+    assert wait_until_finished(engine, after.id).status == "done"
