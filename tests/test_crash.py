@@ -71,7 +71,7 @@ def big_upload(name: str) -> bytes:
 @contextmanager
 def saving(database_url: str) -> Iterator[Callable[[], bool]]:
     """Whether a big write is under way but not committed: on SQLite the write-ahead log
-    grows by megabytes, on PostgreSQL a transaction that wrote has been open for a second."""
+    grows by megabytes, on PostgreSQL a transaction that wrote is writing a park's rows."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         log = Path(f"{url.database}-wal")
@@ -86,7 +86,7 @@ def saving(database_url: str) -> Iterator[Callable[[], bool]]:
             found = connection.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                 "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL "
-                "AND xact_start < now() - interval '1 second'"
+                "AND query ~* '^(INSERT INTO|DELETE FROM) \"?(actors|sites|streams|changes)\\M'"
             ).fetchone()
             return bool(found and found[0])
 
