@@ -203,6 +203,31 @@ def convert(
 
 
 @app.command()
+def template(
+    out: Annotated[Path, typer.Argument(help="The workbook to write: an .xlsx file.")],
+    park: Annotated[
+        Path | None, typer.Option(help="Park whose catalogue and ids fill the drop-down lists.")
+    ] = None,
+    force: ForceFlag = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Write an empty park workbook to fill in, with drop-down lists for resources, units,
+    fates and the schema's choices (and the park's ids with --park)."""
+    from symbionet.present.tables import check_export
+    from symbionet.register.transfer import excel_template
+    from symbionet.register.write import replacing
+
+    target = check_export(out, force, (".xlsx",))
+    content = excel_template(_load(park) if park else None)
+    with replacing(target) as staged:
+        staged.write_bytes(content)
+    if as_json:
+        print_json({"written": str(target)})
+    else:
+        say(f"wrote {target}")
+
+
+@app.command()
 def catalogue(
     query: Annotated[
         str, typer.Argument(help="Words to search for (id, name, synonym, EWC).")

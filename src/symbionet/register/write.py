@@ -205,6 +205,8 @@ def add_sheet(book: Any, name: str, where: str, rows: list[list[Any]]) -> None:
         for c, value in enumerate(row, start=1):
             if value is None:
                 continue
+            if isinstance(value, float) and float(f"{value:.16g}") != value:
+                value = repr(value)  # a workbook keeps 16 digits: the 17th survives as text
             if isinstance(value, str):
                 problem = xlsx_problem(value, where, r, str(rows[0][c - 1]) if r > 1 else None)
                 if problem:
