@@ -263,6 +263,16 @@ def test_the_size_limit_is_200_mb_for_all_files_together(
     assert read_upload(zipped(TINY), "tiny.zip").name == "Tiny park"
 
 
+def test_a_workbook_that_unpacks_too_large_is_refused(
+    tiny_park: Park, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content, filename, _ = park_download(tiny_park, "xlsx")
+    monkeypatch.setattr(transfer, "MAX_UNPACKED", len(content))  # it unpacks to more
+    with pytest.raises(SymbionetError) as error:
+        read_upload(content, filename)
+    assert problems_of(error) == ["tiny-park.xlsx: unpacks to 0 MB: at most 0 MB are accepted"]
+
+
 def test_a_damaged_zip_and_a_zip_that_is_not_one_are_refused_clearly() -> None:
     whole = zipped(TINY)
     for data in (whole[: len(whole) // 2], b"name,value\nnot,a zip\n", b""):
@@ -319,8 +329,9 @@ def test_a_workbook_with_two_bad_rows_lists_both(tiny_park: Park) -> None:
     }
 
 
-def test_a_file_that_is_no_workbook_is_refused_clearly() -> None:
-    for data in (b"id,name\n", zipped({"a.txt": "x"})):
+def test_a_file_that_is_no_workbook_is_refused_clearly(tiny_park: Park) -> None:
+    whole = park_download(tiny_park, "xlsx")[0]
+    for data in (b"id,name\n", zipped({"a.txt": "x"}), whole[: len(whole) // 2]):
         with pytest.raises(SymbionetError) as error:
             read_upload(data, "park.xlsx")
         (problem,) = problems_of(error)
@@ -519,6 +530,33 @@ def test_a_partner_is_not_told_which_shared_row_its_change_breaks(tiny_park: Par
         "streams.csv: these rows would make rows of the park that other partners share "
         "invalid: the park's facilitator can tell which"
     )
+
+
+def test_a_partner_is_not_told_of_an_exchange_it_cannot_see(tiny_park: Park) -> None:
+    # g1 takes 50,000 t/yr of power's gypsum for board's confidential demand
+    upload = b"id,site,direction,resource,quantity,unit\ngyp,p1,supply,fgd_gypsum,10,t/yr\n"
+    with pytest.raises(SymbionetError) as error:
+        merge_table_upload(tiny_park, upload, "streams.csv")
+    assert problems_of(error) == [
+        "streams.csv:2:quantity: operating and agreed exchanges take 50,000 t/yr of this "
+        "supply, more than its 10"
+    ]
+    with pytest.raises(SymbionetError) as error:
+        merge_table_upload(tiny_park, upload, "streams.csv", actor="power")
+    assert problems_of(error) == [f"streams.csv: {transfer._BREAKS}"]
+
+
+def test_a_partner_is_told_the_problems_of_its_own_rows(tiny_park: Park) -> None:
+    upload = (
+        b"id,site,direction,resource,quantity,unit\n"
+        b"ash,p1,supply,fly_ash,-3,t/yr\nslag,p1,supply,fly_ash,1,wombats\n"
+    )
+    with pytest.raises(SymbionetError) as error:
+        merge_table_upload(tiny_park, upload, "streams.csv", actor="power")
+    assert problems_of(error) == [
+        "streams.csv:2:quantity: -3 is below 0",
+        "streams.csv:3:unit: unknown unit 'wombats'",
+    ]
 
 
 def test_an_unknown_partner_is_refused(tiny_park: Park) -> None:

@@ -125,8 +125,7 @@ def read_upload(data: bytes, filename: str) -> Park:
         if kind == "folder":
             raw = read_folder(_unzip(data, label, folder / "park"))
         elif kind == "xlsx":
-            if data[:2] == b"PK":  # a workbook is a zip: bounded like one
-                _entries(data, label)
+            _entries(data, label, workbook=True)  # a workbook is a zip: bounded like one
             path = folder / label
             path.write_bytes(data)
             raw = read_xlsx(path)
@@ -169,11 +168,14 @@ def _as_json(value: Any) -> Any:
     return str(value)
 
 
-def _entries(data: bytes, label: str) -> list[zipfile.ZipInfo]:
-    """The entries of a zip, after refusing what must not be unpacked."""
+def _entries(data: bytes, label: str, workbook: bool = False) -> list[zipfile.ZipInfo]:
+    """The entries of a zip, after refusing what must not be unpacked. A ``workbook`` is
+    only bounded in size: the workbook reader says what is wrong with a damaged one."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as error:
+        if workbook:
+            return []
         message = f"not a zip archive, or a damaged one ({error}): zip the park folder again"
         raise SymbionetError([_refuse(label, message)]) from None
     with archive:
@@ -182,7 +184,7 @@ def _entries(data: bytes, label: str) -> list[zipfile.ZipInfo]:
         message = f"holds {len(entries):,} entries: at most {MAX_ENTRIES:,} are unpacked"
         raise SymbionetError([_refuse(label, message)])
     problems = []
-    for entry in entries:
+    for entry in [] if workbook else entries:
         name = entry.filename
         parts = name.replace("\\", "/").split("/")
         mode = entry.external_attr >> 16
@@ -302,16 +304,38 @@ def merge_table_upload(park: Park, data: bytes, filename: str, actor: str | None
         raise SymbionetError([_refuse(label, "holds no rows: nothing to add or replace")])
     if actor is not None and (refused := _not_owned(park, upload, table, actor)):
         raise SymbionetError(refused)
+    if actor is None:
+        return _build_merged(park, upload, table, None)
+    # A partner is told what the park as it sees it says of its rows, and no more: a
+    # problem only the rest of the park shows (another partner's confidential stream, an
+    # exchange with it) is not described.
+    seen = _build_merged(park.visible_to(actor), upload, table, actor)
+    try:
+        merged = _build_merged(park, upload, table, None)
+    except SymbionetError:
+        raise SymbionetError([_refuse(label, _BREAKS)]) from None
+    merged.warnings = seen.warnings
+    return merged
+
+
+_BREAKS = (
+    "these rows would make rows of the park that other partners share invalid: "
+    "the park's facilitator can tell which"
+)
+
+
+def _build_merged(park: Park, upload: RawTable, table: Table, actor: str | None) -> Park:
+    """The park with the upload merged, validated whole; its problems located by
+    :func:`_located`."""
     raw = read_document(park.to_document())
     raw.document = False  # problems are located below: in the upload or by path in the park
     raw.source = park.source
-    existing = raw.tables.get(table.name)
-    raw.tables[table.name] = _merged(existing, upload, table)
+    raw.tables[table.name] = _merged(raw.tables.get(table.name), upload, table)
     try:
         merged = build_park(raw)
     except SymbionetError as error:
-        raise SymbionetError(_located(error.problems, label, table, actor)) from None
-    merged.warnings = _located(merged.warnings, label, table, actor)
+        raise SymbionetError(_located(error.problems, upload.file, table, actor)) from None
+    merged.warnings = _located(merged.warnings, upload.file, table, actor)
     return merged
 
 
@@ -452,11 +476,7 @@ def _located(problems: list[Problem], label: str, table: Table, actor: str | Non
     if actor is None:
         return own + elsewhere
     if any(p.severity == "error" for p in elsewhere):
-        message = (
-            "these rows would make rows of the park that other partners share invalid: "
-            "the park's facilitator can tell which"
-        )
-        own.append(_refuse(label, message))
+        own.append(_refuse(label, _BREAKS))
     return own
 
 
