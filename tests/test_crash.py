@@ -336,11 +336,6 @@ def test_two_server_processes_share_jobs_and_edits_losing_none(database_url: str
     assert len(logged) == len(distinct) + 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the first start saves the park, then makes its accounts one by one and prints "
-    "them at the end: killed between, the next start sees a park and makes no account",
-)
 def test_a_first_start_killed_half_way_is_made_again_by_the_next(tmp_path: Path) -> None:
     database_url = f"sqlite:///{tmp_path / 'symbionet.sqlite'}"
     command = [

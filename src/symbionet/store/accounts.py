@@ -204,6 +204,31 @@ def create_user(engine: Engine, email: str, name: str, password: str) -> int:
         raise AccountError(f"a user with email {email} exists already") from None
 
 
+def set_password(engine: Engine, user: int, password: str) -> None:
+    """Give ``user`` a new password, checked as ``create_user`` checks one."""
+    users = _table("users")
+    with engine.begin() as connection:
+        found = connection.execute(
+            select(users.c.email, users.c.name).where(users.c.id == user)
+        ).first()
+        if found is None:
+            raise AccountError(f"no user {user}")
+        _check_password(password, found.email, found.name)
+        connection.execute(
+            update(users).where(users.c.id == user).values(password_hash=_hasher.hash(password))
+        )
+
+
+def has_secretariat(engine: Engine) -> bool:
+    """Whether any park has a secretariat member."""
+    memberships = _table("memberships")
+    with engine.connect() as connection:
+        found = connection.execute(
+            select(memberships.c.user_id).where(memberships.c.role == "secretariat").limit(1)
+        ).first()
+    return found is not None
+
+
 @cache
 def _decoy_hash() -> str:
     """A hash verified when the email is unknown, so that both cases take as long."""
@@ -454,6 +479,7 @@ __all__ = [
     "create_user",
     "declare_tables",
     "grant",
+    "has_secretariat",
     "members_of",
     "memberships_of",
     "new_password",
@@ -463,6 +489,7 @@ __all__ = [
     "revoke_token",
     "roles_of",
     "session_of",
+    "set_password",
     "user_by_email",
     "user_of_token",
     "user_record",

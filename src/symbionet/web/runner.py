@@ -110,7 +110,7 @@ class JobRunner:
 
     def _beat(self, job_id: int, done: threading.Event) -> None:
         """Tell the database every few seconds that the job's worker lives (a solver can
-        be silent for long), and whether to stop."""
+        be silent for long)."""
         interval = max(1.0, self.stale_after.total_seconds() / 6)
         while not done.wait(interval):
             try:
