@@ -88,8 +88,19 @@ def table_rows(
     platform: Platform, stored: StoredPark, access: Access, table: str
 ) -> list[dict[str, Any]]:
     """The rows of a table the role may see, as written in files, each with its
-    ``_version`` and whether the role ``_may_edit`` it."""
+    ``_version`` and whether the role ``_may_edit`` it; made once per version of the park
+    and role, and shared: not to be changed."""
     check_table(table)
+    return platform.computed(
+        stored,
+        ("rows", table, access.role, access.actor),
+        lambda: _table_rows(platform, stored, access, table),
+    )
+
+
+def _table_rows(
+    platform: Platform, stored: StoredPark, access: Access, table: str
+) -> list[dict[str, Any]]:
     park = visible_park(stored, access, platform)
     if table not in park.frames:
         return []

@@ -1,0 +1,44 @@
+"""What the platform keeps per version of a park: made once, made again after a change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from symbionet.web import service
+from tests.servers import Platform
+
+
+def test_table_rows_are_made_once_per_version_and_role(
+    platform_client: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[tuple[str, str | None]] = []
+    make = service._table_rows
+
+    def counted(platform: Any, stored: Any, access: Any, table: str) -> Any:
+        made.append((access.role, access.actor))
+        return make(platform, stored, access, table)
+
+    monkeypatch.setattr(service, "_table_rows", counted)
+    secretariat = platform_client.client("secretariat")
+    novo = platform_client.client("novo_nordisk")
+
+    def quantity(client: Any, stream: str) -> tuple[float, int]:
+        rows = client.get("/api/parks/1/streams").json()
+        found = next(r for r in rows if r["id"] == stream)
+        return found["quantity"], found["_version"]
+
+    first = quantity(secretariat, "novo_yeast")
+    assert quantity(secretariat, "novo_yeast") == first
+    assert made == [("secretariat", None)]
+    assert quantity(novo, "novo_yeast") == first
+    assert made == [("secretariat", None), ("editor", "novo_nordisk")]
+    changed = novo.patch(
+        "/api/parks/1/streams/novo_yeast",
+        json={"version": first[1], "values": {"quantity": 160000}},
+    )
+    assert changed.status_code == 200
+    # a new version of the park: its rows are made anew, the change in them
+    assert quantity(secretariat, "novo_yeast") == (160000, changed.json()["version"])
+    assert len(made) == 3
