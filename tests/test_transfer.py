@@ -364,6 +364,15 @@ def test_yaml_documents_are_read_safely(tiny_park: Park) -> None:
     assert problems_of(error)[0].startswith("park.yaml:1: not UTF-8 text")
 
 
+def test_a_folder_park_yaml_alone_is_not_taken_for_a_document() -> None:
+    with pytest.raises(SymbionetError) as error:
+        read_upload(TINY["park.yaml"].encode(), "park.yaml")
+    assert problems_of(error) == [
+        "park.yaml: the park.yaml of a park folder, not a park document: upload the folder "
+        "as a zip, or a document whose park key holds these keys"
+    ]
+
+
 def test_an_upload_of_another_kind_is_refused() -> None:
     with pytest.raises(SymbionetError) as error:
         read_upload(b"id\n", "streams.csv")
@@ -440,6 +449,16 @@ def test_a_change_that_breaks_another_row_is_located_there(tiny_park: Park) -> N
     assert problems_of(error) == [
         "exchanges[0].demand: fly_ash cannot replace natural_gypsum "
         "(no substitution in the catalogue)"
+    ]
+
+
+def test_rows_of_a_table_the_park_lacks_are_added(tiny_park: Park) -> None:
+    assert tiny_park.plots.empty
+    upload = b"id,lat,lon,area_m2\nlot7,55.65,11.1,40000\n"
+    park = merge_table_upload(tiny_park, upload, "plots.csv")
+    assert park.plots.loc["lot7", "area_m2"] == 40000
+    assert park.to_document()["plots"] == [
+        {"id": "lot7", "lat": 55.65, "lon": 11.1, "area_m2": 40000.0}
     ]
 
 
@@ -586,9 +605,12 @@ def validations(content: bytes) -> dict[tuple[str, str], Any]:
     return found
 
 
-def test_the_template_reads_back_as_an_empty_park(tmp_path: Path) -> None:
+@pytest.mark.parametrize("with_park", [False, True])
+def test_the_template_reads_back_as_an_empty_park(
+    tmp_path: Path, small_park: Park, with_park: bool
+) -> None:
     path = tmp_path / "template.xlsx"
-    path.write_bytes(excel_template())
+    path.write_bytes(excel_template(small_park if with_park else None))
     raw = read_xlsx(path)
     assert not raw.problems
     assert all(table.frame.empty for table in raw.tables.values())
@@ -638,6 +660,7 @@ def test_the_template_has_drop_down_lists_on_the_right_columns(small_park: Park)
     assert listed("exchanges", "supply") == ["heat", "ww", "lake", "steam"]
     assert listed("exchanges", "demand") == ["dh", "cw", "dsteam"]
     assert listed("streams", "profile") == ["winter"]
+    assert "ppm_cod" in [c.value for c in book["streams"][1]]  # the park's contaminants
     assert listed("park", "currency") == ["EUR", "DKK"]
     assert found[("streams", "direction")].errorStyle == "stop"
     assert found[("streams", "resource")].errorStyle == "warning"  # synonyms and EWC codes too

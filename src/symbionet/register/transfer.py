@@ -151,6 +151,12 @@ def _read_yaml_document(path: Path) -> RawPark:
     data, problems = _yaml(text, label)
     if problems:
         raise SymbionetError(problems)
+    if isinstance(data, dict) and "park" not in data and "name" in data:
+        message = (
+            "the park.yaml of a park folder, not a park document: upload the folder as a zip, "
+            "or a document whose park key holds these keys"
+        )
+        raise SymbionetError([_refuse(label, message)])
     return _read_data(_as_json(data), label, label)
 
 
@@ -661,6 +667,13 @@ def excel_template(park: Park | None = None) -> bytes:
                 cell.font = bold
             continue
         header = [c for c in table.inputs if not c.is_pattern]
+        if park is not None and table.name != "profiles":  # its contaminants (ppm_cod...)
+            # (a profile column without its periods is refused: profiles.csv is filled whole)
+            header += [
+                replace(declared, name=str(name))
+                for name in park.table(table.name).columns
+                if (declared := table.column(str(name))) is not None and declared.is_pattern
+            ]
         for position, column in enumerate(header, start=1):
             cell = sheet.cell(1, position, column.name)
             cell.data_type = "s"
