@@ -23,6 +23,7 @@ from symbionet.web.context import (
     role_in,
     secretariat,
     signed_in,
+    storable_id,
     visible_park,
 )
 from symbionet.web.models import Consent, Invitation, JobRequest, Login, row_model
@@ -306,6 +307,8 @@ def park_jobs(park_id: int, user: SignedIn, request: Request) -> list[dict[str, 
 
 
 def _job(request: Request, job_id: int, user: User) -> jobs.Job:
+    if not storable_id(job_id):
+        raise HTTPException(404, f"no job {job_id}")
     try:
         job = jobs.get_job(platform(request).engine, job_id)
     except SymbionetError:

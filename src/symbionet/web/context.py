@@ -23,6 +23,8 @@ SESSION_COOKIE = "symbionet_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 RANK = {"secretariat": 0, "editor": 1, "viewer": 2}
+#: the largest id of a stored row (the database's 32-bit integer column)
+MAX_ID = 2**31 - 1
 
 T = TypeVar("T")
 
@@ -61,6 +63,12 @@ class ParkCache:
         return value
 
 
+def storable_id(value: int) -> bool:
+    """Whether ``value`` may be the id of a stored park or job: any other number names
+    none, and is not one to send to the database, which refuses it."""
+    return 1 <= value <= MAX_ID
+
+
 @dataclass
 class Platform:
     """The state of one server process: its database and caches."""
@@ -71,6 +79,8 @@ class Platform:
 
     def stored(self, park_id: int) -> StoredPark:
         """The park as saved now."""
+        if not storable_id(park_id):
+            raise HTTPException(404, f"no park {park_id}")
         try:
             version = park_version(self.engine, park_id)
         except SymbionetError:
@@ -119,6 +129,8 @@ def signed_in(request: Request) -> User:
 def role_in(request: Request, user: User, park_id: int) -> Access:
     """The user's strongest role in the park (the secretariat over an editor over a
     viewer), or 404 for a park the user has no role in, whether it exists or not."""
+    if not storable_id(park_id):
+        raise HTTPException(404, f"no park {park_id} of yours")
     roles = accounts.roles_of(platform(request).engine, user.id, park_id)
     if not roles:
         raise HTTPException(404, f"no park {park_id} of yours")
@@ -152,5 +164,6 @@ __all__ = [
     "role_in",
     "secretariat",
     "signed_in",
+    "storable_id",
     "visible_park",
 ]

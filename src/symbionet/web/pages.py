@@ -36,6 +36,7 @@ from symbionet.web.context import (
     platform,
     role_in,
     secretariat,
+    storable_id,
     visible_park,
 )
 
@@ -451,7 +452,7 @@ def cancel_job(request: Request, park_id: int, job_id: int) -> Response:
     secretariat(access)
     engine = platform(request).engine
     try:
-        if jobs.get_job(engine, job_id).park_id != park_id:
+        if not storable_id(job_id) or jobs.get_job(engine, job_id).park_id != park_id:
             raise SymbionetError("another park's job")
     except SymbionetError:
         raise HTTPException(404, f"no job {job_id}") from None
@@ -486,6 +487,8 @@ def _result_parts(
 def job_page(request: Request, park_id: int, job_id: int) -> HTMLResponse:
     user, access, stored = _member(request, park_id)
     secretariat(access)
+    if not storable_id(job_id):
+        raise HTTPException(404, f"no job {job_id}")
     try:
         job = jobs.get_job(platform(request).engine, job_id)
     except SymbionetError:
@@ -578,7 +581,7 @@ def candidates(request: Request, park_id: int) -> HTMLResponse:
         job=found["job"],
         rows=shown,
         columns=[money.name(c) for c in columns],
-        consent=access.actor is not None,
+        consent=access.role == "editor",
     )
 
 

@@ -121,13 +121,15 @@ def _table_rows(
 
 
 def _hidden_words(platform: Platform, stored: StoredPark, access: Access) -> set[str]:
-    """Ids and names of the streams the role may not see."""
+    """Ids and names of the streams the role may not see, and the ids of the exchanges
+    hidden with them."""
     if access.actor is None:
         return set()
     park = stored.park
-    visible = visible_park(stored, access, platform).streams.index
-    hidden = park.streams.drop(visible)
+    seen = visible_park(stored, access, platform)
+    hidden = park.streams.drop(seen.streams.index)
     words = {str(i) for i in hidden.index}
+    words |= {str(i) for i in park.exchanges.index.difference(seen.exchanges.index)}
     if "name" in hidden:
         words |= {str(n) for n in hidden["name"].dropna() if str(n).strip()}
     return words
@@ -300,10 +302,12 @@ def _pairs(result: DiscoveryResult, actor: str) -> list[tuple[str, str]]:
 def consent(
     platform: Platform, stored: StoredPark, access: Access, author: str, number: int, agree: bool
 ) -> dict[str, Any]:
-    """A partner agrees (or no longer agrees) to be revealed on its candidate ``number``
-    (as numbered in its list)."""
+    """A partner's editor agrees (or no longer agrees) for it to be revealed on its
+    candidate ``number`` (as numbered in its list); a viewer changes nothing."""
     if access.actor is None:
         raise HTTPException(403, "only a partner agrees to be revealed on its candidates")
+    if access.role != "editor":
+        raise HTTPException(403, "a viewer may not agree for its partner: ask its editor")
     latest = latest_discovery(platform, stored.id)
     pairs = [] if latest is None else _pairs(latest[1], access.actor)
     if not 1 <= number <= len(pairs):
