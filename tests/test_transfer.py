@@ -373,6 +373,15 @@ def test_a_folder_park_yaml_alone_is_not_taken_for_a_document() -> None:
     ]
 
 
+def test_an_odd_file_name_is_named_plainly(tiny_park: Park) -> None:
+    content = park_download(tiny_park, "json")[0]
+    assert read_upload(content, "../../a\x00b.json").source == "ab.json"
+    assert read_upload(content, "ø" * 300 + ".json").source == "ø" * 50 + ".json"
+    with pytest.raises(SymbionetError) as error:
+        read_upload(b"{", "x" * 300 + ".json")
+    assert problems_of(error)[0].startswith("x" * 50 + ".json:1: not valid JSON")
+
+
 def test_an_upload_of_another_kind_is_refused() -> None:
     with pytest.raises(SymbionetError) as error:
         read_upload(b"id\n", "streams.csv")

@@ -87,8 +87,11 @@ def _refuse(file: str, message: str, row: int | None = None, column: str | None 
 
 
 def _name(filename: str) -> str:
-    """The file name of an upload without any folders a browser or client sent with it."""
-    return re.split(r"[\\/]", filename.strip())[-1]
+    """The file name of an upload without any folders a browser or client sent with it,
+    control characters or more than 50 characters before its suffix if it is long."""
+    name = re.sub(r"[\x00-\x1f\x7f]", "", re.split(r"[\\/]", str(filename).strip())[-1])
+    path = PurePosixPath(name)
+    return path.stem[:50] + path.suffix[:10] if len(name.encode()) > 200 else name
 
 
 @contextmanager
