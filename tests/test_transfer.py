@@ -166,7 +166,7 @@ def test_any_names_and_numbers_read_back(
 
 
 @settings(
-    max_examples=20,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
