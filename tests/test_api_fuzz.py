@@ -1,8 +1,8 @@
 """The API under generated requests: schemathesis reads the app's OpenAPI document and
-sends, for every operation, requests its schema allows (and odd ones it does not rule
-out), signed in as the park's secretariat and as a partner's editor: none may get a
-server error. Ids beyond what the database stores name no park and no job (404), on
-SQLite and on PostgreSQL alike."""
+sends, for every operation, requests its schema allows, signed in as the park's
+secretariat and as a partner's editor, and requests it refuses: none may get a server
+error. Ids beyond what the database stores name no park and no job (404), on SQLite and
+on PostgreSQL alike."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
 
 from symbionet.store.database import migrate, open_database
 from symbionet.web.app import create_app
@@ -84,26 +85,41 @@ def test_an_id_beyond_the_database_names_no_park_and_no_job(api: Api) -> None:
     assert len(answers) == 12 * len(HUGE)
 
 
-def _fuzz(api: Api, headers: dict[str, str]) -> tuple[list[str], int]:
-    """Every operation of the API with EXAMPLES generated requests each; the requests that
-    got a server error or raised, and how many operations ran."""
+def _inputs(operation: Any) -> int:
+    return sum(
+        len(part)
+        for part in (operation.path_parameters, operation.query, operation.body, operation.headers)
+    )
+
+
+def _fuzz(
+    api: Api,
+    headers: dict[str, str],
+    mode: GenerationMode = GenerationMode.POSITIVE,
+    examples: int = EXAMPLES,
+) -> tuple[list[str], int]:
+    """Every operation of the API with ``examples`` generated requests each (``NEGATIVE``:
+    requests its schema refuses, for the operations that take any input); the requests
+    that got a server error or raised, and how many operations ran."""
     schema = schemathesis.openapi.from_asgi("/api/openapi.json", api.app)
     failures: list[str] = []
     operations = 0
     started = time.monotonic()
     for result in schema.get_all_operations():
         operation = result.ok()
+        if mode is GenerationMode.NEGATIVE and not _inputs(operation):
+            continue  # nothing to get wrong
         operations += 1
 
         @settings(
-            max_examples=EXAMPLES,
+            max_examples=examples,
             derandomize=True,
             database=None,
             deadline=None,
             # some operations take only a few distinct requests (an enum, no body)
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         )
-        @given(case=operation.as_strategy())
+        @given(case=operation.as_strategy(generation_mode=mode))
         def run(case: Any) -> None:
             try:
                 response = case.call(headers=headers)
@@ -133,5 +149,13 @@ def test_no_generated_request_of_the_secretariat_gets_a_server_error(api: Api) -
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_no_generated_request_of_a_partner_gets_a_server_error(api: Api) -> None:
     failures, operations = _fuzz(api, _bearer(api, "novo_nordisk"))
+    assert failures == []
+    assert operations > 40
+
+
+@pytest.mark.slow
+def test_no_request_the_schema_refuses_gets_a_server_error(api: Api) -> None:
+    headers = _bearer(api, "secretariat")
+    failures, operations = _fuzz(api, headers, GenerationMode.NEGATIVE, examples=10)
     assert failures == []
     assert operations > 40
