@@ -291,15 +291,13 @@ def _table_page(
     user, access, stored = _member(request, park_id)
     state = platform(request)
     service.check_table(table)
-    rows = service.table_rows(state, stored, access, table)
     key = key_column(table)
+    rows = [{**r, "_id": r.get(key)} for r in service.table_rows(state, stored, access, table)]
     declared = [
         c.name for c in schema.tables()[table].columns if c.type != "derived" and not c.is_pattern
     ]
     present = [c for c in dict.fromkeys(k for r in rows for k in r) if not c.startswith("_")]
     columns = list(dict.fromkeys([*(c for c in declared if c in present or not rows), *present]))
-    for row in rows:
-        row["_id"] = row.get(key)
     partner_table = table in accounts.PARTNER_TABLES and table != "actors"
     return _page(
         request,
