@@ -204,6 +204,8 @@ def upload_file(
         secretariat(access)
     elif access.role == "viewer":
         raise HTTPException(403, "a viewer may not change the park")
+    else:
+        service.refuse_hidden_profiles(state, stored, access, service.uploaded(data, filename))
     try:
         if whole:
             park = transfer.read_upload(data, filename)

@@ -4,8 +4,12 @@ what the role may see."""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 import tempfile
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -122,7 +126,7 @@ def _table_rows(
 
 def _hidden_words(platform: Platform, stored: StoredPark, access: Access) -> set[str]:
     """Ids and names of the streams the role may not see, and the ids of the exchanges
-    hidden with them."""
+    and the names of the time profiles hidden with them."""
     if access.actor is None:
         return set()
     park = stored.park
@@ -130,9 +134,59 @@ def _hidden_words(platform: Platform, stored: StoredPark, access: Access) -> set
     hidden = park.streams.drop(seen.streams.index)
     words = {str(i) for i in hidden.index}
     words |= {str(i) for i in park.exchanges.index.difference(seen.exchanges.index)}
+    words |= hidden_profiles(platform, stored, access)
     if "name" in hidden:
         words |= {str(n) for n in hidden["name"].dropna() if str(n).strip()}
     return words
+
+
+def hidden_profiles(platform: Platform, stored: StoredPark, access: Access) -> set[str]:
+    """The time profiles the role may not see (those only hidden streams use)."""
+    park = stored.park
+    if access.actor is None or "profiles" not in park.frames:
+        return set()
+    seen = visible_park(stored, access, platform)
+    kept = seen.frames["profiles"].columns if "profiles" in seen.frames else []
+    return {str(c) for c in park.frames["profiles"].columns if c not in kept}
+
+
+def refuse_hidden_profiles(
+    platform: Platform,
+    stored: StoredPark,
+    access: Access,
+    streams: list[tuple[Problem, Mapping[str, Any]]],
+) -> None:
+    """Refuse streams of a partner (each with where it is) that name a time profile hidden
+    from it, as if there were no such profile: else it would learn that one exists, and see
+    its figures once a stream of its own used it."""
+    hidden = hidden_profiles(platform, stored, access)
+    problems = [
+        replace(where, column="profile", message=f"no profile {name!r} in profiles.csv")
+        for where, record in streams
+        if (name := str(record.get("profile") or "").strip()) in hidden
+    ]
+    if problems:
+        raise SymbionetError(problems)
+
+
+def _new_stream(table: str, row_id: Any, record: Mapping[str, Any]) -> list[tuple[Problem, Any]]:
+    """A row of a table as a stream to check with :func:`refuse_hidden_profiles`."""
+    if table != "streams":
+        return []
+    return [(Problem(f"streams[{row_id}]", None, None, "", document=True), record)]
+
+
+def uploaded(data: bytes, filename: str) -> list[tuple[Problem, Any]]:
+    """The rows of an uploaded ``streams.csv``, each with its line, to check with
+    :func:`refuse_hidden_profiles` (none when it cannot be read: its import says why)."""
+    label = re.split(r"[\\/]", filename.strip())[-1]
+    if label.lower() != "streams.csv":
+        return []
+    try:
+        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    except (UnicodeDecodeError, csv.Error):
+        return []
+    return [(Problem(label, line, None, ""), row) for line, row in enumerate(rows, start=2)]
 
 
 def scrubbed(
@@ -191,6 +245,7 @@ def change_row(
         table, owner(stored.park, table, after)
     ):
         raise HTTPException(403, f"{table}[{row_id}]: the row would belong to another partner")
+    refuse_hidden_profiles(platform, stored, access, _new_stream(table, row_id, values))
     try:
         return repository.update_row(
             platform.engine, stored.id, table, row_id, values, version, author
@@ -217,6 +272,7 @@ def add_row(
         or not access.may_edit(table, owner(stored.park, table, record))
     ):
         raise HTTPException(403, f"your role may not add this row to {table}")
+    refuse_hidden_profiles(platform, stored, access, _new_stream(table, record.get("id"), record))
     try:
         return repository.add_row(platform.engine, stored.id, table, record, author)
     except SymbionetError as error:
