@@ -533,38 +533,12 @@ def candidates(request: Request, park_id: int) -> HTMLResponse:
     found = service.candidates(state, stored, access)
     money = Money.of(stored.park)
     rows = found["candidates"]
+    both = ["supply", "demand", "resource", "quantity", "unit", "distance_km", "co2e_t"]
     if access.actor is None:
-        columns = [
-            "supplier",
-            "receiver",
-            "supply",
-            "demand",
-            "resource",
-            "quantity",
-            "unit",
-            "distance_km",
-            "co2e_t",
-            "value_eur",
-            "supplier_agrees",
-            "receiver_agrees",
-            "explanation",
-        ]
+        columns = ["supplier", "receiver", *both, "value_eur"]
+        columns += ["supplier_agrees", "receiver_agrees", "explanation"]
     else:
-        columns = [
-            "role",
-            "partner_name",
-            "supply",
-            "demand",
-            "resource",
-            "quantity",
-            "unit",
-            "distance_km",
-            "co2e_t",
-            "value_eur",
-            "revealed",
-            "agreed",
-            "explanation",
-        ]
+        columns = ["role", "partner_name", *both, "value_eur", "revealed", "agreed", "explanation"]
     shown = []
     for number_, row in enumerate(rows, start=1):
         cells = {money.name(c): _cell(row.get(c), c, money) for c in columns}
