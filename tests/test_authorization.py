@@ -12,6 +12,8 @@ answer A's editor and viewer can get (every GET, every refused change of B's row
 downloads in every format opened up, the template, the reports, the pages) is searched
 for those ids, names and quantities: none may show; nor to the public, nor to the
 secretariat of another park.
+
+And every change a signed-in browser sends without its session's CSRF token is refused.
 """
 
 from __future__ import annotations
@@ -653,7 +655,8 @@ def secret_words() -> list[str]:
 
 
 def readable(content: bytes, media: str) -> str:
-    """The text of an answer: archives opened, workbooks' cells read."""
+    """The text of an answer: archives opened, workbooks' cells read (and the XML of their
+    parts, which holds what no cell shows: lists to pick from, names, comments)."""
     if content[:2] == b"PK":
         archive = zipfile.ZipFile(io.BytesIO(content))
         names = archive.namelist()
@@ -666,7 +669,8 @@ def readable(content: bytes, media: str) -> str:
                 for value in row
             ]
             book.close()
-            return "\n".join([*book.sheetnames, *cells])
+            parts = [archive.read(name).decode("utf-8", errors="replace") for name in names]
+            return "\n".join([*book.sheetnames, *cells, *parts])
         return "\n".join(f"{name}\n{readable(archive.read(name), '')}" for name in names)
     if content[:4] == b"%PDF":
         return ""  # printed from the HTML report, which is searched itself
@@ -868,3 +872,21 @@ def test_a_partner_cannot_name_a_time_profile_hidden_from_it(world: World) -> No
         assert hidden.json() == json.loads(unknown.text.replace("'qq'", f"'{PROFILE}'"))
     assert PROFILE not in editor.get("/api/parks/1/download?format=json").text
     assert PROFILE in world.clients["secretariat"].get("/api/parks/1/download?format=json").text
+
+
+def test_every_change_by_a_browser_session_needs_its_csrf_token(world: World) -> None:
+    """A signed-in browser that sends a change without the session's token (what another
+    site's form makes it do) is refused on every unsafe endpoint, before anything else."""
+    unsafe = [key for key in BUILDS if key[0] in ("POST", "PUT", "PATCH", "DELETE")]
+    assert len(unsafe) > 35
+    refused = []
+    for key in unsafe:
+        for variant, build in BUILDS[key].items():
+            park = variant if variant in ASIDE.get(key, {}) else "park1"
+            call = build(world, park, "secretariat")
+            client = world.client("secretariat")
+            del client.headers["X-CSRF-Token"]
+            response = client.request(call.method, call.url, follow_redirects=False, **call.kwargs)
+            if response.status_code != 403 or "CSRF" not in response.text:
+                refused.append(f"{call.method} {call.url}: {response.status_code}")
+    assert refused == []
