@@ -159,3 +159,13 @@ def test_no_request_the_schema_refuses_gets_a_server_error(api: Api) -> None:
     failures, operations = _fuzz(api, headers, GenerationMode.NEGATIVE, examples=10)
     assert failures == []
     assert operations > 40
+
+
+def test_a_time_beyond_the_calendar_in_utc_is_refused_not_a_server_error(api: Api) -> None:
+    sign_in(api.client, *api.accounts["secretariat"])
+    for at in ("0001-01-01T01:00:00+01:01", "9999-12-31T23:59:00-01:00"):
+        answer = api.client.get("/api/parks/1/figures", params={"at": at})
+        assert answer.status_code == 422, answer.text
+        assert "time" in answer.json()["detail"]
+    page = api.client.get("/parks/1/history", params={"at": "0001-01-01T00:00:00"})
+    assert page.status_code == 200

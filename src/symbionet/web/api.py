@@ -2,7 +2,7 @@
 ``Authorization: Bearer <token>``) and for the pages' own scripts. Roles are checked here,
 on the server, for every endpoint."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated, Any, Literal
 
@@ -265,6 +265,12 @@ def figures_at(park_id: int, at: datetime, user: SignedIn, request: Request) -> 
     secretariat(_access(request, park_id, user))
     if at.tzinfo is None:
         raise HTTPException(422, "give the time with its time zone (2026-05-01T12:00:00Z)")
+    try:
+        at.astimezone(UTC)
+    except OverflowError:
+        raise HTTPException(
+            422, "the time in UTC is out of the calendar (years 1 to 9999)"
+        ) from None
     return service.figures_at(platform(request), park_id, at)
 
 
