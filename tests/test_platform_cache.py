@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from symbionet.web import service
+from symbionet.web import pages, service
 from tests.servers import Platform
 
 
@@ -42,3 +42,31 @@ def test_table_rows_are_made_once_per_version_and_role(
     # a new version of the park: its rows are made anew, the change in them
     assert quantity(secretariat, "novo_yeast") == (160000, changed.json()["version"])
     assert len(made) == 3
+
+
+def test_the_dashboard_draws_its_figures_once_per_version(
+    platform_client: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: list[int] = []
+    draw = pages.park_map
+
+    def counted(park: Any, *args: Any) -> Any:
+        drawn.append(len(park.sites))
+        return draw(park, *args)
+
+    monkeypatch.setattr(pages, "park_map", counted)
+    secretariat = platform_client.client("secretariat")
+    first = secretariat.get("/parks/1")
+    assert first.status_code == 200
+    assert secretariat.get("/parks/1").text == first.text
+    assert len(drawn) == 1
+    version = next(
+        r["_version"] for r in secretariat.get("/api/parks/1/sites").json() if r["id"] == "asnaes"
+    )
+    changed = secretariat.patch(
+        "/api/parks/1/sites/asnaes", json={"version": version, "values": {"name": "Asnaes Works"}}
+    )
+    assert changed.status_code == 200
+    again = secretariat.get("/parks/1")
+    assert len(drawn) == 2
+    assert "Asnaes Works" in again.text

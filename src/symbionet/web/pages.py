@@ -216,13 +216,24 @@ def dashboard(request: Request, park_id: int) -> HTMLResponse:
         own = money.frame(own.astype(float))
         partner = [(heading(c, "yr"), number(v)) for c, v in own.iloc[0].items()]
     candidates, design = None, None
+    jobs_drawn: tuple[int | None, int | None] = (None, None)
     if access.role == "secretariat":
         latest = service.latest_discovery(state, park_id)
         candidates = latest[1].candidates if latest else None
         built = jobs.latest_result(state.engine, park_id, "design")
         if built is not None and built.result and built.result.get("built"):
             design = pd.DataFrame.from_records(built.result["built"])
+        jobs_drawn = (latest[0].id if latest else None, built.id if built else None)
     impact = service.park_impact(state, stored, access)
+    # drawn once per version of the park, role and the jobs drawn on the map
+    drawn = state.computed(
+        stored,
+        ("dashboard figures", access.role, access.actor, *jobs_drawn),
+        lambda: (
+            _figure(park_map(park, candidates, design), "map"),
+            _figure(flow_sankey(park, impact), "sankey"),
+        ),
+    )
     return _page(
         request,
         "dashboard.html",
@@ -238,8 +249,8 @@ def dashboard(request: Request, park_id: int) -> HTMLResponse:
         figures=_figure_rows(figures["park"], money),
         partner=partner,
         counts=[(name, len(frame)) for name, frame in park.frames.items()],
-        map=_figure(park_map(park, candidates, design), "map"),
-        sankey=_figure(flow_sankey(park, impact), "sankey"),
+        map=drawn[0],
+        sankey=drawn[1],
     )
 
 
