@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
 from symbionet.web import pages, service
+from symbionet.web.context import ParkCache
 from tests.servers import Platform
 
 
@@ -70,3 +73,20 @@ def test_the_dashboard_draws_its_figures_once_per_version(
     again = secretariat.get("/parks/1")
     assert len(drawn) == 2
     assert "Asnaes Works" in again.text
+
+
+def test_a_value_asked_for_at_once_by_many_threads_is_made_once() -> None:
+    cache = ParkCache()
+    made: list[int] = []
+
+    def make() -> int:
+        made.append(1)
+        time.sleep(0.2)  # the others ask meanwhile
+        return 42
+
+    with ThreadPoolExecutor(8) as pool:
+        values = list(pool.map(lambda _: cache.get(("park", 1, 1), make), range(8)))
+    assert values == [42] * 8
+    assert made == [1]
+    assert cache.get(("park", 1, 1), make) == 42
+    assert cache.making == {}

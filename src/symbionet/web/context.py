@@ -42,25 +42,39 @@ class User:
 class ParkCache:
     """Parks and what is computed from them, by park, version and key, for the newest
     versions only: a request reads the park's version (one small query) and reuses the
-    rest."""
+    rest. A value missing is made by one thread while the others asking for it wait."""
 
     def __init__(self, size: int = 64) -> None:
         self.size = size
         self.items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self.lock = threading.Lock()
+        self.making: dict[tuple[Any, ...], threading.Lock] = {}
 
-    def get(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
+    def _found(self, key: tuple[Any, ...]) -> tuple[bool, Any]:
         with self.lock:
             if key in self.items:
                 self.items.move_to_end(key)
-                found: T = self.items[key]
-                return found
-        value = make()
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return value
+                return True, self.items[key]
+            return False, self.making.setdefault(key, threading.Lock())
+
+    def get(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
+        found, value = self._found(key)
+        if found:
+            return value
+        with value:  # the key's lock: one thread makes the value
+            found, made = self._found(key)
+            if found:
+                return made
+            try:
+                made = make()
+                with self.lock:
+                    self.items[key] = made
+                    while len(self.items) > self.size:
+                        self.items.popitem(last=False)
+            finally:
+                with self.lock:
+                    self.making.pop(key, None)
+        return made
 
 
 def storable_id(value: int) -> bool:
