@@ -109,7 +109,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/parks/{park_id}"): {"": "401 ok ok ok ok 404"},
     ("POST", "/api/parks/{park_id}/upload"): {
         "a table": "401 ok ok 403 ok 404",
-        "a whole park": "401 ok 403 403 403 404",
+        "a whole park": "401 ok ok 403 ok 404",
     },
     ("GET", "/api/parks/{park_id}/download"): {"": "401 ok ok ok ok 404"},
     ("GET", "/api/parks/{park_id}/template"): {"": "401 ok ok ok ok 404"},
@@ -146,7 +146,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/parks/{park_id}/tables/{table}"): {"": "login ok ok 403 403 404"},
     ("POST", "/parks/{park_id}/upload"): {
         "a table": "login ok ok 403 ok 404",
-        "a whole park": "login ok 403 403 403 404",
+        "a whole park": "login ok ok 403 ok 404",
     },
     ("GET", "/parks/{park_id}/analyses"): {"": "login ok 403 403 403 404"},
     ("POST", "/parks/{park_id}/jobs"): {"": "login ok 403 403 403 404"},

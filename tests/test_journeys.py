@@ -237,9 +237,21 @@ def test_a_file_with_two_bad_rows_lists_both_and_imports_nothing(
     assert register_cells(page) == shown
     page.goto("/parks/1/tables/streams")
     assert register_cells(page) == shown
-    # a whole park's workbook is the secretariat's to upload
-    upload(page, "kalundborg.xlsx", download(page, "xlsx"))
-    expect(page.locator("main")).to_contain_text("only the park's secretariat may do this")
+    # the partner's workbook, two of its own rows made bad: both listed, nothing imported
+    rows = {sheet.cell(row=r, column=1).value: r for r in range(2, sheet.max_row + 1)}
+    mine = [i for i, r in rows.items() if str(i).startswith("novo_")]
+    sheet.cell(row=rows[mine[0]], column=quantity + 1, value="lots")
+    sheet.cell(row=rows[mine[2]], column=quantity + 1, value=-3)
+    changed = io.BytesIO()
+    book.save(changed)
+    upload(page, "novo.xlsx", changed.getvalue())
+    problems = page.locator(".problems")
+    expect(problems).to_contain_text(
+        f"novo.xlsx[streams]:{rows[mine[0]]}:quantity: 'lots' is not a number"
+    )
+    expect(problems).to_contain_text(f"novo.xlsx[streams]:{rows[mine[2]]}:quantity: -3 is below 0")
+    page.goto("/parks/1/tables/streams")
+    assert register_cells(page) == shown
 
     # the secretariat: the whole park's workbook
     page = visitor().sign_in("secretariat", "/parks/1/tables/streams")

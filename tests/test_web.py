@@ -164,8 +164,10 @@ def test_a_partner_uploads_its_own_rows_as_csv(platform_client: Platform) -> Non
     foreign = text.replace("novo_heat,novo_site", "steam2,asnaes")
     refused = novo.post("/api/parks/1/upload", files={"file": ("streams.csv", foreign.encode())})
     assert refused.status_code == 422
+    # the park as a zip: the partner's rows in it are as they are now, so nothing changes
+    version = novo.get("/api/parks/1").json()["version"]
     whole = novo.post("/api/parks/1/upload", files={"file": ("park.zip", _zip())})
-    assert whole.status_code == 403
+    assert whole.status_code == 200 and whole.json()["version"] == version
 
 
 def _zip() -> bytes:
@@ -347,3 +349,43 @@ def test_reports_come_from_the_newest_assessment_for_whom_they_concern(
     assert own.status_code == 200 and own.content[:2] == b"PK"
     assert orsted.get("/api/parks/1/report", params={"partner": "novo_nordisk"}).status_code == 403
     assert orsted.get("/api/parks/1/report").status_code == 403
+
+
+def _workbook_with(content: bytes, cells: dict[tuple[str, str], Any]) -> bytes:
+    """A downloaded workbook with cells of the streams sheet set, by (row id, column)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(content))
+    sheet = book["streams"]
+    header = [c.value for c in sheet[1]]
+    rows = {sheet.cell(row=r, column=1).value: r for r in range(2, sheet.max_row + 1)}
+    for (row_id, column), value in cells.items():
+        sheet.cell(row=rows[row_id], column=header.index(column) + 1, value=value)
+    changed = io.BytesIO()
+    book.save(changed)
+    return changed.getvalue()
+
+
+def test_a_partner_uploads_its_workbook_back_with_its_own_rows_changed(
+    platform_client: Platform,
+) -> None:
+    novo = platform_client.client("novo_nordisk")
+    downloaded = novo.get("/api/parks/1/download", params={"format": "xlsx"}).content
+    before = novo.get("/api/parks/1/streams").json()
+    bad = _workbook_with(
+        downloaded, {("novo_yeast", "quantity"): "lots", ("novo_steam", "quantity"): -1}
+    )
+    refused = novo.post("/api/parks/1/upload", files={"file": ("park.xlsx", bad)})
+    assert refused.status_code == 422
+    locations = [p["location"] for p in refused.json()["problems"]]
+    assert any(place.endswith(":quantity") and "[streams]" in place for place in locations)
+    assert len({place for place in locations if place.endswith(":quantity")}) == 2  # two rows
+    assert novo.get("/api/parks/1/streams").json() == before
+    foreign = _workbook_with(downloaded, {("asnaes_steam", "quantity"): 360000})
+    refused = novo.post("/api/parks/1/upload", files={"file": ("park.xlsx", foreign)})
+    assert refused.status_code == 422 and "not one of novo_nordisk's rows" in refused.text
+    good = _workbook_with(downloaded, {("novo_yeast", "quantity"): 155000})
+    accepted = novo.post("/api/parks/1/upload", files={"file": ("park.xlsx", good)})
+    assert accepted.status_code == 200, accepted.text
+    assert row(novo, "streams", "novo_yeast")["quantity"] == 155000
+    assert row(novo, "streams", "asnaes_steam")["quantity"] == 350000

@@ -184,10 +184,11 @@ for _name in ROW_TABLES:
 async def upload(
     park_id: int, user: SignedIn, request: Request, file: Annotated[UploadFile, File()]
 ) -> dict[str, Any]:
-    """A whole park (``.zip`` folder, ``.xlsx``, ``.json``, ``.yaml``: the secretariat
-    only) replaces the park; one table as ``TABLE.csv`` adds or replaces its rows (a
-    partner's rows only, for a partner's editor). Nothing changes when any row is
-    invalid; every problem is listed."""
+    """A whole park (``.zip`` folder, ``.xlsx``, ``.json``, ``.yaml``) replaces the park
+    for the secretariat; for a partner's editor, its own rows in it that changed replace
+    or add to the park's (any other row must be as it sees it). One table as
+    ``TABLE.csv`` adds or replaces its rows (a partner's rows only, for a partner's
+    editor). Nothing changes when any row is invalid; every problem is listed."""
     data = await file.read()
     return upload_file(request, park_id, user, data, file.filename or "")
 
@@ -200,14 +201,14 @@ def upload_file(
     state = platform(request)
     stored = state.stored(park_id)
     whole = not filename.lower().endswith(".csv")
-    if whole:
-        secretariat(access)
-    elif access.role == "viewer":
+    if access.role == "viewer":
         raise HTTPException(403, "a viewer may not change the park")
-    else:
+    if not whole:
         service.refuse_hidden_profiles(state, stored, access, service.uploaded(data, filename))
     try:
-        if whole:
+        if whole and access.actor is not None:
+            park = service.partner_park_upload(state, stored, access, data, filename)
+        elif whole:
             park = transfer.read_upload(data, filename)
             if park.name != stored.park.name:
                 raise SymbionetError(
@@ -216,7 +217,8 @@ def upload_file(
                 )
         else:
             park = transfer.merge_table_upload(stored.park, data, filename, access.actor)
-        repository.save_park(state.engine, park, user.email, replace=True)
+        if park is not stored.park:  # a partner's workbook may change nothing
+            repository.save_park(state.engine, park, user.email, replace=True)
     except SymbionetError as error:
         raise service.scrubbed(error, state, stored, access) from None
     return {"version": repository.park_version(state.engine, park_id)}

@@ -21,7 +21,9 @@ from symbionet.access.views import candidates_for, public_view
 from symbionet.assessment.accounting import ImpactResult, impact
 from symbionet.discovery.engine import DiscoveryResult
 from symbionet.errors import Problem, SymbionetError
+from symbionet.register import transfer
 from symbionet.register.park import Park
+from symbionet.register.write import csv_text
 from symbionet.results import plain, records
 from symbionet.store import accounts, consents, jobs, repository
 from symbionet.store.accounts import PARTNER_TABLES, Access
@@ -180,13 +182,60 @@ def uploaded(data: bytes, filename: str) -> list[tuple[Problem, Any]]:
     """The rows of an uploaded ``streams.csv``, each with its line, to check with
     :func:`refuse_hidden_profiles` (none when it cannot be read: its import says why)."""
     label = re.split(r"[\\/]", filename.strip())[-1]
-    if label.lower() != "streams.csv":
+    try:
+        return uploaded_rows(data.decode("utf-8-sig"), label.lower().removesuffix(".csv"), label)
+    except UnicodeDecodeError:
+        return []
+
+
+def uploaded_rows(text: str, table: str, label: str = "streams.csv") -> list[tuple[Problem, Any]]:
+    """The rows of a CSV of ``table`` (none unless streams), as :func:`uploaded` gives them."""
+    if table != "streams":
         return []
     try:
-        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    except (UnicodeDecodeError, csv.Error):
+        rows = list(csv.DictReader(io.StringIO(text)))
+    except csv.Error:
         return []
     return [(Problem(label, line, None, ""), row) for line, row in enumerate(rows, start=2)]
+
+
+def partner_park_upload(
+    platform: Platform, stored: StoredPark, access: Access, data: bytes, filename: str
+) -> Park:
+    """The park with a partner's own rows from an uploaded whole park (the workbook it
+    downloaded, say): read and checked whole first, every problem listed; then its rows of
+    actors, sites, streams and technologies that differ from the park's are merged as a
+    CSV of each table would be. Any other row must be as the partner sees it."""
+    actor = str(access.actor)
+    uploaded = transfer.read_upload(data, filename)
+    seen = visible_park(stored, access, platform).inputs()
+    given = uploaded.inputs()
+    park, problems = stored.park, []
+    for table in transfer.OWNED:
+        if table not in given:
+            continue
+        key = key_column(table)
+        before = {str(r[key]): _filled(r) for r in records(seen.get(table, pd.DataFrame()))}
+        changed = []
+        for position, record in enumerate(records(given[table])):
+            row_id = str(record[key])
+            if before.get(row_id) == _filled(record):
+                continue
+            if owner(uploaded, table, record) != actor:
+                message = f"{row_id!r} is not one of {actor}'s rows: leave the others as they are"
+                problems.append(Problem(f"{filename}[{table}]", position + 2, key, message))
+            changed.append(position)
+        if changed and not problems:
+            rows = csv_text(given[table].iloc[changed])
+            refuse_hidden_profiles(platform, stored, access, uploaded_rows(rows, table))
+            park = transfer.merge_table_upload(park, rows.encode(), f"{table}.csv", actor)
+    if problems:
+        raise SymbionetError(problems)
+    return park
+
+
+def _filled(record: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if v is not None}
 
 
 def scrubbed(
