@@ -771,7 +771,31 @@ def _breaking_changes(world: World) -> list[tuple[str, str, dict[str, Any]]]:
             {"data": {"direction": "supply", "_version": str(steam)}},
         ),
         ("POST", "/api/parks/1/upload", {"files": {"file": ("streams.csv", csv)}}),
+        *[
+            ("POST", "/api/parks/1/upload", {"files": {"file": ("park.json", park)}})
+            for park in _workbooks_back(world)
+        ],
     ]
+
+
+def _workbooks_back(world: World) -> list[bytes]:
+    """A's own download sent back with a change the register refuses for what it would do
+    to rows A cannot see, or naming them: its steam demand cut below what a hidden exchange
+    takes; a stream of its own under the id of B's hidden one; one on B's hidden profile."""
+    mine = world.clients["editor_a"].get("/api/parks/1/download", params={"format": "json"})
+    park = mine.json()
+    assert "asnaes_steam" not in mine.text
+    steam = next(r for r in park["streams"] if r["id"] == "novo_steam")
+    new = {"site": "novo_site", "direction": "supply", "resource": "steam_mp"}
+    new |= {"quantity": 5, "unit": "t/yr"}
+    sent = []
+    for streams in (
+        [{**r, "quantity": 1} if r is steam else r for r in park["streams"]],
+        [*park["streams"], {"id": "asnaes_steam", **new}],
+        [*park["streams"], {"id": "novo_extra", **new, "profile": PROFILE}],
+    ):
+        sent.append(json.dumps({**park, "streams": streams}).encode())
+    return sent
 
 
 @pytest.mark.slow
