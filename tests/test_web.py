@@ -297,6 +297,15 @@ def test_history_keeps_each_change_and_past_figures_can_be_recomputed(
     assert then["park"]["co2e_t"]["central"] > now["co2e_t"]["central"]
     expected = impact(load_park(KALUNDBORG)).park.at["co2e_t", "central"]
     assert then["park"]["co2e_t"]["central"] == pytest.approx(expected)
+    past = secretariat.get(
+        "/api/parks/1/download", params={"format": "json", "at": before.isoformat()}
+    )
+    assert past.status_code == 200
+    exchanges = {e["id"]: e for e in past.json()["exchanges"]}
+    assert exchanges["steam_novo"]["quantity"] == 215000
+    partner = platform_client.client("novo_nordisk")
+    refused = partner.get("/api/parks/1/download", params={"at": before.isoformat()})
+    assert refused.status_code == 403
 
 
 def test_the_secretariat_invites_a_partner_member(platform_client: Platform) -> None:

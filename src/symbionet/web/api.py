@@ -230,12 +230,33 @@ def download(
     user: SignedIn,
     request: Request,
     format: Annotated[str, Query(description="zip, xlsx, json or yaml")] = "xlsx",
+    at: Annotated[
+        datetime | None, Query(description="the park as it was then (the secretariat's)")
+    ] = None,
 ) -> Response:
+    """The park as the role sees it, or (for the secretariat) as it was at a past time."""
     access = _access(request, park_id, user)
     state = platform(request)
-    park = visible_park(state.stored(park_id), access, state)
+    if at is None:
+        park = visible_park(state.stored(park_id), access, state)
+    else:
+        secretariat(access)
+        park = repository.park_at(state.engine, park_id, _moment(at))
     content, name, media = transfer.park_download(park, format)
     return _file(content, name, media)
+
+
+def _moment(at: datetime) -> datetime:
+    """A time given with its zone, that exists in UTC; else 422."""
+    if at.tzinfo is None:
+        raise HTTPException(422, "give the time with its time zone (2026-05-01T12:00:00Z)")
+    try:
+        at.astimezone(UTC)
+    except OverflowError:
+        raise HTTPException(
+            422, "the time in UTC is out of the calendar (years 1 to 9999)"
+        ) from None
+    return at
 
 
 def _file(content: bytes, name: str, media: str) -> Response:
@@ -265,15 +286,7 @@ def park_history(park_id: int, user: SignedIn, request: Request) -> list[dict[st
 @router.get("/parks/{park_id}/figures", tags=["parks"], summary="Key figures at a past time")
 def figures_at(park_id: int, at: datetime, user: SignedIn, request: Request) -> dict[str, Any]:
     secretariat(_access(request, park_id, user))
-    if at.tzinfo is None:
-        raise HTTPException(422, "give the time with its time zone (2026-05-01T12:00:00Z)")
-    try:
-        at.astimezone(UTC)
-    except OverflowError:
-        raise HTTPException(
-            422, "the time in UTC is out of the calendar (years 1 to 9999)"
-        ) from None
-    return service.figures_at(platform(request), park_id, at)
+    return service.figures_at(platform(request), park_id, _moment(at))
 
 
 @router.get("/parks/{park_id}/candidates", tags=["analyses"], summary="Candidate exchanges")

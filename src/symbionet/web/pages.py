@@ -617,6 +617,7 @@ def history(request: Request, park_id: int, at: str | None = None) -> HTMLRespon
         stored,
         changes=changes,
         at=at,
+        at_utc=f"{at}+00:00" if at else None,
         past=past,
         problems=problems,
     )
