@@ -23,7 +23,6 @@ from symbionet.web.context import (
     role_in,
     secretariat,
     signed_in,
-    storable_id,
     visible_park,
 )
 from symbionet.web.models import Consent, Invitation, JobRequest, Login, row_model
@@ -330,12 +329,8 @@ def park_jobs(park_id: int, user: SignedIn, request: Request) -> list[dict[str, 
 
 
 def _job(request: Request, job_id: int, user: User) -> jobs.Job:
-    if not storable_id(job_id):
-        raise HTTPException(404, f"no job {job_id}")
-    try:
-        job = jobs.get_job(platform(request).engine, job_id)
-    except SymbionetError:
-        raise HTTPException(404, f"no job {job_id}") from None
+    """The job, for the secretariat of its park; 404 for anyone else."""
+    job = service.find_job(platform(request), job_id)
     try:
         secretariat(_access(request, job.park_id, user))
     except HTTPException:

@@ -36,7 +36,6 @@ from symbionet.web.context import (
     platform,
     role_in,
     secretariat,
-    storable_id,
     visible_park,
 )
 
@@ -459,13 +458,8 @@ def start_job(request: Request, park_id: int, kind: Annotated[str, Form()]) -> R
 def cancel_job(request: Request, park_id: int, job_id: int) -> Response:
     _, access, _ = _member(request, park_id)
     secretariat(access)
-    engine = platform(request).engine
-    try:
-        if not storable_id(job_id) or jobs.get_job(engine, job_id).park_id != park_id:
-            raise SymbionetError("another park's job")
-    except SymbionetError:
-        raise HTTPException(404, f"no job {job_id}") from None
-    jobs.cancel_job(engine, job_id)
+    service.find_job(platform(request), job_id, park_id)
+    jobs.cancel_job(platform(request).engine, job_id)
     return _see_other(f"/parks/{park_id}/analyses")
 
 
@@ -496,14 +490,7 @@ def _result_parts(
 def job_page(request: Request, park_id: int, job_id: int) -> HTMLResponse:
     user, access, stored = _member(request, park_id)
     secretariat(access)
-    if not storable_id(job_id):
-        raise HTTPException(404, f"no job {job_id}")
-    try:
-        job = jobs.get_job(platform(request).engine, job_id)
-    except SymbionetError:
-        raise HTTPException(404, f"no job {job_id}") from None
-    if job.park_id != park_id:
-        raise HTTPException(404, f"no job {job_id}")
+    job = service.find_job(platform(request), job_id, park_id)
     money = Money.of(stored.park)
     tables, values = _result_parts(job.result, money)
     figures = []
@@ -630,8 +617,9 @@ def _brief(record: Any) -> str:
     return text if len(text) <= 160 else text[:157] + "..."
 
 
-@router.get("/parks/{park_id}/members", response_class=HTMLResponse)
-def members(request: Request, park_id: int, notice: str | None = None) -> HTMLResponse:
+def _members_page(
+    request: Request, park_id: int, status: int = 200, **context: Any
+) -> HTMLResponse:
     user, access, stored = _member(request, park_id)
     secretariat(access)
     return _page(
@@ -641,10 +629,16 @@ def members(request: Request, park_id: int, notice: str | None = None) -> HTMLRe
         user,
         access,
         stored,
+        status=status,
         members=accounts.members_of(platform(request).engine, park_id),
         actors=list(stored.park.actors["name"].items()),
-        notice=notice,
+        **context,
     )
+
+
+@router.get("/parks/{park_id}/members", response_class=HTMLResponse)
+def members(request: Request, park_id: int) -> HTMLResponse:
+    return _members_page(request, park_id)
 
 
 @router.post("/parks/{park_id}/members", response_class=HTMLResponse)
@@ -656,25 +650,14 @@ def invite(
     role: Annotated[str, Form()],
     actor: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
-    user, access, stored = _member(request, park_id)
+    _, access, _ = _member(request, park_id)
     secretariat(access)
     try:
         _, password = service.invite(platform(request), park_id, email, name, role, actor or None)
     except SymbionetError as error:
-        return _page(
-            request,
-            "members.html",
-            "Members",
-            user,
-            access,
-            stored,
-            status=422,
-            members=accounts.members_of(platform(request).engine, park_id),
-            actors=list(stored.park.actors["name"].items()),
-            problems=[str(error)],
-        )
+        return _members_page(request, park_id, 422, problems=[str(error)])
     note = f"{email} is now {role}" + (f"; their password: {password}" if password else "")
-    return members(request, park_id, notice=note)
+    return _members_page(request, park_id, notice=note)
 
 
 @router.get("/parks/{park_id}/reports", response_class=HTMLResponse)

@@ -29,7 +29,7 @@ from symbionet.store import accounts, consents, jobs, repository
 from symbionet.store.accounts import PARTNER_TABLES, Access
 from symbionet.store.model import ROW_TABLES, key_column
 from symbionet.store.repository import StoredPark
-from symbionet.web.context import Platform, visible_park
+from symbionet.web.context import Platform, storable_id, visible_park
 
 #: analyses whose result holds discovery's candidates, and where
 DISCOVERIES = {"discover": (), "assess": ("discovery",)}
@@ -349,6 +349,19 @@ def remove_row(
         raise scrubbed(error, platform, stored, access) from None
 
 
+def find_job(platform: Platform, job_id: int, park_id: int | None = None) -> jobs.Job:
+    """Job ``job_id`` (of park ``park_id``, when given), or 404."""
+    try:
+        if not storable_id(job_id):
+            raise SymbionetError(f"no job {job_id}")
+        job = jobs.get_job(platform.engine, job_id)
+    except SymbionetError:
+        raise HTTPException(404, f"no job {job_id}") from None
+    if park_id is not None and job.park_id != park_id:
+        raise HTTPException(404, f"no job {job_id}")
+    return job
+
+
 def latest_discovery(platform: Platform, park_id: int) -> tuple[jobs.Job, DiscoveryResult] | None:
     """The newest discovery run on the park (alone or in an assessment), as a result."""
     found = [
@@ -510,6 +523,7 @@ __all__ = [
     "change_row",
     "consent",
     "figures_at",
+    "find_job",
     "history",
     "invite",
     "key_figures",
