@@ -35,6 +35,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from symbionet.errors import SymbionetError
 from symbionet.register import schema
+from symbionet.store.model import park_column
 
 Role = Literal["secretariat", "editor", "viewer"]
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -68,7 +69,7 @@ def declare_tables(metadata: MetaData) -> None:
         "memberships",
         metadata,
         Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-        Column("park_id", Integer, ForeignKey("parks.id", ondelete="CASCADE"), primary_key=True),
+        park_column(key=True),
         Column("role", Text, primary_key=True),
         # The partner an editor or viewer acts for; "" for the secretariat.
         Column("actor", Text, primary_key=True),

@@ -9,8 +9,6 @@ from sqlalchemy import (
     Column,
     DateTime,
     Engine,
-    ForeignKey,
-    Integer,
     MetaData,
     Table,
     Text,
@@ -19,13 +17,15 @@ from sqlalchemy import (
     select,
 )
 
+from symbionet.store.model import park_column
+
 
 def declare_tables(metadata: MetaData) -> None:
     """Add ``consents`` to ``metadata``."""
     Table(
         "consents",
         metadata,
-        Column("park_id", Integer, ForeignKey("parks.id", ondelete="CASCADE"), primary_key=True),
+        park_column(key=True),
         Column("actor", Text, primary_key=True),
         Column("supply", Text, primary_key=True),
         Column("demand", Text, primary_key=True),

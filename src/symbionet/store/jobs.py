@@ -20,7 +20,6 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Float,
-    ForeignKey,
     Integer,
     LargeBinary,
     MetaData,
@@ -34,6 +33,7 @@ from sqlalchemy import (
 )
 
 from symbionet.errors import SymbionetError
+from symbionet.store.model import park_column
 
 Status = Literal["queued", "running", "done", "failed", "cancelled"]
 FINISHED = ("done", "failed", "cancelled")
@@ -48,13 +48,7 @@ def declare_tables(metadata: MetaData) -> None:
         "jobs",
         metadata,
         Column("id", Integer, primary_key=True, autoincrement=True),
-        Column(
-            "park_id",
-            Integer,
-            ForeignKey("parks.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        ),
+        park_column(),
         Column("kind", Text, nullable=False),
         Column("options", JSON, nullable=False),
         Column("author", Text, nullable=False),

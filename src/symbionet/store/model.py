@@ -40,6 +40,15 @@ ROW_TABLES = tuple(name for name in schema.tables() if name != "park")
 """The park tables stored one row per record, in the order data flows through a park."""
 
 
+def park_column(key: bool = False) -> Column[int]:
+    """The ``park_id`` column of a table of parks' data: part of the primary key (``key``)
+    or an index; its rows go with their park."""
+    reference = ForeignKey("parks.id", ondelete="CASCADE")
+    if key:
+        return Column("park_id", Integer, reference, primary_key=True)
+    return Column("park_id", Integer, reference, nullable=False, index=True)
+
+
 def key_column(table: str) -> str:
     """The declared column that identifies a row of ``table`` within its park."""
     key = "period" if table == "profiles" else schema.tables()[table].id_column
@@ -73,7 +82,7 @@ def _row_table(metadata: MetaData, table: str) -> Table:
     return Table(
         table,
         metadata,
-        Column("park_id", Integer, ForeignKey("parks.id", ondelete="CASCADE"), primary_key=True),
+        park_column(key=True),
         *declared,
         Column("position", Integer, nullable=False),
         Column("version", Integer, nullable=False),
@@ -101,13 +110,7 @@ def metadata() -> MetaData:
         "changes",
         result,
         Column("id", Integer, primary_key=True, autoincrement=True),
-        Column(
-            "park_id",
-            Integer,
-            ForeignKey("parks.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        ),
+        park_column(),
         Column("version", Integer, nullable=False),
         Column("at", DateTime, nullable=False),
         Column("author", Text, nullable=False),
@@ -132,5 +135,6 @@ __all__ = [
     "TYPES",
     "key_column",
     "metadata",
+    "park_column",
     "stored_columns",
 ]
