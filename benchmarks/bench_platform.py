@@ -275,7 +275,7 @@ def bench_served(
         for name, path in endpoints(park_id).items():
             if args.endpoints and name not in args.endpoints:
                 continue
-            warm = asyncio.run(load(url, path, headers, 2 * workers, 4 * workers, args.seconds))
+            warm = asyncio.run(load(url, path, headers, 4 * workers, 8 * workers, args.seconds))
             assert warm.failed == 0, f"{path} failed"
             alone = asyncio.run(load(url, path, headers, 1, args.alone, args.seconds))
             figures = asyncio.run(
