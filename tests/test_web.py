@@ -398,3 +398,37 @@ def test_a_partner_uploads_its_workbook_back_with_its_own_rows_changed(
     assert accepted.status_code == 200, accepted.text
     assert row(novo, "streams", "novo_yeast")["quantity"] == 155000
     assert row(novo, "streams", "asnaes_steam")["quantity"] == 350000
+
+
+def test_rows_come_a_page_at_a_time_with_their_number_in_all(platform_client: Platform) -> None:
+    client = platform_client.client("secretariat")
+    every = client.get("/api/parks/1/streams").json()
+    page = client.get("/api/parks/1/streams", params={"offset": 20, "limit": 5})
+    assert page.headers["X-Total-Count"] == "26" == str(len(every))
+    assert page.json() == every[20:25]
+    assert (
+        client.get("/api/parks/1/streams", params={"offset": 25, "limit": 5}).json() == every[25:]
+    )
+    assert client.get("/api/parks/1/streams", params={"limit": 0}).status_code == 422
+
+
+def test_the_register_page_shows_a_page_of_rows_and_the_one_with_an_error(
+    platform_client: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from symbionet.web import pages
+
+    monkeypatch.setattr(pages, "PAGE_ROWS", 10)
+    client = platform_client.client("secretariat")
+    first = client.get("/parks/1/tables/streams").text
+    assert "Rows 1–10 of 26" in first and 'id="row-tisso_raw"' in first
+    last = client.get("/parks/1/tables/streams", params={"page": 3}).text
+    assert "Rows 21–26 of 26" in last and 'id="row-tisso_raw"' not in last
+    # a refused edit of row 22 (digestate) shows the third page, with its error
+    version = row(client, "streams", "digestate")["_version"]
+    token = client.headers["X-CSRF-Token"]
+    refused = client.post(
+        "/parks/1/tables/streams/digestate",
+        data={"csrf_token": token, "_version": str(version), "quantity": "-1"},
+    )
+    assert refused.status_code == 422 and "Rows 21–26 of 26" in refused.text
+    assert 'class="error"' in refused.text

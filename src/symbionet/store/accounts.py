@@ -352,17 +352,21 @@ def create_token(engine: Engine, user: int) -> str:
 
 
 def user_of_token(engine: Engine, token: str) -> int | None:
-    """The user of a token that has not been revoked, noting when it was used; else
-    ``None``."""
+    """The user of a token that has not been revoked, noting when it was used (to the
+    minute: a script's every request is no write); else ``None``."""
     tokens = _table("tokens")
-    with engine.begin() as connection:
-        user = connection.execute(
-            update(tokens)
-            .where(tokens.c.digest == _digest(token), tokens.c.revoked.is_(None))
-            .values(last_used=_now())
-            .returning(tokens.c.user_id)
-        ).scalar_one_or_none()
-    return None if user is None else int(user)
+    working = (tokens.c.digest == _digest(token)) & tokens.c.revoked.is_(None)
+    with engine.connect() as connection:
+        found = connection.execute(
+            select(tokens.c.user_id, tokens.c.last_used).where(working)
+        ).first()
+    if found is None:
+        return None
+    now = _now()
+    if found.last_used is None or now - found.last_used > timedelta(minutes=1):
+        with engine.begin() as connection:
+            connection.execute(update(tokens).where(working).values(last_used=now))
+    return int(found.user_id)
 
 
 def revoke_token(engine: Engine, token: str) -> bool:

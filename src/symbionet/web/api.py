@@ -129,10 +129,21 @@ def _table_routes(table: str) -> None:
     tags: list[str | Enum] = [f"table {table}"]
 
     @router.get(f"/parks/{{park_id}}/{table}", tags=tags, summary=f"Rows of {table} you may see")
-    def rows(park_id: int, user: SignedIn, request: Request) -> list[dict[str, Any]]:
+    def rows(
+        park_id: int,
+        user: SignedIn,
+        request: Request,
+        response: Response,
+        offset: Annotated[int, Query(ge=0, description="rows to skip")] = 0,
+        limit: Annotated[int | None, Query(ge=1, description="rows at most (all)")] = None,
+    ) -> list[dict[str, Any]]:
+        """The rows you may see, from ``offset``, ``limit`` at most; their number in all
+        in the ``X-Total-Count`` header."""
         access = _access(request, park_id, user)
         state = platform(request)
-        return service.table_rows(state, state.stored(park_id), access, table)
+        found = service.table_rows(state, state.stored(park_id), access, table)
+        response.headers["X-Total-Count"] = str(len(found))
+        return found[offset : None if limit is None else offset + limit]
 
     @router.post(f"/parks/{{park_id}}/{table}", tags=tags, summary=f"Add a row to {table}")
     def add(park_id: int, row: new, user: SignedIn, request: Request) -> dict[str, Any]:  # type: ignore[valid-type]

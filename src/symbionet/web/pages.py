@@ -42,6 +42,8 @@ from symbionet.web.context import (
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(files("symbionet.web") / "templates"))
 FIGURE = {"displaylogo": False, "responsive": True}
+#: rows of the register shown on one page
+PAGE_ROWS = 200
 
 
 @cache
@@ -302,7 +304,17 @@ def _table_page(
     state = platform(request)
     service.check_table(table)
     key = key_column(table)
-    rows = [{**r, "_id": r.get(key)} for r in service.table_rows(state, stored, access, table)]
+    every = service.table_rows(state, stored, access, table)
+    ids = [str(r.get(key)) for r in every]
+    wanted = next((ids.index(row) for row, _ in (errors or {}) if row in ids), None)
+    pages = max(1, -(-len(every) // PAGE_ROWS))
+    if wanted is not None:  # the page with the row whose problems are shown
+        page = wanted // PAGE_ROWS + 1
+    else:
+        asked = request.query_params.get("page", "1")
+        page = min(max(int(asked) if asked.isdigit() else 1, 1), pages)
+    start = (page - 1) * PAGE_ROWS
+    rows = [{**r, "_id": r.get(key)} for r in every[start : start + PAGE_ROWS]]
     declared = [
         c.name for c in schema.tables()[table].columns if c.type != "derived" and not c.is_pattern
     ]
@@ -323,6 +335,9 @@ def _table_page(
         key=key,
         columns=columns,
         rows=rows,
+        shown=(start + 1, start + len(rows), len(every)),
+        pages=pages,
+        page=page,
         errors=errors or {},
         problems=problems or [],
         notice=notice,
