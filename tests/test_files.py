@@ -260,13 +260,16 @@ def test_killed_discover_and_report_leave_no_partial_file(
     assert runner.invoke(app, [str(a) for a in [*discover, whole]]).exit_code == 0
     for seed in range(2):
         _kill_while_writing([*discover, table], folder, seed)
-        _kill_while_writing(["report", tiny, "--out", folder], folder, seed)
+        _kill_while_writing(["report", tiny, "--out", folder, "--force"], folder, seed)
         text = table.read_text(encoding="utf-8")
         assert text in ("old table\n", "small table\n", whole.read_text(encoding="utf-8"))
         html = report.read_text(encoding="utf-8")
         assert html == "old report\n" or html.rstrip().endswith("</html>")
         # the next runs tidy up
-        tidy = (["discover", tiny, "--force", "--csv", table], ["report", tiny, "--out", folder])
+        tidy = (
+            ["discover", tiny, "--force", "--csv", table],
+            ["report", tiny, "--out", folder, "--force"],
+        )
         for args in tidy:
             assert runner.invoke(app, [str(a) for a in args]).exit_code == 0
         assert leftovers(folder) == []

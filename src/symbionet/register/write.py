@@ -197,16 +197,18 @@ def write_folder(
             )
 
 
-def add_sheet(book: Any, name: str, where: str, rows: list[list[Any]]) -> None:
-    """A worksheet of ``rows`` (the first a header): text as string cells, never formulas."""
+def add_sheet(book: Any, name: str, where: str, rows: list[list[Any]], exact: bool = False) -> None:
+    """A worksheet of ``rows`` (the first a header): text as string cells, never formulas;
+    with ``exact``, a number that needs a 17th digit as its exact text (a workbook keeps
+    16), for a park's data to read back as it was."""
     sheet = book.create_sheet(name)
     problems = []
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row, start=1):
             if value is None:
                 continue
-            if isinstance(value, float) and float(f"{value:.16g}") != value:
-                value = repr(value)  # a workbook keeps 16 digits: the 17th survives as text
+            if exact and isinstance(value, float) and float(f"{value:.16g}") != value:
+                value = repr(value)
             if isinstance(value, str):
                 problem = xlsx_problem(value, where, r, str(rows[0][c - 1]) if r > 1 else None)
                 if problem:
@@ -242,7 +244,7 @@ def write_xlsx(
     for name, frame in frames.items():
         rows = [list(frame.columns)]
         rows += [[plain(v) for v in row] for row in frame.itertuples(index=False)]
-        add_sheet(book, name, f"{file}[{name}]", rows)
+        add_sheet(book, name, f"{file}[{name}]", rows, exact=True)
     if catalogue:
         text = yaml.safe_dump(catalogue, sort_keys=False)
         add_sheet(book, "catalogue", f"{file}[catalogue]", [[text]])
