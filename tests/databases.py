@@ -174,6 +174,17 @@ class PostgresServer:
             connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         return name
 
+    def copy_database(self, template: str) -> str:
+        """A new database made as a copy of ``template`` (which nobody may be using)."""
+        name = f"test_{uuid.uuid4().hex}"
+        with self._admin() as connection:
+            connection.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(name), sql.Identifier(template)
+                )
+            )
+        return name
+
     def drop_database(self, name: str) -> None:
         with self._admin() as connection:
             connection.execute(

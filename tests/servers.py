@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,11 +20,12 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
 
 from symbionet.store.database import migrate, open_database
 from symbionet.web.app import create_app
 from symbionet.web.bootstrap import first_start
-from tests.databases import free_port
+from tests.databases import PostgresServer, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 KALUNDBORG = ROOT / "examples" / "kalundborg"
@@ -141,16 +143,66 @@ class Platform:
         return client
 
 
+Accounts = dict[str, tuple[str, str]]
+
+
+@pytest.fixture(scope="session")
+def kalundborg_templates(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], tuple[str, Accounts]]:
+    """A database per backend made once per test process as the first start makes it
+    (the Kalundborg example and its accounts, whose passwords take long to hash): its
+    URL (a SQLite file, or a PostgreSQL database to copy) and accounts."""
+    made: dict[str, tuple[str, Accounts]] = {}
+
+    def template(backend: str) -> tuple[str, Accounts]:
+        if backend not in made:
+            if backend == "sqlite":
+                url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'kalundborg.sqlite'}"
+            else:
+                server: PostgresServer = request.getfixturevalue("postgres_server")
+                url = server.url(server.create_database())
+            migrate(url)
+            engine = open_database(url)
+            accounts = {
+                a.actor or a.role: (a.email, a.password) for a in first_start(engine, KALUNDBORG)
+            }
+            engine.dispose()
+            made[backend] = (url, accounts)
+        return made[backend]
+
+    return template
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def kalundborg_database(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    kalundborg_templates: Callable[[str], tuple[str, Accounts]],
+) -> Iterator[tuple[str, Accounts]]:
+    """A database of its own holding the Kalundborg example after its first start, on
+    SQLite and on PostgreSQL, copied from the template: its URL and accounts."""
+    url, accounts = kalundborg_templates(request.param)
+    if request.param == "sqlite":
+        copy = tmp_path / "kalundborg.sqlite"
+        shutil.copyfile(make_url(url).database or "", copy)
+        yield f"sqlite:///{copy}", accounts
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = server.copy_database(make_url(url).database or "")
+    try:
+        yield server.url(name), accounts
+    finally:
+        server.drop_database(name)
+
+
 @pytest.fixture
-def platform_client(database_url: str) -> Iterator[Platform]:
-    """The platform's app on a fresh database holding the Kalundborg example, with its job
-    runner; ``.client(who)`` gives a client signed in as ``who``."""
-    migrate(database_url)
-    engine = open_database(database_url)
-    made = first_start(engine, KALUNDBORG)
-    engine.dispose()
-    accounts = {a.actor or a.role: (a.email, a.password) for a in made}
-    platform = Platform(create_app(database_url), accounts)
+def platform_client(kalundborg_database: tuple[str, Accounts]) -> Iterator[Platform]:
+    """The platform's app on a fresh database holding the Kalundborg example and its
+    first-start accounts, with its job runner; ``.client(who)`` gives a client signed in
+    as ``who``."""
+    url, accounts = kalundborg_database
+    platform = Platform(create_app(url), dict(accounts))
     try:
         yield platform
     finally:
