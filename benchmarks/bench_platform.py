@@ -74,6 +74,7 @@ def endpoints(park_id: int) -> dict[str, str]:
     return {
         "summary": f"/api/parks/{park_id}",
         "streams": f"/api/parks/{park_id}/streams",
+        "page": f"/api/parks/{park_id}/streams?offset=100&limit=100",
         "public": f"/api/public/parks/{park_id}",
         "dashboard": f"/parks/{park_id}",
     }
@@ -318,7 +319,7 @@ def main() -> None:
         "--think", type=float, default=0.0, help="mean pause of a client between requests (s)"
     )
     parser.add_argument("--alone", type=int, default=20, help="requests of the one client")
-    parser.add_argument("--endpoints", nargs="*", help="summary streams public dashboard")
+    parser.add_argument("--endpoints", nargs="*", help="summary streams page public dashboard")
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
