@@ -23,7 +23,7 @@ import pandas as pd
 import yaml
 
 from symbionet.errors import SymbionetError
-from symbionet.present.tables import Shown, number, shown
+from symbionet.present.tables import Shown, html_rows, number, shown
 from symbionet.results import plain
 
 if TYPE_CHECKING:
@@ -252,21 +252,6 @@ def _plain_number(value: object) -> object:
     return found
 
 
-def html_rows(text: Shown) -> str:
-    """A table shown as text, as an HTML table; text cells have class ``text``."""
-    kinds = ["" if numeric else ' class="text"' for numeric in text.numeric]
-    head = "".join(
-        f"<th{kind}>{html.escape(h)}</th>" for h, kind in zip(text.headers, kinds, strict=True)
-    )
-    body = "".join(
-        "<tr>"
-        + "".join(f"<td{kind}>{html.escape(c)}</td>" for c, kind in zip(row, kinds, strict=True))
-        + "</tr>"
-        for row in text.rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 ENGLISH = Language("en")
 """The language of reports unless another is asked for."""
 
@@ -276,6 +261,5 @@ __all__ = [
     "UNIT_COLUMNS",
     "VOCABULARY",
     "Language",
-    "html_rows",
     "language_of",
 ]

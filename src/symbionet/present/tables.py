@@ -317,7 +317,11 @@ def html_table(
     row_units: bool = False,
 ) -> str:
     """A pandas table as an HTML table (see :func:`shown`); text cells have class ``text``."""
-    text = shown(frame, index, period=period, index_name=index_name, row_units=row_units)
+    return html_rows(shown(frame, index, period=period, index_name=index_name, row_units=row_units))
+
+
+def html_rows(text: Shown) -> str:
+    """A table shown as text, as an HTML table; text cells have class ``text``."""
     kinds = ["" if numeric else ' class="text"' for numeric in text.numeric]
     head = "".join(
         f"<th{kind}>{html.escape(h)}</th>" for h, kind in zip(text.headers, kinds, strict=True)
@@ -417,6 +421,7 @@ __all__ = [
     "check_export",
     "export_tables",
     "heading",
+    "html_rows",
     "html_table",
     "number",
     "rich_table",
