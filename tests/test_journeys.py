@@ -58,7 +58,7 @@ class Visitor:
 
     def _console(self, message: Any) -> None:
         # a page the server answers with 4xx on purpose (a refused form) is logged as a
-        # failed load; so is the favicon the browser asks for and the platform lacks
+        # failed load
         if message.type == "error" and "Failed to load resource" not in message.text:
             self.errors.append(message.text)
 
