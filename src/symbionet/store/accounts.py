@@ -20,7 +20,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import (
     Column,
     DateTime,
-    ForeignKey,
     Integer,
     MetaData,
     Table,
@@ -35,7 +34,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from symbionet.errors import SymbionetError
 from symbionet.register import schema
-from symbionet.store.model import park_column
+from symbionet.store.model import park_column, reference_column
 
 Role = Literal["secretariat", "editor", "viewer"]
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -68,7 +67,7 @@ def declare_tables(metadata: MetaData) -> None:
     Table(
         "memberships",
         metadata,
-        Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+        reference_column("user_id", "users.id", key=True),
         park_column(key=True),
         Column("role", Text, primary_key=True),
         # The partner an editor or viewer acts for; "" for the secretariat.
@@ -78,13 +77,7 @@ def declare_tables(metadata: MetaData) -> None:
         "tokens",
         metadata,
         Column("id", Integer, primary_key=True, autoincrement=True),
-        Column(
-            "user_id",
-            Integer,
-            ForeignKey("users.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        ),
+        reference_column("user_id", "users.id"),
         Column("digest", Text, nullable=False, unique=True),
         Column("created", DateTime, nullable=False),
         Column("last_used", DateTime, nullable=True),
@@ -94,13 +87,7 @@ def declare_tables(metadata: MetaData) -> None:
         "sessions",
         metadata,
         Column("digest", Text, primary_key=True),
-        Column(
-            "user_id",
-            Integer,
-            ForeignKey("users.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        ),
+        reference_column("user_id", "users.id"),
         Column("csrf", Text, nullable=False),
         Column("expires", DateTime, nullable=False),
     )
@@ -173,8 +160,9 @@ def _check_password(password: str, email: str, name: str) -> None:
 
 def new_password() -> str:
     """A strong random password for a new account (16 characters, 8 different at least)."""
-    while len(set(password := secrets.token_urlsafe(12))) < 8:
-        pass
+    password = secrets.token_urlsafe(12)
+    while len(set(password)) < 8:
+        password = secrets.token_urlsafe(12)
     return password
 
 

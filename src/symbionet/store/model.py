@@ -40,13 +40,18 @@ ROW_TABLES = tuple(name for name in schema.tables() if name != "park")
 """The park tables stored one row per record, in the order data flows through a park."""
 
 
-def park_column(key: bool = False) -> Column[int]:
-    """The ``park_id`` column of a table of parks' data: part of the primary key (``key``)
-    or an index; its rows go with their park."""
-    reference = ForeignKey("parks.id", ondelete="CASCADE")
+def reference_column(name: str, target: str, key: bool = False) -> Column[int]:
+    """A column ``name`` referring to ``target`` (``parks.id``), whose rows go with the row
+    they refer to: part of the primary key (``key``) or an index."""
+    reference = ForeignKey(target, ondelete="CASCADE")
     if key:
-        return Column("park_id", Integer, reference, primary_key=True)
-    return Column("park_id", Integer, reference, nullable=False, index=True)
+        return Column(name, Integer, reference, primary_key=True)
+    return Column(name, Integer, reference, nullable=False, index=True)
+
+
+def park_column(key: bool = False) -> Column[int]:
+    """The ``park_id`` column of a table of parks' data (see :func:`reference_column`)."""
+    return reference_column("park_id", "parks.id", key)
 
 
 def key_column(table: str) -> str:
@@ -136,5 +141,6 @@ __all__ = [
     "key_column",
     "metadata",
     "park_column",
+    "reference_column",
     "stored_columns",
 ]
