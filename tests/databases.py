@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -207,11 +208,12 @@ def postgres_server() -> Iterator[PostgresServer]:
         server.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A SQLAlchemy URL of an empty database of its own, on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'symbionet.sqlite'}"
+@contextmanager
+def empty_database(request: pytest.FixtureRequest, backend: str, folder: Path) -> Iterator[str]:
+    """The URL of an empty database of ``backend``: a SQLite file in ``folder``, or a
+    PostgreSQL database dropped at the end."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'symbionet.sqlite'}"
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
     name = server.create_database()
@@ -219,6 +221,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield server.url(name)
     finally:
         server.drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A SQLAlchemy URL of an empty database of its own, on SQLite and on PostgreSQL."""
+    with empty_database(request, request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ FastAPI's TestClient. Both hold the Kalundborg example and its first-start accou
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -66,11 +67,9 @@ def _wait_for(url: str, process: subprocess.Popen[str], seconds: float = 60) -> 
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server stopped (exit {process.returncode})")
-        try:
+        with contextlib.suppress(httpx.HTTPError):
             if httpx.get(f"{url}/api/public/parks", timeout=2).status_code == 200:
                 return
-        except httpx.HTTPError:
-            pass
         time.sleep(0.1)
     raise RuntimeError(f"the server did not answer at {url} within {seconds} s")
 

@@ -39,7 +39,7 @@ from symbionet.store.repository import save_park
 from symbionet.web.app import create_app
 from symbionet.web.bootstrap import first_start
 from symbionet.web.runner import JobRunner
-from tests.databases import PostgresServer
+from tests.databases import empty_database
 from tests.servers import KALUNDBORG, sign_in
 
 A, B = "novo_nordisk", "orsted"
@@ -284,15 +284,8 @@ def shared_database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """An empty database for the tests of this module (as ``database_url``, once)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('authorization') / 'symbionet.sqlite'}"
-        return
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    name = server.create_database()
-    try:
-        yield server.url(name)
-    finally:
-        server.drop_database(name)
+    with empty_database(request, request.param, tmp_path_factory.mktemp("authorization")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -258,7 +257,6 @@ def test_the_park_report_in_danish(danish_park_report: list[Path]) -> None:
     assert "Sites and exchanges" not in figures and "coastline" not in figures
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Chromium")
 def test_the_pdf_is_printed_without_the_html(
     park: Park, assessment: Assessment, tmp_path: Path
 ) -> None:
