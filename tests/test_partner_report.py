@@ -294,3 +294,21 @@ def test_the_command_writes_the_files_and_refuses_to_overwrite(park: Park, tmp_p
         result = runner.invoke(app, ["report", source, "--out", str(tmp_path / "x"), *wrong])
         assert result.exit_code == 1 and message in str(result.exception)
     assert not (tmp_path / "x").exists()
+
+
+def test_a_partner_of_a_park_without_streams_gets_its_report(tmp_path: Path) -> None:
+    empty = load_park(
+        write_park(
+            tmp_path / "empty",
+            {
+                "streams.csv": "id,site,direction,resource,quantity,unit\n",
+                "exchanges.csv": "id,supply,demand,quantity,unit\n",
+            },
+        )
+    )
+    assessed = assess_park(empty)
+    written = write_partner_report(
+        empty, "power", assessed, tmp_path, ("html", "xlsx"), language="da"
+    )
+    assert [path.suffix for path in written] == [".html", ".xlsx"]
+    assert load_workbook(written[1]).sheetnames[0] == "Om rapporten"

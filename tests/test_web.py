@@ -8,6 +8,7 @@ import io
 import time
 import zipfile
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -432,3 +433,27 @@ def test_the_register_page_shows_a_page_of_rows_and_the_one_with_an_error(
     )
     assert refused.status_code == 422 and "Rows 21–26 of 26" in refused.text
     assert 'class="error"' in refused.text
+
+
+def test_a_park_without_streams_has_every_page_and_an_empty_candidate_list(
+    database_url: str, tmp_path: Path
+) -> None:
+    from symbionet.store.database import migrate, open_database
+    from symbionet.web.app import create_app
+    from symbionet.web.bootstrap import first_start
+    from tests.conftest import write_park
+    from tests.servers import sign_in
+
+    files = {"streams.csv": "id,site,direction,resource,quantity,unit\n"}
+    files["exchanges.csv"] = "id,supply,demand,quantity,unit\n"
+    migrate(database_url)
+    engine = open_database(database_url)
+    made = {a.role: a for a in first_start(engine, write_park(tmp_path / "empty", files))}
+    engine.dispose()
+    with TestClient(create_app(database_url), base_url="http://127.0.0.1") as client:
+        sign_in(client, made["secretariat"].email, made["secretariat"].password)
+        job = client.post("/api/parks/1/jobs", json={"kind": "discover"}).json()
+        assert wait_for(client, job["id"])["status"] == "done"
+        assert client.get("/api/parks/1/candidates").json()["candidates"] == []
+        for page in ("", "/candidates", "/tables/streams", "/analyses", "/history", "/reports"):
+            assert client.get(f"/parks/1{page}").status_code == 200, page

@@ -284,10 +284,8 @@ class Table:
 
 def _tables(view: PartnerView, money: Money, lang: Language) -> dict[str, Table]:
     """The tables of the partner report, amounts in ``money``'s currency, by their part."""
-    candidates = money.frame(view.candidates)
-    value = money.name("value_eur")
+    candidates = money.frame(view.candidates)  # anonymous ones rounded in the currency
     anonymous = ~pd.Series(view.revealed, index=candidates.index, dtype=bool)
-    candidates.loc[anonymous, value] = candidates.loc[anonymous, value].map(about)
     candidates["partner"] = candidates["partner"].where(~anonymous, lang.text("anonymous"))
     share = pd.DataFrame()
     if view.share is not None:

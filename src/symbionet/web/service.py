@@ -362,6 +362,13 @@ def find_job(platform: Platform, job_id: int, park_id: int | None = None) -> job
     return job
 
 
+def artifact(platform: Platform, job: jobs.Job) -> Any:
+    """The result object a finished job stored, read once per process."""
+    return platform.cache.get(
+        ("artifact", job.id), lambda: jobs.job_artifact(platform.engine, job.id)
+    )
+
+
 def latest_discovery(platform: Platform, park_id: int) -> tuple[jobs.Job, DiscoveryResult] | None:
     """The newest discovery run on the park (alone or in an assessment), as a result."""
     found = [
@@ -372,13 +379,10 @@ def latest_discovery(platform: Platform, park_id: int) -> tuple[jobs.Job, Discov
     if not found:
         return None
     job = max(found, key=lambda j: j.id)
-    data: Any = job.result
-    for key in DISCOVERIES[job.kind]:
-        data = data[key]
-    table = pd.DataFrame.from_records(data["candidates"])
-    if "rank" in table:
-        table = table.set_index("rank")
-    return job, DiscoveryResult(candidates=table, found=int(data["found"]))
+    result = artifact(platform, job)
+    for part in DISCOVERIES[job.kind]:
+        result = getattr(result, part)
+    return job, result
 
 
 def candidates(platform: Platform, stored: StoredPark, access: Access) -> dict[str, Any]:
@@ -465,7 +469,7 @@ def latest_assessment(platform: Platform, park_id: int) -> tuple[jobs.Job, Any] 
     job = jobs.latest_result(platform.engine, park_id, "assess")
     if job is None:
         return None
-    found = jobs.job_artifact(platform.engine, job.id)
+    found = artifact(platform, job)
     return None if found is None else (job, found)
 
 
