@@ -127,15 +127,19 @@ def platform_server(database_url: str) -> Iterator[Served]:
 
 @dataclass
 class Platform:
-    """The platform in the test process: a TestClient per user, the first-start accounts."""
+    """The platform in the test process, started once (its job runner with it): a
+    TestClient per user, the first-start accounts."""
 
     app: object
     accounts: dict[str, tuple[str, str]]
     clients: list[TestClient] = field(default_factory=list)
 
     def client(self, who: str | None = None) -> TestClient:
+        """A new client, signed in as ``who``. Only the first runs the app's start and
+        shutdown: one job runner, and an engine disposed once, when nothing else uses it."""
         client = TestClient(self.app, base_url="http://127.0.0.1")  # type: ignore[arg-type]
-        client.__enter__()
+        if not self.clients:
+            client.__enter__()
         self.clients.append(client)
         if who is not None:
             sign_in(client, *self.accounts[who])
@@ -205,5 +209,8 @@ def platform_client(kalundborg_database: tuple[str, Accounts]) -> Iterator[Platf
     try:
         yield platform
     finally:
-        for client in platform.clients:
-            client.__exit__(None, None, None)
+        for client in reversed(platform.clients):
+            if client is platform.clients[0]:
+                client.__exit__(None, None, None)
+            else:
+                client.close()
