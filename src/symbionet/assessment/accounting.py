@@ -88,7 +88,16 @@ class ImpactResult(Result):
         }
 
 
-STATUSES = ("idea", "screening", "feasibility", "agreement", "operating", "ended")
+STATUSES = (
+    "idea",
+    "screening",
+    "feasibility",
+    "agreement",
+    "implementation",
+    "operating",
+    "ended",
+    "rejected",
+)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ TYPES = {
     "float": "number",
     "int": "whole number",
     "year": "year (whole number)",
+    "date": "calendar date, YYYY-MM-DD",
     "bool": "true or false",
     "enum": "one of the allowed values",
     "resource": "catalogue resource id, synonym or EWC code",

@@ -127,6 +127,11 @@ def _convert(text: pd.Series, column: Column, check: Checker) -> pd.Series:
             [f"{v!r} is not one of {options}" + _close(v, column.choices) for v in text[bad]],
         )
         return chosen
+    if column.type == "date":
+        dates = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+        bad = given & (dates.isna() | ~text.str.fullmatch(r"\d{4}-\d{2}-\d{2}( 00:00:00)?"))
+        check.at(bad, name, [f"{v!r} is not a date (YYYY-MM-DD)" for v in text[bad]])
+        return dates.dt.strftime("%Y-%m-%d").where(given & ~bad)
     if column.type == "nace":
         bad = given & ~text.str.match(_NACE)
         check.at(bad, name, [f"{v!r} is not a NACE code (C, 20 or 20.14)" for v in text[bad]])
@@ -520,7 +525,7 @@ def check_exchanges(data: Tables, catalogue: Catalogue) -> None:
         ],
         "warning",
     )
-    firm = exchanges["status"].isin(["agreement", "operating"])
+    firm = exchanges["status"].isin(["agreement", "implementation", "operating"])
     stream_ids = data.frames["streams"]["id"]
     for column, amount in (("supply", annual), ("demand", annual * ratio)):
         taken = amount[firm].groupby(exchanges.loc[firm, column]).sum()
