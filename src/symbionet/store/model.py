@@ -98,8 +98,8 @@ def _row_table(metadata: MetaData, table: str) -> Table:
 @cache
 def metadata() -> MetaData:
     """Every table of the database: ``parks``, ``changes``, one table per park table and
-    the tables of accounts, jobs and consents (``symbionet.store.accounts``, ``.jobs``,
-    ``.consents``)."""
+    the tables of accounts, jobs, consents and metered readings (``symbionet.store.accounts``,
+    ``.jobs``, ``.consents``, ``.readings``)."""
     result = MetaData()
     Table(
         "parks",
@@ -126,9 +126,9 @@ def metadata() -> MetaData:
     )
     for table in ROW_TABLES:
         _row_table(result, table)
-    from symbionet.store import accounts, consents, jobs
+    from symbionet.store import accounts, consents, jobs, readings
 
-    for part in (accounts, jobs, consents):
+    for part in (accounts, jobs, consents, readings):
         part.declare_tables(result)
     return result
 

@@ -1,0 +1,466 @@
+"""Metered readings in the database: one row per meter and time, stored per park.
+
+A frame of readings has the columns ``meter`` (text), ``at`` (UTC timestamps), ``value``
+(a float in the meter's canonical unit; NaN when the meter gave none) and ``flag`` (a small
+integer, 0 for a valid reading). Storing readings replaces, for each meter of the frame,
+every stored reading from its first to its last time in the frame, in one transaction: an
+upload repeated changes nothing, and an upload that fails at any point leaves the readings
+stored before it exactly as they were.
+
+PostgreSQL gets the rows with ``COPY ... (FORMAT BINARY)``, written by numpy in large
+chunks (no Python work per row); SQLite gets them with ``executemany`` in large batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Double,
+    Engine,
+    MetaData,
+    SmallInteger,
+    Table,
+    Text,
+    exc,
+)
+
+from symbionet.errors import SymbionetError
+from symbionet.store.model import park_column
+
+COLUMNS = ("meter", "at", "value", "flag")
+"""The columns of a frame of readings, in order."""
+
+VALID = 0
+"""The flag of a valid reading."""
+
+CHUNK_ROWS = 1_000_000
+"""Rows written to PostgreSQL's COPY in one piece of bytes."""
+
+BATCH_ROWS = 100_000
+"""Rows given to SQLite's ``executemany`` at once."""
+
+_EPOCH_2000_US = 946_684_800_000_000
+"""PostgreSQL's binary timestamps count microseconds from 2000-01-01 UTC."""
+
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
+_COPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
+
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
+"""How SQLite holds a time (as SQLAlchemy's ``DateTime`` writes it): sorts as it reads."""
+
+
+def declare_tables(metadata: MetaData) -> None:
+    """Add ``readings`` to ``metadata``: keyed by park, meter and time, which serves both
+    reading a park's meters over a year and replacing a meter's readings over a range."""
+    Table(
+        "readings",
+        metadata,
+        park_column(key=True),
+        Column("meter", Text, primary_key=True),
+        Column("at", DateTime(timezone=True), primary_key=True),
+        Column("value", Double, nullable=True),
+        Column("flag", SmallInteger, nullable=False),
+    )
+
+
+def _table() -> Table:
+    from symbionet.store.model import metadata
+
+    return metadata().tables["readings"]
+
+
+class _Prepared:
+    """A frame of readings checked and held as numpy arrays: meter codes into ``names``
+    (sorted), times in microseconds since 1970 UTC, values (NaN for none) and flags."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        missing = [c for c in COLUMNS if c not in frame.columns]
+        if missing:
+            raise SymbionetError(f"readings lack the columns {', '.join(missing)}")
+        meter = frame["meter"]
+        if meter.isna().any():
+            raise SymbionetError("readings name no meter in some rows")
+        codes, names = pd.factorize(meter, sort=True)
+        self.names = [str(name) for name in names]
+        for name in self.names:
+            if "\x00" in name:
+                raise SymbionetError(f"meter {name!r} holds a NUL character")
+        self.codes = np.asarray(codes, dtype=np.int64)
+        self.at = _microseconds(frame["at"])
+        value = pd.to_numeric(frame["value"], errors="coerce")
+        bad = value.isna() & frame["value"].notna()
+        if bad.any():
+            raise SymbionetError(
+                f"reading of meter {meter[bad].iloc[0]!r} holds {frame['value'][bad].iloc[0]!r}, "
+                "not a number"
+            )
+        self.value = value.to_numpy(dtype=np.float64, na_value=np.nan)
+        self.flag = _flags(frame["flag"])
+        self._sort()
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def _sort(self) -> None:
+        """Order the rows by meter and time, as the table's key: rows then go into the
+        key's index in order. Frames in that order already are left as they are."""
+        codes, at = self.codes, self.at
+        same = codes[1:] == codes[:-1]
+        if bool(np.all((codes[1:] > codes[:-1]) | (same & (at[1:] >= at[:-1])))):
+            return
+        order = np.lexsort((at, codes))
+        self.codes, self.at = codes[order], at[order]
+        self.value, self.flag = self.value[order], self.flag[order]
+
+    def ranges(self) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Each meter with its first and last time (microseconds), rows being sorted."""
+        starts = np.flatnonzero(np.r_[True, self.codes[1:] != self.codes[:-1]])
+        ends = np.r_[starts[1:], len(self.codes)] - 1
+        return [self.names[c] for c in self.codes[starts]], self.at[starts], self.at[ends]
+
+
+def _microseconds(at: pd.Series) -> np.ndarray:
+    """UTC times as integer microseconds since 1970; naive times are refused."""
+    if not isinstance(at.dtype, pd.DatetimeTZDtype):
+        try:
+            at = pd.to_datetime(at, utc=False)
+        except (ValueError, TypeError) as error:
+            raise SymbionetError(f"reading times are not times: {error}") from None
+        if not isinstance(at.dtype, pd.DatetimeTZDtype):
+            raise SymbionetError("reading times must give their time zone (UTC)")
+    if at.isna().any():
+        raise SymbionetError("readings lack their time in some rows")
+    utc = at.dt.tz_convert("UTC").dt.as_unit("us")
+    return utc.to_numpy(dtype="datetime64[us]").view(np.int64)
+
+
+def _flags(flag: pd.Series) -> np.ndarray:
+    if isinstance(flag.dtype, pd.CategoricalDtype):
+        flag = flag.astype(flag.cat.categories.dtype)
+    numbers = pd.to_numeric(flag, errors="coerce")
+    ok = numbers.notna() & (numbers == np.round(numbers))
+    ok &= (numbers >= np.iinfo(np.int16).min) & (numbers <= np.iinfo(np.int16).max)
+    if not ok.all():
+        raise SymbionetError(f"reading flag {flag[~ok].iloc[0]!r} is not a small whole number")
+    return numbers.to_numpy(dtype=np.int16)
+
+
+def store_readings(engine: Engine, park_id: int, frame: pd.DataFrame) -> int:
+    """Store ``frame``'s readings for park ``park_id`` and give the number of rows stored.
+    Each meter's stored readings from its first to its last time in ``frame`` are replaced
+    (all of it in one transaction: on any error, the stored readings are left unchanged)."""
+    readings = _Prepared(frame)
+    if not len(readings):
+        return 0
+    meters, starts, ends = readings.ranges()
+    try:
+        with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                _replace_postgresql(connection, park_id, readings, meters, starts, ends)
+            else:
+                _replace_sqlite(connection, park_id, readings, meters, starts, ends)
+    except (exc.IntegrityError, _driver_integrity_error()) as error:
+        detail = getattr(error, "orig", None) or error
+        raise SymbionetError(
+            f"readings of park {park_id} could not be stored (a park that does not exist, or "
+            f"a meter read twice at the same time): {str(detail).splitlines()[0]}"
+        ) from None
+    return len(readings)
+
+
+def _driver_integrity_error() -> type[Exception]:
+    """The error psycopg raises for a broken key when used directly (as COPY is)."""
+    try:
+        from psycopg.errors import IntegrityError
+    except ImportError:  # no PostgreSQL driver: only SQLAlchemy's error can occur
+        return exc.IntegrityError
+    return IntegrityError
+
+
+def _replace_postgresql(
+    connection: Connection,
+    park_id: int,
+    readings: _Prepared,
+    meters: list[str],
+    starts: np.ndarray,
+    ends: np.ndarray,
+) -> None:
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM readings AS r USING unnest(%s::text[], %s::timestamptz[], "
+            "%s::timestamptz[]) AS x(meter, first, last) WHERE r.park_id = %s "
+            "AND r.meter = x.meter AND r.at BETWEEN x.first AND x.last",
+            (meters, _datetimes(starts), _datetimes(ends), park_id),
+        )
+        with cursor.copy(
+            "COPY readings (park_id, meter, at, value, flag) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            for chunk in _copy_chunks(park_id, readings):
+                copy.write(chunk)
+
+
+def _datetimes(microseconds: np.ndarray) -> list[datetime]:
+    return list(pd.to_datetime(microseconds, unit="us", utc=True).to_pydatetime())
+
+
+def _copy_chunks(park_id: int, readings: _Prepared) -> Iterator[bytes]:
+    """The rows in PostgreSQL's binary COPY format, a chunk of at most ``CHUNK_ROWS`` rows
+    at a time: each row is a fixed-width numpy record for its meter name's length and
+    whether its value is null, so rows of one kind are written in one go."""
+    encoded = [name.encode() for name in readings.names]
+    lengths = np.array([len(name) for name in encoded], dtype=np.int64)
+    row_length = lengths[readings.codes]
+    empty = np.isnan(readings.value)
+    yield _COPY_HEADER
+    for start in range(0, len(readings), CHUNK_ROWS):
+        part = slice(start, start + CHUNK_ROWS)
+        kinds = row_length[part] * 2 + empty[part]
+        pieces = []
+        for kind in np.unique(kinds):
+            size, null = divmod(int(kind), 2)
+            rows = np.flatnonzero(kinds == kind) + start
+            names = np.array([n if len(n) == size else b"" for n in encoded], dtype=f"S{size}")
+            pieces.append(_records(park_id, readings, rows, names, size, bool(null)).tobytes())
+        yield b"".join(pieces)
+    yield _COPY_TRAILER
+
+
+def _records(
+    park_id: int, readings: _Prepared, rows: np.ndarray, names: np.ndarray, size: int, null: bool
+) -> np.ndarray:
+    fields: list[tuple[str, str]] = [
+        ("count", ">i2"),
+        ("park_size", ">i4"),
+        ("park", ">i4"),
+        ("meter_size", ">i4"),
+    ]
+    if size:
+        fields.append(("meter", f"S{size}"))
+    fields += [("at_size", ">i4"), ("at", ">i8"), ("value_size", ">i4")]
+    if not null:
+        fields.append(("value", ">f8"))
+    fields += [("flag_size", ">i4"), ("flag", ">i2")]
+    records = np.empty(len(rows), dtype=np.dtype(fields))
+    records["count"] = 5
+    records["park_size"] = 4
+    records["park"] = park_id
+    records["meter_size"] = size
+    if size:
+        records["meter"] = names[readings.codes[rows]]
+    records["at_size"] = 8
+    records["at"] = readings.at[rows] - _EPOCH_2000_US
+    if null:
+        records["value_size"] = -1
+    else:
+        records["value_size"] = 8
+        records["value"] = readings.value[rows]
+    records["flag_size"] = 2
+    records["flag"] = readings.flag[rows]
+    return records
+
+
+def _sqlite_times(microseconds: np.ndarray) -> np.ndarray:
+    text = np.datetime_as_string(microseconds.astype("datetime64[us]"), unit="us")
+    return np.char.replace(text, "T", " ")
+
+
+def _replace_sqlite(
+    connection: Connection,
+    park_id: int,
+    readings: _Prepared,
+    meters: list[str],
+    starts: np.ndarray,
+    ends: np.ndarray,
+) -> None:
+    connection.exec_driver_sql(
+        "DELETE FROM readings WHERE park_id = ? AND meter = ? AND at BETWEEN ? AND ?",
+        [
+            (park_id, meter, first, last)
+            for meter, first, last in zip(
+                meters, _sqlite_times(starts).tolist(), _sqlite_times(ends).tolist(), strict=True
+            )
+        ],
+    )
+    names = np.array(readings.names, dtype=object)
+    for start in range(0, len(readings), BATCH_ROWS):
+        connection.exec_driver_sql(
+            "INSERT INTO readings (park_id, meter, at, value, flag) VALUES (?, ?, ?, ?, ?)",
+            _sqlite_rows(park_id, readings, names, slice(start, start + BATCH_ROWS)),
+        )
+
+
+def _sqlite_rows(
+    park_id: int, readings: _Prepared, names: np.ndarray, part: slice
+) -> list[tuple[Any, ...]]:
+    value = readings.value[part].astype(object)
+    value[np.isnan(readings.value[part])] = None
+    return list(
+        zip(
+            [park_id] * len(value),
+            names[readings.codes[part]].tolist(),
+            _sqlite_times(readings.at[part]).tolist(),
+            value.tolist(),
+            readings.flag[part].tolist(),
+            strict=True,
+        )
+    )
+
+
+def read_readings(
+    engine: Engine,
+    park_id: int,
+    meters: Sequence[str] | None = None,
+    start: datetime | pd.Timestamp | None = None,
+    end: datetime | pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """The stored readings of park ``park_id`` (of ``meters`` only when given, from
+    ``start`` included to ``end`` excluded when given), ordered by meter and time, as a
+    frame of ``COLUMNS``: times in UTC, a missing value as NaN, flags as small integers."""
+    bounds = [None if t is None else _utc(t) for t in (start, end)]
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            frame = _read_postgresql(connection, park_id, meters, bounds[0], bounds[1])
+        else:
+            frame = _read_sqlite(connection, park_id, meters, bounds[0], bounds[1])
+    return frame
+
+
+def _utc(moment: datetime | pd.Timestamp) -> pd.Timestamp:
+    stamp = pd.Timestamp(moment)
+    if stamp.tzinfo is None:
+        raise SymbionetError(f"{moment} gives no time zone: give times in UTC")
+    return stamp.tz_convert("UTC")
+
+
+def _frame(
+    meter: Any, microseconds: np.ndarray, value: np.ndarray, flag: np.ndarray
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "meter": pd.Series(meter, dtype="str"),
+            "at": pd.to_datetime(microseconds, unit="us", utc=True).as_unit("ns"),
+            "value": np.asarray(value, dtype=np.float64),
+            "flag": np.asarray(flag, dtype=np.int16),
+        }
+    )
+
+
+def _where_sql(
+    placeholder: str,
+    park_id: int,
+    meters: Sequence[str] | None,
+    start: Any,
+    end: Any,
+    many: bool,
+) -> tuple[str, list[Any]]:
+    clauses = [f"park_id = {placeholder}"]
+    params: list[Any] = [park_id]
+    if meters is not None:
+        meters = [str(m) for m in meters]
+        if many:
+            clauses.append(f"meter = ANY({placeholder}::text[])")
+            params.append(meters)
+        else:
+            clauses.append(f"meter IN ({', '.join(placeholder for _ in meters) or 'NULL'})")
+            params += meters
+    if start is not None:
+        clauses.append(f"at >= {placeholder}")
+        params.append(start)
+    if end is not None:
+        clauses.append(f"at < {placeholder}")
+        params.append(end)
+    return " AND ".join(clauses), params
+
+
+def _read_postgresql(
+    connection: Connection,
+    park_id: int,
+    meters: Sequence[str] | None,
+    start: pd.Timestamp | None,
+    end: pd.Timestamp | None,
+) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    where, params = _where_sql(
+        "%s",
+        park_id,
+        meters,
+        None if start is None else start.to_pydatetime(),
+        None if end is None else end.to_pydatetime(),
+        many=True,
+    )
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    data = bytearray()
+    with raw.cursor() as cursor:
+        # the time as whole microseconds since 1970, which no time zone setting changes
+        statement = (
+            "COPY (SELECT meter, (extract(epoch FROM at) * 1000000)::bigint, value, flag "
+            f"FROM readings WHERE {where} ORDER BY meter, at) TO STDOUT (FORMAT csv)"
+        )
+        with cursor.copy(statement, params) as copy:
+            for block in copy:
+                data += block
+    if not data:
+        return _frame([], np.empty(0, np.int64), np.empty(0), np.empty(0))
+    table = pacsv.read_csv(
+        pa.py_buffer(bytes(data)),
+        read_options=pacsv.ReadOptions(column_names=list(COLUMNS)),
+        convert_options=pacsv.ConvertOptions(
+            column_types={
+                "meter": pa.string(),
+                "at": pa.int64(),
+                "value": pa.float64(),
+                "flag": pa.int16(),
+            },
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    value = table["value"].to_numpy()
+    return _frame(
+        table["meter"].to_pylist(),
+        table["at"].to_numpy(),
+        np.asarray(value, dtype=np.float64),
+        table["flag"].to_numpy(),
+    )
+
+
+def _read_sqlite(
+    connection: Connection,
+    park_id: int,
+    meters: Sequence[str] | None,
+    start: pd.Timestamp | None,
+    end: pd.Timestamp | None,
+) -> pd.DataFrame:
+    where, params = _where_sql(
+        "?",
+        park_id,
+        meters,
+        None if start is None else start.strftime(_SQLITE_TIME),
+        None if end is None else end.strftime(_SQLITE_TIME),
+        many=False,
+    )
+    rows = connection.exec_driver_sql(
+        f"SELECT meter, at, value, flag FROM readings WHERE {where} ORDER BY meter, at",
+        tuple(params),
+    ).all()
+    if not rows:
+        return _frame([], np.empty(0, np.int64), np.empty(0), np.empty(0))
+    meter, at, value, flag = zip(*rows, strict=True)
+    microseconds = np.array(at, dtype="datetime64[us]").view(np.int64)
+    values = np.array([np.nan if v is None else v for v in value], dtype=np.float64)
+    return _frame(list(meter), microseconds, values, np.array(flag))
+
+
+__all__ = ["COLUMNS", "VALID", "declare_tables", "read_readings", "store_readings"]

@@ -1,0 +1,238 @@
+"""Metered readings in the database (``symbionet.store.readings``), on SQLite and on
+PostgreSQL (``engine``): stored and read back exactly, replaced idempotently, never half
+written, aggregated in SQL as pandas aggregates them, each park's apart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import Engine, func, insert, select
+
+from symbionet.errors import SymbionetError
+from symbionet.store import readings
+from symbionet.store.model import metadata
+from symbionet.store.readings import read_readings, store_readings
+
+
+def new_park(engine: Engine, name: str) -> int:
+    parks = metadata().tables["parks"]
+    with engine.begin() as connection:
+        return int(
+            connection.execute(
+                insert(parks)
+                .values(name=name, meta={"name": name}, tables=[], version=1)
+                .returning(parks.c.id)
+            ).scalar_one()
+        )
+
+
+@pytest.fixture
+def parks(engine: Engine) -> Iterator[tuple[int, int]]:
+    yield new_park(engine, "North"), new_park(engine, "South")
+
+
+def frame(meter: str, at: Any, value: Any, flag: Any = 0) -> pd.DataFrame:
+    at = pd.DatetimeIndex(at)
+    values = np.broadcast_to(np.asarray(value, dtype=np.float64), (len(at),))
+    flags = np.broadcast_to(np.asarray(flag, dtype=np.int16), (len(at),))
+    return pd.DataFrame(
+        {"meter": [meter] * len(at), "at": at.tz_convert("UTC"), "value": values, "flag": flags}
+    )
+
+
+def quarter_hours(start: str, end: str, tz: str = "UTC") -> pd.DatetimeIndex:
+    return pd.date_range(start, end, freq="15min", tz=tz, inclusive="left")
+
+
+def stored(engine: Engine, park_id: int, **options: Any) -> pd.DataFrame:
+    return read_readings(engine, park_id, **options)
+
+
+def expected(*frames: pd.DataFrame) -> pd.DataFrame:
+    """The frames as ``read_readings`` gives them: ordered by meter and time."""
+    whole = pd.concat(frames, ignore_index=True).sort_values(["meter", "at"], kind="stable")
+    return pd.DataFrame(
+        {
+            "meter": whole["meter"].astype("str").to_numpy(),
+            "at": pd.DatetimeIndex(whole["at"]).tz_convert("UTC").as_unit("ns"),
+            "value": whole["value"].to_numpy(dtype=np.float64),
+            "flag": whole["flag"].to_numpy(dtype=np.int16),
+        }
+    ).astype({"meter": "str"})
+
+
+def count(engine: Engine) -> int:
+    table = metadata().tables["readings"]
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def test_readings_come_back_exactly_across_the_summer_time_changes(
+    engine: Engine, parks: tuple[int, int]
+) -> None:
+    park, _ = parks
+    # Copenhagen's clocks go forward on 30 March and back on 27 October 2024: 92 and 100
+    # quarter hours those days, every one a distinct UTC time.
+    spring = quarter_hours("2024-03-30", "2024-04-01", "Europe/Copenhagen")
+    autumn = quarter_hours("2024-10-26", "2024-10-28", "Europe/Copenhagen")
+    assert len(quarter_hours("2024-03-31", "2024-04-01", "Europe/Copenhagen")) == 92
+    assert len(quarter_hours("2024-10-27", "2024-10-28", "Europe/Copenhagen")) == 100
+    rng = np.random.default_rng(3)
+    heat = frame("heat", spring.append(autumn), rng.random(len(spring) + len(autumn)) * 1e3)
+    heat.loc[5, "value"] = np.nan
+    heat.loc[6, "flag"] = 3
+    heat.loc[7, "value"] = 0.1 + 0.2  # 0.30000000000000004: every digit kept
+    odd = frame(
+        'steam, "west" ø', pd.DatetimeIndex(["2024-01-01 00:00:00.000001"], tz="UTC"), -1.5e-300
+    )
+    mixed = pd.concat([odd, heat.iloc[::-1]], ignore_index=True)  # any order in
+
+    assert store_readings(engine, park, mixed) == len(mixed)
+
+    back = stored(engine, park)
+    pd.testing.assert_frame_equal(back, expected(heat, odd))
+    assert str(back["at"].dtype) == "datetime64[ns, UTC]"
+    assert back["at"].iloc[0] == pd.Timestamp("2024-03-29 23:00", tz="UTC")  # midnight in CET
+
+
+def test_reading_by_meter_and_time(engine: Engine, parks: tuple[int, int]) -> None:
+    park, _ = parks
+    times = quarter_hours("2024-12-31 23:00", "2025-01-01 01:00")
+    both = pd.concat([frame("a", times, 1.0), frame("b", times, 2.0)], ignore_index=True)
+    store_readings(engine, park, both)
+    start = pd.Timestamp("2025-01-01", tz="Europe/Copenhagen")  # 2024-12-31 23:00 UTC
+    end = pd.Timestamp("2024-12-31 23:30", tz="UTC")
+    back = stored(engine, park, meters=["b"], start=start, end=end)
+    assert list(back["meter"]) == ["b", "b"]
+    assert list(back["at"]) == list(times[:2])
+    assert stored(engine, park, meters=[]).empty
+    with pytest.raises(SymbionetError, match="time zone"):
+        stored(engine, park, start=pd.Timestamp("2025-01-01"))
+
+
+def test_storing_again_replaces_each_meters_range_and_changes_nothing_more(
+    engine: Engine, parks: tuple[int, int]
+) -> None:
+    park, _ = parks
+    day = quarter_hours("2024-06-01", "2024-06-02")
+    first = pd.concat([frame("a", day, 1.0), frame("b", day, 2.0)], ignore_index=True)
+    store_readings(engine, park, first)
+    store_readings(engine, park, first)  # the same upload again: nothing changes
+    pd.testing.assert_frame_equal(stored(engine, park), expected(first))
+
+    # Meter a again from 06:00 to 11:45, with 09:00 left out: the range is replaced whole,
+    # so a's 09:00 reading is gone; a before and after the range, and b, are kept.
+    again = quarter_hours("2024-06-01 06:00", "2024-06-01 12:00")
+    again = again[again != pd.Timestamp("2024-06-01 09:00", tz="UTC")]
+    update = frame("a", again, 5.0, flag=1)
+    store_readings(engine, park, update)
+    kept = first[(first["meter"] == "b") | ~first["at"].between(again[0], again[-1])]
+    pd.testing.assert_frame_equal(stored(engine, park), expected(kept, update))
+    assert count(engine) == 96 * 2 - 1
+    store_readings(engine, park, update)
+    assert count(engine) == 96 * 2 - 1
+
+
+@pytest.mark.parametrize("rows", [7, 1_000])
+def test_a_load_failing_midway_leaves_the_old_readings_exactly(
+    engine: Engine, parks: tuple[int, int], monkeypatch: pytest.MonkeyPatch, rows: int
+) -> None:
+    park, _ = parks
+    monkeypatch.setattr(readings, "CHUNK_ROWS", rows)
+    monkeypatch.setattr(readings, "BATCH_ROWS", rows)
+    day = quarter_hours("2024-06-01", "2024-06-02")
+    old = pd.concat([frame("a", day, 1.0), frame("b", day, 2.0)], ignore_index=True)
+    store_readings(engine, park, old)
+    # A new upload of both meters whose last row repeats a time of meter b: the database
+    # refuses it after the rows before it went in; nothing of the upload stays.
+    new = pd.concat([frame("a", day, 7.0), frame("b", day, 8.0)], ignore_index=True)
+    bad = pd.concat([new, new.tail(1)], ignore_index=True)
+    with pytest.raises(SymbionetError, match="read twice"):
+        store_readings(engine, park, bad)
+    pd.testing.assert_frame_equal(stored(engine, park), expected(old))
+
+
+def test_an_import_stopped_while_writing_leaves_the_old_readings(
+    engine: Engine, parks: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    park, _ = parks
+    day = quarter_hours("2024-06-01", "2024-06-02")
+    old = frame("a", day, 1.0)
+    store_readings(engine, park, old)
+    monkeypatch.setattr(readings, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(readings, "BATCH_ROWS", 10)
+    written = 0
+    real = readings._sqlite_rows if engine.dialect.name == "sqlite" else readings._records
+
+    def stopping(*args: Any) -> Any:
+        nonlocal written
+        written += 1
+        if written == 4:
+            raise KeyboardInterrupt  # as a process stopped by its user
+        return real(*args)
+
+    monkeypatch.setattr(
+        readings, "_sqlite_rows" if engine.dialect.name == "sqlite" else "_records", stopping
+    )
+    with pytest.raises(KeyboardInterrupt):
+        store_readings(engine, park, frame("a", day, 9.0))
+    assert written == 4
+    pd.testing.assert_frame_equal(stored(engine, park), expected(old))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"value": "lots"}, "not a number"),
+        ({"flag": 70_000}, "small whole number"),
+        ({"flag": 1.5}, "small whole number"),
+        ({"meter": None}, "name no meter"),
+        ({"at": pd.NaT}, "lack their time"),
+    ],
+)
+def test_bad_readings_are_refused_before_anything_is_written(
+    engine: Engine, parks: tuple[int, int], change: dict[str, Any], message: str
+) -> None:
+    park, _ = parks
+    day = quarter_hours("2024-06-01", "2024-06-02")
+    store_readings(engine, park, frame("a", day, 1.0))
+    bad = frame("a", day, 2.0).astype({"value": object, "flag": object, "meter": object})
+    for column, value in change.items():
+        bad.loc[50, column] = value
+    with pytest.raises(SymbionetError, match=message):
+        store_readings(engine, park, bad)
+    assert stored(engine, park)["value"].tolist() == [1.0] * 96
+
+
+def test_naive_times_and_unknown_parks_are_refused(engine: Engine, parks: tuple[int, int]) -> None:
+    park, other = parks
+    naive = frame("a", quarter_hours("2024-06-01", "2024-06-02"), 1.0)
+    naive["at"] = naive["at"].dt.tz_localize(None)
+    with pytest.raises(SymbionetError, match="time zone"):
+        store_readings(engine, park, naive)
+    with pytest.raises(SymbionetError, match="could not be stored"):
+        store_readings(
+            engine, other + 1, frame("a", quarter_hours("2024-06-01", "2024-06-02"), 1.0)
+        )
+    assert count(engine) == 0
+
+
+def test_each_park_keeps_its_own_readings(engine: Engine, parks: tuple[int, int]) -> None:
+    north, south = parks
+    day = quarter_hours("2024-06-01", "2024-06-02")
+    mine, theirs = frame("a", day, 1.0), frame("a", day, 2.0)
+    store_readings(engine, north, mine)
+    store_readings(engine, south, theirs)
+    store_readings(engine, south, theirs.iloc[10:20].assign(value=3.0))  # replaces south's only
+    pd.testing.assert_frame_equal(stored(engine, north), expected(mine))
+    assert stored(engine, south)["value"].sum() == 86 * 2.0 + 10 * 3.0
+    with engine.begin() as connection:
+        connection.execute(
+            metadata().tables["parks"].delete().where(metadata().tables["parks"].c.id == south)
+        )
+    assert count(engine) == 96  # a park deleted takes its readings with it
+    pd.testing.assert_frame_equal(stored(engine, north), expected(mine))
