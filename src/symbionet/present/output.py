@@ -52,7 +52,7 @@ def say(text: object, style: str | None = None, *, error: bool = False) -> None:
     """A line of text on stdout (stderr with ``error``), shown as written: never read as
     markup or escape codes."""
     shown = err_console if error else console
-    shown.print(printable(str(text)), style=style, markup=False, highlight=False)
+    shown.print(printable(str(text)), style=style, markup=False, highlight=False, emoji=False)
 
 
 def print_problems(problems: list[Problem]) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from symbionet.errors import Problem, SymbionetError
+from symbionet.pipeline.checks import check_pipeline
 from symbionet.register.catalogue import Catalogue, default_catalogue, parse_catalogue
 from symbionet.register.io import RawPark, RawTable, park_format, read_document, read_park
 from symbionet.register.schema import tables
@@ -32,7 +33,7 @@ from symbionet.register.validate import (
 )
 from symbionet.register.write import WRITERS, check_target, park_document, save_format
 
-CHECKS = (check_ids, check_references, check_units)
+CHECKS = (check_ids, check_references, check_units, check_pipeline)
 CATALOGUE_CHECKS = (resolve_resources, check_streams, check_exchanges, check_technologies)
 
 

@@ -1,0 +1,340 @@
+"""``symbionet pipeline``: synergy projects from idea to operating exchange."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from symbionet.errors import Problem, SymbionetError
+from symbionet.pipeline.stages import STAGES
+from symbionet.present.output import (
+    ForceFlag,
+    JsonFlag,
+    ParkPath,
+    console,
+    print_json,
+    say,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from symbionet.register.park import Park
+
+pipeline_app = typer.Typer(
+    help="The synergy pipeline: projects from idea to operating exchange, the funnel, stalls.",
+    no_args_is_help=True,
+)
+
+
+class Stage(StrEnum):
+    """A stage of the pipeline (``symbionet.pipeline.STAGES``)."""
+
+    idea = "idea"
+    screening = "screening"
+    feasibility = "feasibility"
+    agreement = "agreement"
+    implementation = "implementation"
+    operating = "operating"
+    ended = "ended"
+    rejected = "rejected"
+
+
+LISTED = ["title", "stage", "owner", "partners", "readiness", "next_step", "due", "saving"]
+"""The columns ``pipeline list`` shows."""
+
+DateOption = Annotated[
+    str | None, typer.Option("--date", help="Date of the move or proposal (YYYY-MM-DD; today).")
+]
+AuthorOption = Annotated[
+    str | None, typer.Option("--author", help="Who decides or records it (logged).")
+]
+PartnerOption = Annotated[
+    str | None, typer.Option("--partner", help="Only the projects of this actor.")
+]
+
+
+def _load(path: Path) -> Park:
+    from symbionet.register.park import load_park
+
+    return load_park(path)
+
+
+def _show(frame: pd.DataFrame, title: str, park: Park) -> None:
+    from symbionet.present.tables import rich_table
+
+    shown = frame.rename(columns={"saving": f"saving_{park.currency.lower()}"})
+    console.print(rich_table(shown, title, True, period=None))
+
+
+def _write(park: Park, path: Path, names: tuple[str, ...]) -> None:
+    from symbionet.pipeline.files import write_pipeline
+
+    for file in write_pipeline(park, path, names):
+        say(f"wrote {file}")
+
+
+@pipeline_app.command("list")
+def list_projects(
+    park: ParkPath,
+    stage: Annotated[Stage | None, typer.Option(help="Only the projects in this stage.")] = None,
+    partner: PartnerOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The projects of the pipeline, by stage."""
+    from symbionet.pipeline.figures import projects
+    from symbionet.results import records
+
+    loaded = _load(park)
+    table = projects(loaded, None if stage is None else str(stage.value), partner)
+    order = {s: i for i, s in enumerate(STAGES)}
+    table = table.iloc[table["stage"].map(order).argsort(kind="stable")]
+    if as_json:
+        print_json({"projects": records(table), "currency": loaded.currency})
+        return
+    _show(table[LISTED], f"Pipeline of {loaded.name}: {len(table)} projects", loaded)
+
+
+def _candidate(park: Park, pair: str) -> pd.Series:
+    from symbionet.discovery.engine import discover
+
+    supply, sep, demand = pair.partition(":")
+    if not sep or not supply or not demand:
+        raise SymbionetError(
+            [Problem("--from-candidate", None, None, f"{pair!r} is not SUPPLY:DEMAND")]
+        )
+    for stream, side in ((supply, "supply"), (demand, "demand")):
+        if stream not in park.streams.index:
+            raise SymbionetError(
+                [Problem("--from-candidate", None, None, f"no {side} stream {stream!r}")]
+            )
+    found = discover(park, internal=True).candidates
+    match = found[(found["supply"] == supply) & (found["demand"] == demand)]
+    if match.empty:
+        raise SymbionetError(
+            [
+                Problem(
+                    "--from-candidate",
+                    None,
+                    None,
+                    f"discovery finds no candidate from {supply} to {demand}",
+                )
+            ]
+        )
+    return match.iloc[0]
+
+
+@pipeline_app.command()
+def add(
+    park: ParkPath,
+    title: Annotated[
+        str | None, typer.Option(help="Short name of the synergy (needed unless from a candidate).")
+    ] = None,
+    from_candidate: Annotated[
+        str | None,
+        typer.Option(
+            "--from-candidate",
+            help="SUPPLY:DEMAND stream ids of a discovered candidate; its figures are carried "
+            "over.",
+        ),
+    ] = None,
+    id: Annotated[str | None, typer.Option("--id", help="Project id (default from the title).")] = (
+        None
+    ),
+    stage: Annotated[Stage, typer.Option(help="idea, screening or feasibility.")] = Stage.idea,
+    owner: Annotated[str | None, typer.Option(help="Actor that leads it.")] = None,
+    partners: Annotated[
+        str | None, typer.Option(help="Actors involved, ids separated by ;.")
+    ] = None,
+    supply: Annotated[str | None, typer.Option(help="Supply stream.")] = None,
+    demand: Annotated[str | None, typer.Option(help="Demand stream.")] = None,
+    quantity: Annotated[float | None, typer.Option(help="Amount, in --unit.")] = None,
+    unit: Annotated[str | None, typer.Option(help="Unit of the quantity.")] = None,
+    co2e: Annotated[
+        float | None, typer.Option("--co2e", help="Expected t CO2e saved a year.")
+    ] = None,
+    water: Annotated[
+        float | None, typer.Option("--water", help="Expected m3 of freshwater saved a year.")
+    ] = None,
+    materials: Annotated[
+        float | None, typer.Option("--materials", help="Expected t of virgin material saved.")
+    ] = None,
+    saving: Annotated[
+        float | None, typer.Option(help="Expected money saved a year, park currency.")
+    ] = None,
+    readiness: Annotated[int | None, typer.Option(min=1, max=9, help="Readiness, 1-9.")] = None,
+    barriers: Annotated[
+        str | None, typer.Option(help="regulatory, technical, economic, organisational; by ;.")
+    ] = None,
+    next_step: Annotated[str | None, typer.Option("--next-step", help="Next thing to do.")] = None,
+    due: Annotated[str | None, typer.Option(help="Date the next step is due.")] = None,
+    reference: Annotated[str | None, typer.Option(help="Source of the figures.")] = None,
+    notes: Annotated[str | None, typer.Option(help="Free notes.")] = None,
+    date: DateOption = None,
+    author: AuthorOption = None,
+) -> None:
+    """Add a synergy to the pipeline (pipeline.csv and its log written in place)."""
+    from symbionet.pipeline.projects import from_candidate as carried
+    from symbionet.pipeline.projects import propose
+
+    loaded = _load(park)
+    given: dict[str, Any] = {
+        "owner": owner,
+        "partners": partners,
+        "supply": supply,
+        "demand": demand,
+        "quantity": quantity,
+        "unit": unit,
+        "co2e_t": co2e,
+        "water_m3": water,
+        "materials_t": materials,
+        "saving": saving,
+        "readiness": readiness,
+        "barriers": barriers,
+        "next_step": next_step,
+        "due": due,
+        "reference": reference,
+        "notes": notes,
+    }
+    given = {k: v for k, v in given.items() if v is not None}
+    if from_candidate is not None:
+        candidate = _candidate(loaded, from_candidate)
+        changed = carried(
+            loaded,
+            candidate,
+            title=title,
+            id=id,
+            on=date,
+            author=author,
+            stage=str(stage.value),
+            **given,
+        )
+    elif title is None:
+        raise SymbionetError([Problem("--title", None, None, "give a title or --from-candidate")])
+    else:
+        changed = propose(
+            loaded, title, id=id, stage=str(stage.value), on=date, author=author, **given
+        )
+    added = changed.table("pipeline").index[-1]
+    _write(changed, park, ("pipeline", "pipeline_log"))
+    say(f"added {added} at {changed.table('pipeline').at[added, 'stage']}")
+
+
+@pipeline_app.command()
+def move(
+    park: ParkPath,
+    project: Annotated[str, typer.Argument(help="Project id.")],
+    stage: Annotated[Stage, typer.Argument(help="Stage to move it to.")],
+    date: DateOption = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Why: logged; needed to reject or to go back.")
+    ] = None,
+    agreement_date: Annotated[
+        str | None, typer.Option("--agreement-date", help="Date the partners agreed.")
+    ] = None,
+    start_date: Annotated[
+        str | None, typer.Option("--start-date", help="Date the exchange started operating.")
+    ] = None,
+    end_date: Annotated[
+        str | None, typer.Option("--end-date", help="Date the exchange ended.")
+    ] = None,
+    exchange: Annotated[
+        str | None, typer.Option(help="Exchange of the register the project is.")
+    ] = None,
+    next_step: Annotated[str | None, typer.Option("--next-step", help="Next thing to do.")] = None,
+    due: Annotated[str | None, typer.Option(help="Date the next step is due.")] = None,
+    author: AuthorOption = None,
+) -> None:
+    """Move a project to another stage, if the rules allow it; the move is logged, and an
+    operating project's exchange is written to exchanges.csv."""
+    from symbionet.pipeline.projects import move as move_project
+
+    loaded = _load(park)
+    fields = {k: v for k, v in {"next_step": next_step, "due": due}.items() if v is not None}
+    changed = move_project(
+        loaded,
+        project,
+        str(stage.value),
+        on=date,
+        author=author,
+        reason=reason,
+        agreement_date=agreement_date,
+        start_date=start_date,
+        end_date=end_date,
+        exchange=exchange,
+        **fields,
+    )
+    names = ("exchanges", "pipeline", "pipeline_log")
+    unchanged = changed.table("exchanges").equals(loaded.table("exchanges"))
+    _write(changed, park, names[1:] if unchanged else names)
+    say(f"moved {project} to {stage.value}")
+
+
+@pipeline_app.command()
+def funnel(park: ParkPath, partner: PartnerOption = None, as_json: JsonFlag = False) -> None:
+    """Projects per stage and the yearly savings expected of them."""
+    from symbionet.pipeline.figures import funnel as stage_funnel
+    from symbionet.results import records
+
+    loaded = _load(park)
+    table = stage_funnel(loaded, partner)
+    if as_json:
+        print_json({"funnel": records(table), "currency": loaded.currency})
+        return
+    _show(table, f"Pipeline funnel of {loaded.name} (expected savings a year)", loaded)
+
+
+@pipeline_app.command()
+def stalls(
+    park: ParkPath,
+    today: Annotated[str | None, typer.Option(help="Date to judge on (YYYY-MM-DD; today).")] = None,
+    days: Annotated[
+        int, typer.Option(min=1, help="Days in one stage after which a project stalls.")
+    ] = 180,
+    partner: PartnerOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Projects past their due date or long in one stage, and the days spent per stage."""
+    import datetime as dt
+
+    from symbionet.pipeline.figures import stage_times
+    from symbionet.pipeline.figures import stalls as stalled
+    from symbionet.results import records
+
+    loaded = _load(park)
+    day = today or dt.date.today().isoformat()
+    table = stalled(loaded, day, days, partner)
+    times = stage_times(loaded, day, partner)
+    if as_json:
+        print_json({"stalls": records(table), "stages": records(times)})
+        return
+    _show(table, f"Stalled projects on {day}", loaded)
+    _show(times, "Days spent per stage", loaded)
+
+
+@pipeline_app.command()
+def export(
+    park: ParkPath,
+    out: Annotated[Path, typer.Option("--out", help="A .csv (the projects) or .xlsx file.")],
+    force: ForceFlag = False,
+) -> None:
+    """Write the pipeline to a file: a .csv of the projects, or an .xlsx workbook with the
+    projects, the log, the risks, the funnel and the time to operation."""
+    from symbionet.pipeline.figures import funnel as stage_funnel
+    from symbionet.pipeline.figures import risk_register, time_to_operation
+    from symbionet.present.tables import check_export, export_tables
+
+    check_export(out, force)
+    loaded = _load(park)
+    sheets = {
+        "pipeline": loaded.table("pipeline"),
+        "pipeline_log": loaded.table("pipeline_log"),
+        "risks": risk_register(loaded),
+        "funnel": stage_funnel(loaded),
+        "time_to_operation": time_to_operation(loaded).projects,
+    }
+    written = export_tables(sheets, out, force)
+    say(f"wrote {written}")
