@@ -116,9 +116,17 @@ class ImpactOptions:
             raise invalid("year", f"must be a whole year such as 2023, not {self.year!r}")
 
 
-def impact(park: Park, options: ImpactOptions | None = None, **overrides: Any) -> ImpactResult:
+def impact(
+    park: Park,
+    options: ImpactOptions | None = None,
+    *,
+    quantities: pd.Series | None = None,
+    **overrides: Any,
+) -> ImpactResult:
     """Yearly impact of the park's exchanges against the no-symbiosis baseline, as
-    ``options`` say (keyword arguments override single options)."""
+    ``options`` say (keyword arguments override single options). ``quantities``, indexed
+    by exchange id, replaces the ``annual_quantity`` of those exchanges (in the supply's
+    canonical unit per year; metered amounts, say); an id the park lacks is refused."""
     chosen = options_from(ImpactOptions, options, overrides)
     statuses, year = chosen.statuses, chosen.year
     exchanges = park.exchanges[park.exchanges["status"].isin(statuses)]
@@ -130,6 +138,8 @@ def impact(park: Park, options: ImpactOptions | None = None, **overrides: Any) -
     catalogue = park.catalogue
     supply, demand = exchanges["supply"], exchanges["demand"]
     supplied = exchanges["annual_quantity"]
+    if quantities is not None:
+        supplied = _replaced_quantities(supplied, quantities, park.exchanges.index)
     ratio = pd.Series(
         [
             catalogue.ratio(s, d)
@@ -226,6 +236,28 @@ def impact(park: Park, options: ImpactOptions | None = None, **overrides: Any) -
     )
     table["reference"] = exchanges["reference"]
     return ImpactResult(table, _partners(table, park), _park_totals(table), _assumptions(park))
+
+
+def _replaced_quantities(
+    supplied: pd.Series, quantities: pd.Series, known: pd.Index
+) -> pd.Series:
+    """``supplied`` with the yearly quantities of ``quantities`` in place of the register's
+    for the exchanges both hold; unknown ids, and amounts that are not finite numbers of 0
+    or more, are refused."""
+    unknown = [str(i) for i in quantities.index if i not in known]
+    if unknown:
+        raise invalid("quantities", f"unknown exchanges {', '.join(unknown)}")
+    twice = sorted({str(i) for i in quantities.index[quantities.index.duplicated()]})
+    if twice:
+        raise invalid("quantities", f"exchanges given more than once: {', '.join(twice)}")
+    values = pd.to_numeric(quantities, errors="coerce").astype(float)
+    wrong = [str(i) for i, v in values.items() if not (np.isfinite(v) and v >= 0)]
+    if wrong:
+        raise invalid("quantities", f"must be finite amounts of 0 or more: {', '.join(wrong)}")
+    common = supplied.index.intersection(values.index)
+    replaced = supplied.astype(float)
+    replaced.loc[common] = values.loc[common].to_numpy()
+    return replaced
 
 
 def _net(*parts: pd.Series) -> pd.Series:
