@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "STAGES": "symbionet.pipeline.stages",
     "RULES": "symbionet.pipeline.stages",
-    "propose": "symbionet.pipeline.projects",
-    "from_candidate": "symbionet.pipeline.projects",
-    "move": "symbionet.pipeline.projects",
+    "propose": "symbionet.pipeline.edits",
+    "from_candidate": "symbionet.pipeline.edits",
+    "move": "symbionet.pipeline.edits",
     "projects": "symbionet.pipeline.figures",
     "funnel": "symbionet.pipeline.figures",
     "board": "symbionet.pipeline.figures",
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
         time_to_operation,
     )
     from symbionet.pipeline.files import write_pipeline
-    from symbionet.pipeline.projects import from_candidate, move, propose
+    from symbionet.pipeline.edits import from_candidate, move, propose
     from symbionet.pipeline.stages import RULES, STAGES
 
 

@@ -177,8 +177,8 @@ def add(
     author: AuthorOption = None,
 ) -> None:
     """Add a synergy to the pipeline (pipeline.csv and its log written in place)."""
-    from symbionet.pipeline.projects import from_candidate as carried
-    from symbionet.pipeline.projects import propose
+    from symbionet.pipeline.edits import from_candidate as carried
+    from symbionet.pipeline.edits import propose
 
     loaded = _load(park)
     given: dict[str, Any] = {
@@ -250,7 +250,7 @@ def move(
 ) -> None:
     """Move a project to another stage, if the rules allow it; the move is logged, and an
     operating project's exchange is written to exchanges.csv."""
-    from symbionet.pipeline.projects import move as move_project
+    from symbionet.pipeline.edits import move as move_project
 
     loaded = _load(park)
     fields = {k: v for k, v in {"next_step": next_step, "due": due}.items() if v is not None}
