@@ -28,6 +28,7 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:
+    from symbionet.pipeline.edits import from_candidate, move, propose
     from symbionet.pipeline.figures import (
         OperationTimes,
         board,
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
         time_to_operation,
     )
     from symbionet.pipeline.files import write_pipeline
-    from symbionet.pipeline.edits import from_candidate, move, propose
     from symbionet.pipeline.stages import RULES, STAGES
 
 
