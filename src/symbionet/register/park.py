@@ -95,24 +95,39 @@ class Park:
 
     def visible_to(self, actor: str | None) -> Park:
         """The park as ``actor`` sees it (``None``: the public): other actors' confidential
-        streams left out, with the exchanges and the time profiles that only they use."""
+        streams left out, with the exchanges, meters and time profiles that only they use;
+        only the synergy projects ``actor`` takes part in, without the hidden streams and
+        exchanges they name; no scenarios (the secretariat's)."""
         if actor is not None and actor not in self.actors.index:
             raise SymbionetError([Problem("", None, None, f"unknown actor {actor!r}")])
         streams = self.streams
         owner = streams["site"].map(self.sites["actor"])
         hidden = streams.index[streams["confidential"].fillna(False) & (owner != actor)]
+        exchanges = self.exchanges
+        hidden_exchanges = exchanges.index[
+            exchanges["supply"].isin(hidden) | exchanges["demand"].isin(hidden)
+        ]
         frames = dict(self.frames)
         if "streams" in frames:
             frames["streams"] = streams.drop(hidden)
         if "exchanges" in frames:
-            exchanges = frames["exchanges"]
-            frames["exchanges"] = exchanges[
-                ~(exchanges["supply"].isin(hidden) | exchanges["demand"].isin(hidden))
-            ]
+            frames["exchanges"] = exchanges.drop(hidden_exchanges)
         if "profiles" in frames and "profile" in streams:
             used = set(streams["profile"].drop(hidden).dropna())
             only_hidden = set(streams.loc[hidden, "profile"].dropna()) - used
             frames["profiles"] = frames["profiles"].drop(columns=list(only_hidden))
+        if "meters" in frames:
+            meters = frames["meters"]
+            frames["meters"] = meters[
+                ~(meters["stream"].isin(hidden) | meters["exchange"].isin(hidden_exchanges))
+            ]
+        if "pipeline" in frames:
+            frames["pipeline"] = _projects_of(frames["pipeline"], actor, hidden, hidden_exchanges)
+        for name in ("pipeline_log", "risks"):
+            if name in frames:
+                shown = frames.get("pipeline", pd.DataFrame()).index
+                frames[name] = frames[name][frames[name]["project"].isin(shown)]
+        frames.pop("scenarios", None)
         return replace(self, frames=frames, _empty={})
 
     def inputs(self) -> dict[str, pd.DataFrame]:
@@ -151,6 +166,23 @@ class Park:
         return park_document(
             copy.deepcopy(self.meta), self.inputs(), copy.deepcopy(self.catalogue_extension)
         )
+
+
+def _projects_of(
+    projects: pd.DataFrame, actor: str | None, streams: pd.Index, exchanges: pd.Index
+) -> pd.DataFrame:
+    """The synergy projects ``actor`` owns or takes part in (none for the public), with
+    the streams and exchanges hidden from it left out."""
+    if actor is None:
+        return projects.iloc[0:0]
+    partners = projects["partners"].fillna("").astype(str).str.split(";")
+    taking_part = (projects["owner"] == actor) | partners.map(
+        lambda ids: actor in [i.strip() for i in ids]
+    )
+    mine = projects[taking_part.astype(bool)].copy()
+    for column, gone in (("supply", streams), ("demand", streams), ("exchange", exchanges)):
+        mine[column] = mine[column].where(~mine[column].isin(gone))
+    return mine
 
 
 def _with_index(name: str, columns: list[str]) -> list[str]:
