@@ -15,7 +15,10 @@ from sqlalchemy import Engine, func, insert, select
 from symbionet.errors import SymbionetError
 from symbionet.store import readings
 from symbionet.store.model import metadata
-from symbionet.store.readings import read_readings, store_readings
+from symbionet.store.readings import flag_bits, read_readings, store_readings
+from tests.conftest import EXAMPLES
+
+GAP, OUTLIER = flag_bits()["gap"], flag_bits()["outlier"]
 
 
 def new_park(engine: Engine, name: str) -> int:
@@ -214,7 +217,7 @@ def test_naive_times_and_unknown_parks_are_refused(engine: Engine, parks: tuple[
     naive["at"] = naive["at"].dt.tz_localize(None)
     with pytest.raises(SymbionetError, match="time zone"):
         store_readings(engine, park, naive)
-    with pytest.raises(SymbionetError, match="could not be stored"):
+    with pytest.raises(SymbionetError, match=f"no park with id {other + 1} "):
         store_readings(
             engine, other + 1, frame("a", quarter_hours("2024-06-01", "2024-06-02"), 1.0)
         )
@@ -236,3 +239,92 @@ def test_each_park_keeps_its_own_readings(engine: Engine, parks: tuple[int, int]
         )
     assert count(engine) == 96  # a park deleted takes its readings with it
     pd.testing.assert_frame_equal(stored(engine, north), expected(mine))
+
+
+def test_the_sums_in_the_database_are_those_of_pandas(
+    engine: Engine, parks: tuple[int, int]
+) -> None:
+    north, south = parks
+    rng = np.random.default_rng(7)
+    times = quarter_hours("2024-12-31", "2026-01-02")  # the year 2025 and a day each side
+    parts = []
+    for number in range(4):
+        part = frame(f"m{number}", times, np.round(rng.gamma(2.0, 5.0, len(times)), 3))
+        # outliers are left out; gaps (a flag that does not exclude) are counted
+        part["flag"] = rng.choice(
+            [0, OUTLIER, GAP, OUTLIER | GAP], len(times), p=[0.9, 0.04, 0.04, 0.02]
+        )
+        part.loc[rng.random(len(times)) < 0.01, "value"] = np.nan
+        parts.append(part)
+    readings_ = pd.concat(parts, ignore_index=True)
+    store_readings(engine, north, readings_)
+    store_readings(engine, south, readings_.assign(value=1e6))  # another park: never summed
+    start = pd.Timestamp("2025-01-01", tz="UTC")
+    end = pd.Timestamp("2026-01-01", tz="UTC")
+
+    totals = readings.meter_totals(engine, north, start, end)
+
+    year = readings_[(readings_["at"] >= start) & (readings_["at"] < end)]
+    valid = year[(year["flag"] & OUTLIER == 0) & year["value"].notna()]
+    by_meter = year.groupby("meter")
+    assert list(totals.index) == ["m0", "m1", "m2", "m3"]
+    assert totals["readings"].tolist() == by_meter.size().tolist() == [35_040] * 4
+    assert totals["valid"].tolist() == valid.groupby("meter").size().tolist()
+    np.testing.assert_allclose(totals["total"], valid.groupby("meter")["value"].sum(), rtol=1e-12)
+    assert (
+        totals["outlier"].tolist()
+        == (year["flag"] & OUTLIER > 0).groupby(year["meter"]).sum().tolist()
+    )
+    assert totals["gap"].tolist() == (year["flag"] & GAP > 0).groupby(year["meter"]).sum().tolist()
+    assert (totals["first"] == start).all()
+    assert (totals["last"] == end - pd.Timedelta("15min")).all()
+    only = readings.meter_totals(engine, north, start, end, meters=["m2"])
+    assert list(only.index) == ["m2"]
+
+
+def test_the_sums_in_the_database_by_hand(engine: Engine, parks: tuple[int, int]) -> None:
+    park, _ = parks
+    times = quarter_hours("2025-01-01", "2025-01-01 01:00")  # four quarter hours
+    hand = frame("a", times, [1.5, 2.25, np.nan, 4.0], flag=[0, GAP, 0, OUTLIER | GAP])
+    store_readings(engine, park, hand)
+    totals = readings.meter_totals(engine, park, times[0], times[-1] + pd.Timedelta("15min"))
+    # valid: 1.5 and 2.25 (a gap after it does not exclude it; the third has no value, the
+    # fourth is an outlier) = 3.75
+    assert totals.loc["a"].tolist()[:3] == [4, 2, 3.75]
+    assert totals.loc["a", "gap"] == 2
+    assert totals.loc["a", "outlier"] == 1
+    assert totals.loc["a", "stuck"] == 0
+    empty = readings.meter_totals(engine, park, times[0], times[0])
+    assert empty.empty
+
+
+def test_the_verified_account_from_the_database_is_that_of_the_readings_in_memory(
+    engine: Engine, parks: tuple[int, int]
+) -> None:
+    import symbionet
+    from symbionet.metering import flag_readings
+    from symbionet.metering.synthetic import benchmark_readings
+    from symbionet.metering.verification import verify_flagged
+
+    north, south = parks
+    park = symbionet.load_park(EXAMPLES / "kalundborg")
+    meters, raw = benchmark_readings(park, n_meters=12, year=2024, interval="1h", seed=5)
+    flagged = flag_readings(raw, park, meters)
+    stored_ = readings.readings_of(flagged)
+    store_readings(engine, north, stored_)
+    store_readings(engine, south, stored_.assign(value=stored_["value"] * 2))  # never mixed in
+
+    account = readings.verified_account(engine, north, park, 2024, meters)
+
+    memory = verify_flagged(flagged, park, 2024)
+    same = ["expected", "meters", "readings", "unit"]
+    pd.testing.assert_frame_equal(account.table[same], memory.table[same])
+    np.testing.assert_allclose(account.table["measured"], memory.table["measured"], rtol=1e-12)
+    np.testing.assert_allclose(account.table["coverage"], memory.table["coverage"], rtol=1e-12)
+    # by hand: one meter's measured amount is the sum of its valid amounts in 2024
+    first = meters["id"].iloc[0]
+    mine = flagged.amounts[flagged.amounts["meter"] == first]
+    assert account.meters.loc[(first, 2024), "measured"] == pytest.approx(
+        mine["amount"].sum(), rel=1e-12
+    )
+    assert account.meters.loc[(first, 2024), "readings"] == len(mine)

@@ -1,11 +1,14 @@
 """Metered readings in the database: one row per meter and time, stored per park.
 
-A frame of readings has the columns ``meter`` (text), ``at`` (UTC timestamps), ``value``
-(a float in the meter's canonical unit; NaN when the meter gave none) and ``flag`` (a small
-integer, 0 for a valid reading). Storing readings replaces, for each meter of the frame,
-every stored reading from its first to its last time in the frame, in one transaction: an
-upload repeated changes nothing, and an upload that fails at any point leaves the readings
-stored before it exactly as they were.
+A frame of readings has the columns ``meter`` (text), ``at`` (UTC timestamps, the start of
+each reading's interval), ``value`` (the reading's amount in the canonical unit of what
+the meter measures; NaN when the meter gave none) and ``flag`` (a small integer: 0 for a
+reading without a flag, else one bit per flag of ``symbionet.metering.FLAGS``, see
+:func:`flag_bits`; a reading counts unless it holds a bit of ``EXCLUDING``).
+
+Storing readings replaces, for each meter of the frame, every stored reading from its first
+to its last time in the frame, in one transaction: an upload repeated changes nothing, and
+an upload that fails at any point leaves the readings stored before it exactly as they were.
 
 PostgreSQL gets the rows with ``COPY ... (FORMAT BINARY)``, written by numpy in large
 chunks (no Python work per row); SQLite gets them with ``executemany`` in large batches.
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +28,7 @@ from sqlalchemy import (
     DateTime,
     Double,
     Engine,
+    Integer,
     MetaData,
     SmallInteger,
     Table,
@@ -33,13 +37,17 @@ from sqlalchemy import (
 )
 
 from symbionet.errors import SymbionetError
-from symbionet.store.model import park_column
+
+if TYPE_CHECKING:
+    from symbionet.metering.flagging import FlaggedReadings
+    from symbionet.metering.verification import VerifiedResult
+    from symbionet.register.park import Park
 
 COLUMNS = ("meter", "at", "value", "flag")
 """The columns of a frame of readings, in order."""
 
 VALID = 0
-"""The flag of a valid reading."""
+"""The flag of a reading without any flag."""
 
 CHUNK_ROWS = 1_000_000
 """Rows written to PostgreSQL's COPY in one piece of bytes."""
@@ -59,11 +67,18 @@ _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
 
 def declare_tables(metadata: MetaData) -> None:
     """Add ``readings`` to ``metadata``: keyed by park, meter and time, which serves both
-    reading a park's meters over a year and replacing a meter's readings over a range."""
+    reading a park's meters over a year and replacing a meter's readings over a range.
+
+    A park's readings go with the park as a foreign key with ``ON DELETE CASCADE`` would
+    take them, but without one: a trigger of the migration deletes them with their park,
+    and :func:`store_readings` locks the park's row while it stores (``FOR KEY SHARE``, the
+    lock a foreign key takes), refusing a park that does not exist. A foreign key would
+    check each of the 35 million rows of a year of 1,000 meters on its own: 4.6 times the
+    server's work of the COPY and the key together (docs/benchmarks.md)."""
     Table(
         "readings",
         metadata,
-        park_column(key=True),
+        Column("park_id", Integer, primary_key=True),
         Column("meter", Text, primary_key=True),
         Column("at", DateTime(timezone=True), primary_key=True),
         Column("value", Double, nullable=True),
@@ -163,6 +178,7 @@ def store_readings(engine: Engine, park_id: int, frame: pd.DataFrame) -> int:
     meters, starts, ends = readings.ranges()
     try:
         with engine.begin() as connection:
+            _claim_park(connection, park_id)
             if connection.dialect.name == "postgresql":
                 _replace_postgresql(connection, park_id, readings, meters, starts, ends)
             else:
@@ -170,10 +186,21 @@ def store_readings(engine: Engine, park_id: int, frame: pd.DataFrame) -> int:
     except (exc.IntegrityError, _driver_integrity_error()) as error:
         detail = getattr(error, "orig", None) or error
         raise SymbionetError(
-            f"readings of park {park_id} could not be stored (a park that does not exist, or "
-            f"a meter read twice at the same time): {str(detail).splitlines()[0]}"
+            f"readings of park {park_id} could not be stored (a meter read twice at the same "
+            f"time): {str(detail).splitlines()[0]}"
         ) from None
     return len(readings)
+
+
+def _claim_park(connection: Connection, park_id: int) -> None:
+    """Refuse a park that does not exist; on PostgreSQL lock its row until the transaction
+    ends, so that it cannot be deleted meanwhile (as a foreign key would lock it)."""
+    lock = " FOR KEY SHARE" if connection.dialect.name == "postgresql" else ""
+    found = connection.exec_driver_sql(
+        f"SELECT id FROM parks WHERE id = {'%s' if lock else '?'}{lock}", (park_id,)
+    ).first()
+    if found is None:
+        raise SymbionetError(f"no park with id {park_id} is saved")
 
 
 def _driver_integrity_error() -> type[Exception]:
@@ -463,4 +490,145 @@ def _read_sqlite(
     return _frame(list(meter), microseconds, values, np.array(flag))
 
 
-__all__ = ["COLUMNS", "VALID", "declare_tables", "read_readings", "store_readings"]
+def meter_totals(
+    engine: Engine,
+    park_id: int,
+    start: datetime | pd.Timestamp,
+    end: datetime | pd.Timestamp,
+    meters: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Per meter of park ``park_id`` (of ``meters`` when given) with readings from
+    ``start`` included to ``end`` excluded, summed in the database: ``readings`` (how
+    many), ``valid`` (with a value and no excluding flag), ``total`` (the sum of the valid
+    values), ``first`` and ``last`` (the times of the first and last reading, UTC), and
+    how many readings hold each flag (a column per flag). Indexed by meter, in order; a
+    meter without readings there has no row."""
+    bounds = (_utc(start), _utc(end))
+    with engine.connect() as connection:
+        postgresql = connection.dialect.name == "postgresql"
+        if postgresql:
+            limits: tuple[Any, Any] = (bounds[0].to_pydatetime(), bounds[1].to_pydatetime())
+        else:
+            limits = (bounds[0].strftime(_SQLITE_TIME), bounds[1].strftime(_SQLITE_TIME))
+        where, params = _where_sql(
+            "%s" if postgresql else "?", park_id, meters, *limits, many=postgresql
+        )
+        bits = flag_bits()
+        excluded = sum(bits[name] for name in _excluding())
+        counted = f"(flag & {excluded}) = 0 AND value IS NOT NULL"
+        statement = (
+            f"SELECT meter, count(*), sum(CASE WHEN {counted} THEN 1 ELSE 0 END), "
+            f"coalesce(sum(CASE WHEN {counted} THEN value END), 0), min(at), max(at)"
+            + "".join(
+                f", sum(CASE WHEN (flag & {bit}) <> 0 THEN 1 ELSE 0 END)" for bit in bits.values()
+            )
+            + f" FROM readings WHERE {where} GROUP BY meter ORDER BY meter"
+        )
+        rows = connection.exec_driver_sql(statement, tuple(params)).all()
+    columns = ["meter", "readings", "valid", "total", "first", "last", *bits]
+    found = pd.DataFrame([tuple(row) for row in rows], columns=columns)
+    for column in ("first", "last"):
+        found[column] = pd.to_datetime(found[column], utc=True).dt.as_unit("ns")
+    for column in bits:
+        found[column] = found[column].astype(np.int64)
+    return found.astype(
+        {"meter": "str", "readings": np.int64, "valid": np.int64, "total": np.float64}
+    ).set_index("meter")
+
+
+def flag_bits() -> dict[str, int]:
+    """The bit of each flag of the metering library (``gap`` 1, ``duplicate`` 2, ...) in the
+    ``flag`` column: a reading's flag is the sum of the bits of its flags."""
+    from symbionet.metering.flagging import FLAGS
+
+    return {name: 1 << number for number, name in enumerate(FLAGS)}
+
+
+def _excluding() -> tuple[str, ...]:
+    from symbionet.metering.flagging import EXCLUDING
+
+    return tuple(EXCLUDING)
+
+
+def readings_of(flagged: FlaggedReadings) -> pd.DataFrame:
+    """The frame to store of readings converted and flagged by the metering library: each
+    valid amount at the start of its interval, in the canonical unit, without a flag.
+    Excluded readings are not amounts; their flags stay in ``flagged.flags``."""
+    amounts = flagged.amounts
+    return pd.DataFrame(
+        {
+            "meter": amounts["meter"],
+            "at": pd.to_datetime(amounts["start"].to_numpy(np.int64), unit="s", utc=True),
+            "value": amounts["amount"].to_numpy(np.float64),
+            "flag": np.zeros(len(amounts), np.int16),
+        }
+    )
+
+
+def verified_account(
+    engine: Engine,
+    park_id: int,
+    park: Park,
+    year: int,
+    meters: pd.DataFrame | None = None,
+) -> VerifiedResult:
+    """The verified quantities of ``year`` (a calendar year in each meter's time zone) from
+    the readings stored for park ``park_id``, as ``symbionet.metering.verify`` gives them
+    from readings in memory: summed per meter in the database (:func:`meter_totals`), then
+    per exchange and metered stream by the metering library. ``meters`` replaces the
+    park's meters.csv. A reading counts in the year its interval starts in; a meter's
+    coverage is its valid readings times its interval (declared, else the mean spacing of
+    its readings) over the year's hours; ``flags`` is empty (flags are counted per reading
+    in ``meters``)."""
+    from symbionet.metering.flagging import DEFAULT_INTERVAL_S, FLAGS
+    from symbionet.metering.meters import meter_table
+    from symbionet.metering.verification import VerifiedResult, _targets
+
+    resolved = meter_table(park, meters)
+    parts = []
+    for zone, group in resolved.groupby("timezone", sort=True):
+        start = pd.Timestamp(year=year, month=1, day=1, tz=str(zone))
+        end = pd.Timestamp(year=year + 1, month=1, day=1, tz=str(zone))
+        parts.append(meter_totals(engine, park_id, start, end, list(group.index)))
+    totals = pd.concat(parts) if parts else pd.DataFrame()
+    totals = totals.reindex(resolved.index)
+    counts = ["readings", "valid", *FLAGS]
+    totals[counts] = totals[counts].fillna(0).astype(np.int64)
+    totals["total"] = totals["total"].fillna(0.0)
+    span = (totals["last"] - totals["first"]).dt.total_seconds()
+    interval = resolved["interval_s"].to_numpy(dtype=float).copy()
+    guessed = (span / (totals["readings"] - 1)).where(totals["readings"] > 1).to_numpy(float)
+    interval = np.where(np.isnan(interval), guessed, interval)
+    interval = np.where(np.isnan(interval), DEFAULT_INTERVAL_S, interval)
+    hours = pd.Timestamp(year=year + 1, month=1, day=1) - pd.Timestamp(year=year, month=1, day=1)
+    per_meter = pd.DataFrame(
+        index=pd.MultiIndex.from_product([resolved.index, [year]], names=["meter", "year"])
+    )
+    per_meter["target"] = resolved["target"].to_numpy(dtype=object)
+    per_meter["target_type"] = resolved["target_type"].to_numpy(dtype=object)
+    per_meter["measured"] = totals["total"].to_numpy(float)
+    seconds = totals["valid"].to_numpy(float) * interval
+    per_meter["coverage"] = np.minimum(seconds / hours.total_seconds(), 1.0)
+    per_meter["unit"] = resolved["canonical"].to_numpy(dtype=object)
+    per_meter["readings"] = totals["valid"].to_numpy(np.int64)
+    for name in FLAGS:
+        per_meter[name] = totals[name].to_numpy(np.int64)
+    return VerifiedResult(
+        table=_targets(park, per_meter, [year], "exchange"),
+        streams=_targets(park, per_meter, [year], "stream"),
+        meters=per_meter,
+        flags=pd.DataFrame({"meter": [], "start": [], "end": [], "flag": [], "detail": []}),
+    )
+
+
+__all__ = [
+    "COLUMNS",
+    "VALID",
+    "declare_tables",
+    "flag_bits",
+    "meter_totals",
+    "read_readings",
+    "readings_of",
+    "store_readings",
+    "verified_account",
+]

@@ -1,4 +1,5 @@
-"""Metered readings: one row per park, meter and time.
+"""Metered readings: one row per park, meter and time, deleted with their park by a
+trigger (a foreign key would check every row of a load on its own).
 
 Revision ID: 0004
 Revises: 0003
@@ -21,10 +22,30 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("value", sa.Double(), nullable=True),
         sa.Column("flag", sa.SmallInteger(), nullable=False),
-        sa.ForeignKeyConstraint(["park_id"], ["parks.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("park_id", "meter", "at"),
     )
+    if _postgresql():
+        op.execute(
+            "CREATE FUNCTION readings_of_deleted_park() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN DELETE FROM readings WHERE park_id = OLD.id; RETURN OLD; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER readings_of_deleted_park AFTER DELETE ON parks "
+            "FOR EACH ROW EXECUTE FUNCTION readings_of_deleted_park()"
+        )
+    else:
+        op.execute(
+            "CREATE TRIGGER readings_of_deleted_park AFTER DELETE ON parks FOR EACH ROW "
+            "BEGIN DELETE FROM readings WHERE park_id = OLD.id; END"
+        )
 
 
 def downgrade() -> None:
+    op.execute("DROP TRIGGER readings_of_deleted_park" + (" ON parks" if _postgresql() else ""))
+    if _postgresql():
+        op.execute("DROP FUNCTION readings_of_deleted_park()")
     op.drop_table("readings")
+
+
+def _postgresql() -> bool:
+    return bool(op.get_bind().dialect.name == "postgresql")
