@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -243,8 +244,9 @@ def test_a_bad_table_of_readings_is_refused(park: Park, table: dict, message: st
 def test_a_bad_year_is_refused(park: Park, tmp_path: Path) -> None:
     with pytest.raises(SymbionetError, match="from 1900 to 2100"):
         account(park, 1800)
+    text: Any = "2023"
     with pytest.raises(SymbionetError, match="whole year"):
-        account(park, "2023")  # type: ignore[arg-type]
+        account(park, text)
     no_year = hand_park(tmp_path / "no-year", **{"park.yaml": "name: No year\n"})
     with pytest.raises(SymbionetError, match="the park states no year"):
         account(no_year)
