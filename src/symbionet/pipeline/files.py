@@ -12,7 +12,7 @@ from symbionet.errors import Problem, SymbionetError
 from symbionet.register.excel import excel_text
 from symbionet.register.io import cell_text
 from symbionet.register.park import Park
-from symbionet.register.schema import tables
+from symbionet.register.schema import read_csv, tables
 from symbionet.register.write import write_text
 from symbionet.results import plain
 
@@ -36,9 +36,35 @@ def _text(value: object) -> str:
     return cell_text(value)
 
 
+def _quoted(text: str) -> str:
+    """A CSV cell, quoted when it holds a separator (a semicolon too, which Danish Excel
+    separates with), a quote or a line break."""
+    if any(mark in text for mark in ',;"\n\r\t'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
 def table_text(frame: pd.DataFrame) -> str:
     """A park table as the text of its CSV file."""
-    return frame.astype(object).map(_text).to_csv(index=False, lineterminator="\n")
+    lines = [",".join(_quoted(str(c)) for c in frame.columns)]
+    lines += [",".join(_quoted(_text(v)) for v in row) for row in frame.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
+def _columns(frame: pd.DataFrame, name: str, file: Path) -> pd.DataFrame:
+    """The table with the columns its file has, and those of the others that hold a value
+    other than their default (a column filled by its default on loading stays out)."""
+    if not file.exists():
+        return frame
+    header = list(read_csv(file).frame.columns)
+    table = tables()[name]
+    kept = [c for c in header if c in frame.columns]
+    for column in frame.columns:
+        declared = table.column(column)
+        default = declared.default if declared is not None else ""
+        if column not in kept and (frame[column].map(_text).replace("", default) != default).any():
+            kept.append(column)
+    return frame[kept]
 
 
 def write_pipeline(park: Park, path: Path | str, names: Iterable[str] = TABLES) -> list[Path]:
@@ -61,7 +87,7 @@ def write_pipeline(park: Park, path: Path | str, names: Iterable[str] = TABLES) 
                     [Problem(str(file), None, None, f"the park has no {name} left to write")]
                 )
             continue
-        write_text(file, table_text(inputs[name]))
+        write_text(file, table_text(_columns(inputs[name], name, file)))
         written.append(file)
     return written
 
