@@ -412,3 +412,49 @@ def test_any_allowed_moves_keep_the_log_consistent_with_the_stage(
             assert row["rejected_reason"] == "decided"
         if stage in ("operating", "ended"):
             assert park.exchanges.at[row["exchange"], "status"] == stage
+
+
+def test_a_write_stopped_between_files_leaves_a_park_that_loads(
+    kalundborg: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from symbionet.pipeline import files, write_pipeline
+
+    park = load_park(kalundborg)
+    park = propose(
+        park,
+        "More biomethane",
+        id="more",
+        on="2024-01-01",
+        supply="biomethane",
+        demand="refinery_gas",
+        quantity=500000,
+        unit="Nm3/yr",
+    )
+    write_pipeline(park, kalundborg)
+    park = move(
+        park,
+        "more",
+        "operating",
+        on="2024-06-01",
+        agreement_date="2024-02-01",
+        start_date="2024-05-01",
+    )
+    written: list[str] = []
+    write_text = files.write_text
+
+    def stop_after_exchanges(path: Path, text: str) -> None:
+        if written:
+            raise SymbionetError(f"{path}: disk full")
+        written.append(Path(path).name)
+        write_text(path, text)
+
+    monkeypatch.setattr(files, "write_text", stop_after_exchanges)
+    with pytest.raises(SymbionetError, match="disk full"):
+        write_pipeline(park, kalundborg)
+    assert written == ["exchanges.csv"]
+    stopped = load_park(kalundborg)  # the exchange is there, its project not yet operating
+    assert stopped.exchanges.at["more", "status"] == "operating"
+    assert stopped.table("pipeline").at["more", "stage"] == "idea"
+    monkeypatch.undo()
+    write_pipeline(park, kalundborg)
+    assert load_park(kalundborg).table("pipeline").at["more", "stage"] == "operating"
