@@ -35,6 +35,7 @@ from symbionet.assessment.accounting import (
     _partners,
     impact,
 )
+from symbionet.discovery.candidates import haversine_km
 from symbionet.errors import invalid
 from symbionet.register.park import Park
 from symbionet.results import Result, plain
@@ -165,6 +166,7 @@ def _account(
             "resource": table["resource"],
             "replaces": table["replaces"],
             "start_year": links["start_year"],
+            "distance_km": _distance_km(park, links),
             "expected": expected,
             "measured": measured,
             "coverage": coverage,
@@ -393,6 +395,21 @@ def _readings(park: Park, verified: pd.DataFrame | None, year: int) -> pd.DataFr
             )
     found = pd.DataFrame({"expected": expected, "measured": measured, "coverage": coverage})
     return found[valid.to_numpy()].rename_axis("exchange")
+
+
+def _distance_km(park: Park, links: pd.DataFrame) -> pd.Series:
+    """Each exchange's distance: as given, else the straight line between its sites."""
+    site = park.streams["site"]
+    sites = park.sites
+    supply, demand = links["supply"].map(site), links["demand"].map(site)
+    straight = haversine_km(
+        supply.map(sites["lat"]).to_numpy(dtype=float),
+        supply.map(sites["lon"]).to_numpy(dtype=float),
+        demand.map(sites["lat"]).to_numpy(dtype=float),
+        demand.map(sites["lon"]).to_numpy(dtype=float),
+    )
+    given = links["distance_km"].astype(float)
+    return given.fillna(pd.Series(straight, index=links.index))
 
 
 def _sources(park: Park, table: pd.DataFrame) -> pd.DataFrame:

@@ -295,17 +295,6 @@ class _Sheet:
             ]
         )
 
-    def _distance(self) -> float:
-        given = self.link.get("distance_km")
-        if given is not None and not pd.isna(given):
-            return float(given)
-        from symbionet.discovery.candidates import haversine_km
-
-        sites = self.park.sites
-        ends = [self.streams.at[str(self.link[s]), "site"] for s in ("supply", "demand")]
-        a, b = sites.loc[ends[0]], sites.loc[ends[1]]
-        return float(haversine_km(a["lat"], a["lon"], b["lat"], b["lon"]))
-
     def flow(self) -> str:
         lang = self.lang
         start = self.link.get("start_year")
@@ -319,7 +308,7 @@ class _Sheet:
         transport = lang.text(
             "case_transport_value",
             mode=lang.value(self.link.get("mode") or "pipeline"),
-            km=lang.number(round(self._distance(), 1)),
+            km=lang.number(round(float(self.row["distance_km"]), 1)),
         )
         rows += [(lang.text("case_transport"), transport), (lang.text("case_since"), since)]
         return self._facts(rows) + self.sankey()
