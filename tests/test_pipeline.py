@@ -458,3 +458,24 @@ def test_a_write_stopped_between_files_leaves_a_park_that_loads(
     monkeypatch.undo()
     write_pipeline(park, kalundborg)
     assert load_park(kalundborg).table("pipeline").at["more", "stage"] == "operating"
+
+
+def test_a_screening_proposal_brings_its_partners_and_evidence(tiny_park: Park) -> None:
+    proposal = {
+        "supplier": "power",
+        "receiver": "board",
+        "what": "FGD gypsum",
+        "resources": "fgd_gypsum",
+        "evidence": "Asnæs → Gyproc (Kalundborg, 1993)",
+        "existing": False,
+    }
+    park = from_candidate(tiny_park, proposal, on="2024-01-01")
+    row = park.table("pipeline").loc["fgd-gypsum-power-board"]
+    assert (row["origin"], row["resource"], row["partners"]) == (
+        "screening",
+        "fgd_gypsum",
+        "power; board",
+    )
+    assert row["title"] == "FGD gypsum: Power plant to Board plant"
+    assert row["notes"] == "Asnæs → Gyproc (Kalundborg, 1993)"
+    assert row[["co2e_t", "saving"]].isna().all()

@@ -261,6 +261,16 @@ def from_candidate(
         )
     else:
         carried.update(origin="screening", notes=row.get("evidence"))
+        resources = str(row.get("resources") or "")
+        if resources and "," not in resources and park.catalogue.resolve(resources):
+            carried["resource"] = resources
+        id = (
+            id
+            if id is not None
+            else _slug(
+                f"{row.get('what')} {supplier} {receiver}", set(park.table("pipeline").index)
+            )
+        )
         name = title or f"{row.get('what', 'synergy')}: {_name(park, supplier)} to " + (
             _name(park, receiver)
         )

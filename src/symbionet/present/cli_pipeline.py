@@ -176,7 +176,7 @@ def add(
     date: DateOption = None,
     author: AuthorOption = None,
 ) -> None:
-    """Add a synergy to the pipeline (pipeline.csv and its log written in place)."""
+    """Add a synergy to the pipeline, typed in or carried over from a candidate."""
     from symbionet.pipeline.edits import from_candidate as carried
     from symbionet.pipeline.edits import propose
 
@@ -248,8 +248,7 @@ def move(
     due: Annotated[str | None, typer.Option(help="Date the next step is due.")] = None,
     author: AuthorOption = None,
 ) -> None:
-    """Move a project to another stage, if the rules allow it; the move is logged, and an
-    operating project's exchange is written to exchanges.csv."""
+    """Move a project to another stage if the rules allow; an operating one is an exchange."""
     from symbionet.pipeline.edits import move as move_project
 
     loaded = _load(park)
@@ -321,8 +320,7 @@ def export(
     out: Annotated[Path, typer.Option("--out", help="A .csv (the projects) or .xlsx file.")],
     force: ForceFlag = False,
 ) -> None:
-    """Write the pipeline to a file: a .csv of the projects, or an .xlsx workbook with the
-    projects, the log, the risks, the funnel and the time to operation."""
+    """Write the projects to a .csv, or them, the log, risks, funnel and times to an .xlsx."""
     from symbionet.pipeline.figures import funnel as stage_funnel
     from symbionet.pipeline.figures import risk_register, time_to_operation
     from symbionet.present.tables import check_export, export_tables
