@@ -154,6 +154,8 @@ def test_a_public_case_sheet_leaks_no_confidential_value(park: Park) -> None:
     # the secretariat may make one for its own use, and it says so
     own = readable(text(case_sheet(park, "g2", READINGS, public=False)))
     assert "not for publication" in own and "13,579 t/yr" in own and "Hill Farm" in own
+    assert "Only public data" not in own
+    assert "Only public data" in readable(text(case_sheet(park, "g")))
 
 
 def test_bad_requests_are_refused(park: Park) -> None:

@@ -394,7 +394,9 @@ class _Sheet:
     def method(self) -> str:
         lang = self.lang
         rate = lang.percent(round(100 * self.rate, 2))
-        text = f"<p>{lang.html('case_method', rate=rate, lifetime=lang.number(self.lifetime))}</p>"
+        text = f"<p>{lang.html('case_method', rate=rate, lifetime=lang.number(self.lifetime))}"
+        key = "case_public" if self.public else "case_method_confidential"
+        text += f" {lang.html(key)}</p>"
         reference = self.link.get("reference")
         if reference is not None and not pd.isna(reference) and str(reference):
             text += f"<p>{lang.html('case_reference', reference=str(reference))}</p>"
