@@ -88,6 +88,12 @@ ANALYSES = {
         "symbionet.assessment.assess.assess_park",
         "symbionet.assessment.assess.AssessOptions",
     ),
+    "scenarios": Analysis(
+        "Scenarios",
+        "symbionet.scenarios.compare.run_scenarios",
+        "symbionet.scenarios.compare.ScenarioOptions",
+        extra=("names",),
+    ),
 }
 
 

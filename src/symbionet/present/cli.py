@@ -47,6 +47,9 @@ app = typer.Typer(
 from symbionet.present.cli_target import target_app  # noqa: E402
 
 app.add_typer(target_app, name="target", help="Heat and water integration targets (pinch).")
+from symbionet.present.cli_scenario import scenario  # noqa: E402
+
+app.command()(scenario)
 from symbionet.present.cli_readings import readings_app  # noqa: E402
 
 app.add_typer(readings_app, name="readings", help="Meter readings: flags and verified quantities.")
