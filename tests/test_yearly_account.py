@@ -343,3 +343,28 @@ def test_the_table_metering_verifies_is_taken_as_it_comes(park: Park) -> None:
     wrong = table.assign(measured=[600.0, 3.0])
     with pytest.raises(SymbionetError, match="measured with a coverage of 0: w"):
         account(park, 2023, wrong)
+
+
+def test_the_account_of_a_metered_year(tmp_path: Path) -> None:
+    """Metering's verified quantities of a synthetic year with faults: each exchange
+    counts its readings and the register for the hours they miss, close to the register's
+    year that the synthetic readings add up to; almost all of it verified."""
+    from symbionet.metering import flag_readings, read_readings, verify
+    from symbionet.metering.synthetic import synthetic_year
+
+    kalundborg = load_park(EXAMPLES / "kalundborg")
+    made = synthetic_year(kalundborg, 2024, seed=7)
+    readings = read_readings(made.write(tmp_path / "scada.csv"), kalundborg, made.meters)
+    verified = verify(kalundborg, flag_readings(readings, kalundborg, made.meters), 2024)
+    result = account(kalundborg, 2024, verified)
+    rows = result.exchanges
+    table = verified.table.xs(2024, level="year").reindex(rows.index)
+    hand = table["measured"] + table["expected"] * (1 - table["coverage"])
+    assert rows["amount"].to_numpy() == pytest.approx(hand.to_numpy(), rel=1e-12)
+    assert rows["amount"].to_numpy() == pytest.approx(table["expected"].to_numpy(), rel=1e-3)
+    spoilt = table["coverage"] < 1
+    assert (rows.loc[spoilt, "quantity_from"] == "readings and register").all()
+    assert (rows.loc[~spoilt, "quantity_from"] == "readings").all()
+    assert (result.verified_pct.dropna() > 99).all()
+    totals = impact(kalundborg, year=2024).park["central"]
+    assert result.park["central"].to_numpy() == pytest.approx(totals.to_numpy(), rel=1e-3)
