@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -454,6 +454,83 @@ def add_row(engine: Engine, park_id: int, table: str, record: Mapping[str, Any],
     return version
 
 
+def edit_park(engine: Engine, park_id: int, edit: Callable[[Park], Park], user: str) -> int:
+    """Apply ``edit`` (a library function from a park to the changed park, such as moving
+    a synergy project) to the park as saved now, and store the rows it added, changed and
+    removed, each logged, in one transaction that holds the park: nobody's change made
+    meanwhile is lost. Give the park's new version (its version when nothing changed)."""
+    try:
+        with engine.begin() as connection:
+            version = _claim(connection, park_id)
+            park = park_from_document(_read(connection, park_id)[0])
+            before, after = park.to_document(), _checked(edit(park).to_document())
+            log = []
+            for name in ROW_TABLES:
+                log += _store_rows(connection, park_id, version, name, before, after)
+            if not log:
+                raise _Unchanged(version - 1)
+            tables = [name for name in ROW_TABLES if after.get(name)]
+            parks = _table("parks")
+            connection.execute(update(parks).where(parks.c.id == park_id).values(tables=tables))
+            _log(connection, park_id, version, _now(), user, log)
+    except _Unchanged as unchanged:  # the claimed version is rolled back
+        return unchanged.version
+    return version
+
+
+class _Unchanged(Exception):
+    def __init__(self, version: int) -> None:
+        self.version = version
+
+
+def _store_rows(
+    connection: Connection,
+    park_id: int,
+    version: int,
+    name: str,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+) -> list[dict[str, Any]]:
+    """Store the rows of table ``name`` that differ between two documents; their changes."""
+    key, rows = key_column(name), _table(name)
+    old = {str(r[key]): r for r in before.get(name, [])}
+    new = {str(r[key]): r for r in after.get(name, [])}
+    changes = []
+    for row_id, record in old.items():
+        if row_id in new and new[row_id] == record:
+            continue
+        where = (rows.c.park_id == park_id) & (rows.c[key] == record[key])
+        if row_id in new:
+            connection.execute(
+                update(rows).where(where).values(**_columns(name, new[row_id]), version=version)
+            )
+        else:
+            connection.execute(rows.delete().where(where))
+        changes.append(_change(name, row_id, record, new.get(row_id)))
+    added = [record for row_id, record in new.items() if row_id not in old]
+    if added:
+        position = connection.execute(
+            select(func.coalesce(func.max(rows.c.position), -1) + 1).where(
+                rows.c.park_id == park_id
+            )
+        ).scalar_one()
+        _insert_many(
+            connection,
+            rows,
+            [
+                {
+                    **_columns(name, r),
+                    "park_id": park_id,
+                    "position": position + i,
+                    "version": version,
+                }
+                for i, r in enumerate(added)
+            ],
+        )
+        changes += [_change(name, str(r[key]), None, r) for r in added]
+    return changes
+
+
 def delete_row(
     engine: Engine,
     park_id: int,
@@ -563,6 +640,7 @@ __all__ = [
     "StoredPark",
     "add_row",
     "delete_row",
+    "edit_park",
     "list_parks",
     "load_stored_park",
     "park_at",

@@ -15,7 +15,7 @@ from symbionet.register import transfer
 from symbionet.store import accounts, jobs, repository
 from symbionet.store.accounts import Access
 from symbionet.store.model import ROW_TABLES
-from symbionet.web import service
+from symbionet.web import service, synergies
 from symbionet.web.context import (
     SESSION_COOKIE,
     User,
@@ -25,7 +25,15 @@ from symbionet.web.context import (
     signed_in,
     visible_park,
 )
-from symbionet.web.models import Consent, Invitation, JobRequest, Login, row_model
+from symbionet.web.models import (
+    Consent,
+    Invitation,
+    JobRequest,
+    Login,
+    Move,
+    Proposal,
+    row_model,
+)
 
 router = APIRouter(prefix="/api")
 
@@ -317,6 +325,68 @@ def consent(
     access = _access(request, park_id, user)
     state = platform(request)
     return service.consent(state, state.stored(park_id), access, user.email, number, body.agree)
+
+
+@router.post(
+    "/parks/{park_id}/candidates/{number}/synergy",
+    tags=["pipeline"],
+    summary="Carry a candidate into the pipeline",
+)
+def carry_over(park_id: int, number: int, user: SignedIn, request: Request) -> dict[str, Any]:
+    """Candidate ``number`` (1 first, as the secretariat's list shows them) enters the
+    pipeline at the idea stage with its figures: quantity, CO2e, water, materials, value."""
+    access = _access(request, park_id, user)
+    state = platform(request)
+    return {
+        "version": synergies.carry_over(state, state.stored(park_id), access, user.email, number)
+    }
+
+
+@router.get("/parks/{park_id}/synergies", tags=["pipeline"], summary="The synergy pipeline")
+def pipeline(
+    park_id: int,
+    user: SignedIn,
+    request: Request,
+    stage: Annotated[str | None, Query(description="projects of this stage")] = None,
+    partner: Annotated[str | None, Query(description="projects of this actor")] = None,
+) -> dict[str, Any]:
+    """The projects you may see (a partner: those it takes part in), the board by stage,
+    the funnel (projects and expected savings per stage), the days from idea to operation
+    with their median, and the projects that stall."""
+    access = _access(request, park_id, user)
+    state = platform(request)
+    return synergies.pipeline_view(state, state.stored(park_id), access, stage, partner)
+
+
+@router.post("/parks/{park_id}/synergies", tags=["pipeline"], summary="Propose a synergy")
+def propose(park_id: int, body: Proposal, user: SignedIn, request: Request) -> dict[str, Any]:
+    """A new synergy at the idea stage: the secretariat's for anyone, a partner editor's
+    for its own partner."""
+    access = _access(request, park_id, user)
+    state = platform(request)
+    given: Any = body
+    fields = given.model_dump(exclude_none=True)
+    title = fields.pop("title")
+    version = synergies.propose(state, state.stored(park_id), access, user.email, title, fields)
+    return {"version": version}
+
+
+@router.post(
+    "/parks/{park_id}/synergies/{project}/move", tags=["pipeline"], summary="Move a synergy"
+)
+def move(
+    park_id: int, project: str, body: Move, user: SignedIn, request: Request
+) -> dict[str, Any]:
+    """Move a project to another stage by the pipeline's rules (the secretariat's): a move
+    that breaks one is refused with the rule."""
+    access = _access(request, park_id, user)
+    state = platform(request)
+    details = body.model_dump(exclude_none=True)
+    stage = details.pop("stage")
+    version = synergies.move(
+        state, state.stored(park_id), access, user.email, project, stage, details
+    )
+    return {"version": version}
 
 
 @router.post("/parks/{park_id}/jobs", tags=["analyses"], summary="Start an analysis as a job")

@@ -4,11 +4,13 @@ columns the files declare."""
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from symbionet.pipeline import stages as pipeline_stages
 from symbionet.register import schema
 from symbionet.store.model import ROW_TABLES
 
@@ -78,6 +80,68 @@ class Invitation(BaseModel):
     actor: str | None = None
 
 
+#: the fields of a synergy a proposal may set besides its title
+PROPOSAL_FIELDS = (
+    "owner",
+    "partners",
+    "supply",
+    "demand",
+    "resource",
+    "quantity",
+    "unit",
+    "co2e_t",
+    "water_m3",
+    "materials_t",
+    "saving",
+    "readiness",
+    "barriers",
+    "next_step",
+    "due",
+    "proposed",
+    "documents",
+    "reference",
+    "notes",
+)
+
+
+def _declared(table: str, name: str) -> tuple[Any, Any]:
+    column = schema.tables()[table].column(name)
+    assert column is not None, name
+    return _field_type(column) | None, Field(None, description=column.description)
+
+
+_PROPOSED: dict[str, Any] = {name: _declared("pipeline", name) for name in PROPOSAL_FIELDS}
+Proposal = create_model(
+    "Proposal", title=(str, Field(description="Short name of the synergy.")), **_PROPOSED
+)
+"""A synergy proposed into the pipeline at the idea stage."""
+
+
+class Move(BaseModel):
+    """A synergy project's move to another stage, with what the move needs."""
+
+    stage: Literal[pipeline_stages.STAGES]  # type: ignore[valid-type]
+    on: date | None = Field(None, description="date of the move (today)")
+    reason: str | None = Field(None, description="why: logged; needed to reject or go back")
+    agreement_date: date | None = Field(None, description="needed to reach agreement")
+    start_date: date | None = Field(None, description="needed to operate")
+    end_date: date | None = Field(None, description="needed to end")
+    exchange: str | None = Field(None, description="the register's exchange it becomes")
+    next_step: str | None = None
+    due: date | None = None
+
+
 TABLE = Literal[ROW_TABLES]  # type: ignore[valid-type]
 
-__all__ = ["TABLE", "Consent", "Invitation", "JobRequest", "Login", "RowChange", "row_model"]
+__all__ = [
+    "PROPOSAL_FIELDS",
+    "TABLE",
+    "Consent",
+    "Invitation",
+    "JobRequest",
+    "Login",
+    "Move",
+    "Proposal",
+    "RowChange",
+    "row_model",
+]
