@@ -89,6 +89,20 @@ def test_litres_on_a_m3_meter_are_converted_and_flagged_as_a_unit_change(park: P
     assert len(result.flags) == 1
 
 
+def test_a_change_of_unit_the_file_does_not_declare_is_flagged(park: Park) -> None:
+    table = meters(WATER)
+    values = [10 + (i % 3) * 0.1 for i in range(48)] + [10_000 + (i % 3) * 100 for i in range(72)]
+    result = flagged(park, table, series("w", "2024-09-01 00:00", values))
+    change = flags_of(result, "unit_change")
+    assert len(change) == 1
+    # 00:00 CEST is 22:00 UTC: days in UTC hold readings 0-1, 2-25, 26-49 (22 low, 2 high)
+    # and 50-73 (high): the first day with a high median starts 2024-09-03 00:00 UTC
+    assert change.iloc[0]["start"] == utc("2024-09-03 00:00")
+    assert "a change of unit the file does not declare?" in change.iloc[0]["detail"]
+    assert len(result.flags) == 1  # readings left as they are: no outliers, no gaps
+    assert len(result.amounts) == 120
+
+
 def test_kwh_on_a_mwh_meter_are_megawatt_hours(park: Park) -> None:
     table = meters(("e", "asnaes_dh", "MWh", "interval"))
     frame = series("e", "2024-02-01 00:00", [500.0, 1500.0], unit="kWh")

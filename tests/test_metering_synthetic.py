@@ -149,6 +149,23 @@ def test_synthesize_check_and_verify(tmp_path: Path) -> None:
     assert len(data["flags"]) == 12
 
 
+def test_the_example_meters_read_the_synthetic_year(tmp_path: Path) -> None:
+    out = tmp_path / "year.csv"
+    assert (
+        runner.invoke(app, ["readings", "synthesize", str(KALUNDBORG), "--out", str(out)]).exit_code
+        == 0
+    )
+    written = pd.read_csv(tmp_path / "year-meters.csv")
+    example = pd.read_csv(KALUNDBORG / "meters.csv")
+    assert written["id"].tolist() == example["id"].tolist()
+    assert written["kind"].tolist() == example["kind"].tolist()
+    verified = runner.invoke(
+        app, ["readings", "verify", str(KALUNDBORG), str(out), "--year", "2024"]
+    )
+    assert verified.exit_code == 0, verified.output
+    assert "tisso_refinery" in verified.output
+
+
 def test_bad_readings_end_with_the_problem_and_no_traceback(tmp_path: Path) -> None:
     path = tmp_path / "r.csv"
     path.write_text(

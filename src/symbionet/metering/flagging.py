@@ -23,7 +23,10 @@ Rules (thresholds are the constants below):
   median non-zero rate; excluded.
 - ``counter_reset``: a counter that goes down; the difference across it is excluded.
 - ``unit_change``: readings in a unit other than the meter's declared one (litres on a m3
-  meter); they are converted and count, one flag per run.
+  meter); they are converted and count, one flag per run. Also, without a change of unit
+  in the file, a meter's daily median rate jumping ``SHIFT_FACTOR`` times or more (up or
+  down) from one day with readings to the next: a change of unit the file does not say;
+  flagged on the first day of the new level, the readings left as they are.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ STUCK_READINGS = 4
 STUCK_HOURS = 6.0
 OUTLIER_DEVIATIONS = 10.0
 OUTLIER_FLOOR = 0.3
+SHIFT_FACTOR = 100.0
 BLOCK_S = 30 * 86400
 DEFAULT_INTERVAL_S = 3600.0
 """Interval of a meter with one reading and none declared."""
@@ -120,6 +124,7 @@ def flag_arrays(
     order = np.lexsort((seconds, codes))
     c, s = codes[order], seconds[order]
     v, u = values[order], unit_codes[order]
+    del order
     events: list[pd.DataFrame] = []
 
     def event(
@@ -166,14 +171,13 @@ def flag_arrays(
     k, iv = kinds[c], interval[c]
     counter = k == 2
     converted = v * factors[c, u]
-    # amounts and the time they cover
-    nxt = np.where(following, s + step, s + iv)
+    # amounts and the time they cover: up to the next reading, at most an interval
     start = np.where(counter, np.r_[s[:1], s[:-1]], s).astype(np.int64)
     end = np.where(counter, s, s + iv).astype(np.int64)
-    covered = np.where(counter, s - start, np.minimum(iv, nxt - s)).astype(float)
+    covered = np.where(counter, s - start, np.where(following, np.minimum(iv, step), iv))
     amount = np.where(k == 1, converted * iv / 3600.0, converted)
-    previous = np.r_[0.0, converted[:-1]]
-    amount = np.where(counter, converted - previous, amount)
+    amount = np.where(counter, converted - np.r_[0.0, converted[:-1]], amount)
+    del converted
     base = counter & ~same  # a counter's first reading: the level the next ones start from
     # negative
     negative = ~counter & (v < 0)
@@ -195,7 +199,7 @@ def flag_arrays(
         end[at],
         [
             f"counter went down from {b:g} to {a:g} {un}: the difference is left out"
-            for a, b, un in zip(v[at], np.r_[0.0, v[:-1]][at], names[u[at]], strict=True)
+            for a, b, un in zip(v[at], v[at - 1], names[u[at]], strict=True)
         ],
     )
     # stuck
@@ -248,10 +252,40 @@ def flag_arrays(
                 for r, m, cu in zip(rate[at], centre[at], canonical, strict=True)
             ],
         )
+    # a jump of the level by a factor of 100 or more from one day to the next
+    if candidate.any():
+        days = s // 86400
+        group = np.cumsum(~(same & np.r_[False, days[1:] == days[:-1]])) - 1
+        level_of_day = _group_median(rate[candidate], group[candidate], int(group[-1]) + 1)
+        first_of_day = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        meter_of_day = c[first_of_day]
+        before, after = level_of_day[:-1], level_of_day[1:]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = after / before
+        jump = (
+            (meter_of_day[1:] == meter_of_day[:-1])
+            & (before > 0)
+            & (after > 0)
+            & ((ratio >= SHIFT_FACTOR) | (ratio <= 1 / SHIFT_FACTOR))
+        )
+        at = first_of_day[1:][jump]
+        canonical = meters["canonical"].to_numpy(dtype=object)[c[at]]
+        event(
+            "unit_change",
+            c[at],
+            start[at],
+            end[at],
+            [
+                f"the daily median rate goes from {b:.6g} to {a:.6g} {cu}/h ({r:.3g} times): "
+                "a change of unit the file does not declare?"
+                for b, a, r, cu in zip(
+                    before[jump], after[jump], ratio[jump], canonical, strict=True
+                )
+            ],
+        )
     # gaps
     limit = GAP_FACTOR * np.where(counter, typical[c], iv)
-    ahead = np.where(counter, np.r_[s[1:], 0] - s, nxt - s)
-    gap = following & (ahead > limit)
+    gap = following & (step > limit)
     at = np.flatnonzero(gap)
     gap_start = np.where(counter[at], s[at], s[at] + iv[at].astype(np.int64))
     gap_end = s[at + 1] if len(at) else s[at]
@@ -266,10 +300,12 @@ def flag_arrays(
         ],
     )
     # unit changes: runs of readings in another unit than the meter's
-    declared = np.asarray([str(parse_unit(unit)) for unit in meters["unit"]], dtype=object)
-    read_as = np.asarray([str(parse_unit(name)) for name in unit_names], dtype=object)
-    if len(read_as) and n:
-        other = read_as[u] != declared[c]
+    declared = [parse_unit(unit) for unit in meters["unit"]]
+    read_as = [parse_unit(name) for name in unit_names]
+    if read_as and n:
+        # whether each unit differs from each meter's: a small table, looked up per reading
+        differs = np.asarray([[unit != mine for unit in read_as] for mine in declared], bool)
+        other = differs[c, u]
         if other.any():
             begins = other & ~(same & np.r_[False, other[:-1]] & np.r_[False, u[1:] == u[:-1]])
             first = np.flatnonzero(begins)
@@ -352,7 +388,7 @@ def flag_readings(
         codes,
         seconds.astype(np.int64),
         readings["value"].to_numpy(dtype=float),
-        np.asarray(units.codes, dtype=np.int64),
+        np.asarray(units.codes, dtype=np.int32),
         unit_names,
         resolved,
         factors,

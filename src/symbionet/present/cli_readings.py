@@ -122,6 +122,7 @@ def verify(
 ) -> None:
     """Measured quantities beside the register's expected ones, per exchange and year, with
     the share of the year that valid readings cover."""
+    from symbionet.metering.flagging import FLAGS
     from symbionet.metering.verification import verify_flagged
 
     out = Output(as_json, csv, xlsx, force)
@@ -134,9 +135,10 @@ def verify(
         for title, frame in (("exchange", result.table), ("stream", result.streams)):
             if not len(frame):
                 continue
-            shown = frame[["expected", "measured", "unit", "coverage", "meters", "readings"]]
+            shown = frame[["expected", "measured", "unit", "meters", "readings"]]
             shown = shown.assign(
-                flags=frame[[c for c in frame.columns if c not in shown.columns]].sum(axis=1)
+                coverage_pct=(frame["coverage"] * 100).round(2),
+                flags=frame[list(FLAGS)].sum(axis=1),
             )
             console.print(
                 rich_table(shown, f"Verified quantities of {loaded.name} per {title} and year")
