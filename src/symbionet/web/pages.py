@@ -27,7 +27,7 @@ from symbionet.store import accounts, jobs, repository
 from symbionet.store.accounts import Access
 from symbionet.store.model import ROW_TABLES, key_column
 from symbionet.store.repository import ConflictError, StoredPark
-from symbionet.web import service
+from symbionet.web import service, synergies
 from symbionet.web.api import set_session_cookie, upload_file
 from symbionet.web.context import (
     SESSION_COOKIE,
@@ -585,6 +585,78 @@ def consent(
     user, access, stored = _member(request, park_id)
     service.consent(platform(request), stored, access, user.email, number, agree == "yes")
     return _see_other(f"/parks/{park_id}/candidates")
+
+
+@router.post("/parks/{park_id}/candidates/{number}/synergy")
+def carry_over(request: Request, park_id: int, number: int) -> Response:
+    user, access, stored = _member(request, park_id)
+    synergies.carry_over(platform(request), stored, access, user.email, number)
+    return _see_other(f"/parks/{park_id}/synergies")
+
+
+# --- the synergy pipeline ----------------------------------------------------------------
+
+
+def _synergies_page(
+    request: Request, park_id: int, status: int = 200, **context: Any
+) -> HTMLResponse:
+    user, access, stored = _member(request, park_id)
+    state = platform(request)
+    stage = request.query_params.get("stage") or None
+    partner = request.query_params.get("partner") or None
+    view = synergies.pipeline_view(state, stored, access, stage, partner)
+    park = visible_park(stored, access, state)
+    money = Money.of(park)
+    figures = synergies.project_figures(view)
+    return _page(
+        request, "synergies.html", "Synergies", user, access, stored, status=status,
+        stages=view["stages"], board=view["board"], projects=view["projects"],
+        stalls=view["stalls"], times=view["time_to_operation"]["projects"],
+        funnel=[
+            {**r, **{c: number(r[c]) for c in ("co2e_t", "water_m3", "materials_t", "saving")}}
+            for r in view["funnel"]
+        ],
+        figures={
+            "open_projects": figures["open_projects"],
+            "open_co2e": number(figures["open_co2e_t"]),
+            "median_days": figures["median_days_to_operation"],
+        },
+        currency=money.currency, stage=stage, partner=partner,
+        actors=list(park.actors["name"].items()), streams=list(park.streams.index),
+        **context,
+    )  # fmt: skip
+
+
+@router.get("/parks/{park_id}/synergies", response_class=HTMLResponse)
+def synergies_page(request: Request, park_id: int) -> HTMLResponse:
+    return _synergies_page(request, park_id)
+
+
+@router.post("/parks/{park_id}/synergies", response_class=HTMLResponse)
+async def propose(request: Request, park_id: int) -> Response:
+    user, access, stored = _member(request, park_id)
+    form = await request.form()
+    fields = _form_values(form, [k for k in form if k not in ("csrf_token", "title")])
+    try:
+        synergies.propose(
+            platform(request), stored, access, user.email, str(form.get("title", "")), fields
+        )
+    except SymbionetError as error:
+        return _synergies_page(request, park_id, 422, problems=[str(p) for p in error.problems])
+    return _see_other(f"/parks/{park_id}/synergies")
+
+
+@router.post("/parks/{park_id}/synergies/{project}/move", response_class=HTMLResponse)
+async def move(request: Request, park_id: int, project: str) -> Response:
+    user, access, stored = _member(request, park_id)
+    form = await request.form()
+    details = _form_values(form, [k for k in form if k not in ("csrf_token", "stage")])
+    stage = str(form.get("stage", ""))
+    try:
+        synergies.move(platform(request), stored, access, user.email, project, stage, details)
+    except SymbionetError as error:
+        return _synergies_page(request, park_id, 422, problems=[str(p) for p in error.problems])
+    return _see_other(f"/parks/{park_id}/synergies#project-{project}")
 
 
 @router.get("/parks/{park_id}/history", response_class=HTMLResponse)
