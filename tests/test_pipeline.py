@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -479,3 +480,73 @@ def test_a_screening_proposal_brings_its_partners_and_evidence(tiny_park: Park) 
     assert row["title"] == "FGD gypsum: Power plant to Board plant"
     assert row["notes"] == "Asnæs → Gyproc (Kalundborg, 1993)"
     assert row[["co2e_t", "saving"]].isna().all()
+
+
+def test_a_decision_is_logged_without_moving_and_risks_are_added(gypsum: Park) -> None:
+    from symbionet.pipeline import add_risk, decide
+
+    park = move(gypsum, "more_gypsum", "screening", on="2020-02-01")
+    park = decide(
+        park,
+        "more_gypsum",
+        "Ask for a gypsum sample",
+        on="2020-03-01",
+        author="board",
+        next_step="Test the sample",
+        due="2020-04-01",
+        readiness=3,
+    )
+    row = park.table("pipeline").loc["more_gypsum"]
+    assert (row["stage"], row["next_step"], row["due"], row["readiness"]) == (
+        "screening",
+        "Test the sample",
+        "2020-04-01",
+        3,
+    )
+    last = park.table("pipeline_log").iloc[-1]
+    assert (last["to_stage"], last["decision"], last["author"]) == (
+        "screening",
+        "Ask for a gypsum sample",
+        "board",
+    )
+    assert pd.isna(last["from_stage"])
+    assert not park.warnings
+    # a decision does not restart the time in the stage: screening since 2020-02-01
+    assert stalls(park, "2020-12-01").at["more_gypsum", "since"] == "2020-02-01"
+    # screening from 2020-02-01 to 2020-12-01: 304 days, counted once
+    times = stage_times(park, "2020-12-01")
+    assert times.loc["screening"].to_dict() == {
+        "projects": 1,
+        "median_days": 304,
+        "longest_days": 304,
+    }
+    with pytest.raises(SymbionetError, match="not a column a decision sets"):
+        decide(park, "more_gypsum", "x", on="2020-03-02", stage="operating")
+    with pytest.raises(SymbionetError, match="rule 'dates in order'"):
+        decide(park, "more_gypsum", "x", on="2020-01-01")
+    park = add_risk(park, "more_gypsum", "Gypsum too wet", 2, 4, category="technical")
+    assert risk_register(park)[["project", "score"]].values.tolist() == [["more_gypsum", 8]]
+    with pytest.raises(
+        SymbionetError, match=r"risks\.csv:likelihood: 'more-gypsum-plant-closes': 6 is above 5"
+    ):
+        add_risk(park, "more_gypsum", "Plant closes", 6, 5)
+
+
+def test_exchanges_take_the_pipeline_stages_and_dates_are_read_whole(tmp_path: Path) -> None:
+    from symbionet import ImpactOptions
+
+    # implementing exchanges hold their quantity as agreed and operating ones do:
+    # 50,000 + 30,000 t/yr is more than the 60,000 t/yr the board plant wants
+    exchanges = (
+        "id,supply,demand,quantity,unit,status\n"
+        "g1,gyp,nat,50000,t/yr,operating\ng2,gyp,nat,30000,t/yr,implementation\n"
+    )
+    with pytest.raises(SymbionetError, match="take 80,000 t/yr of this demand"):
+        load_park(write_park(tmp_path / "a", {"exchanges.csv": exchanges}))
+    rejected = exchanges.replace("implementation", "rejected")
+    assert load_park(write_park(tmp_path / "b", {"exchanges.csv": rejected}))
+    assert ImpactOptions(statuses=("implementation", "rejected")).statuses
+    # a workbook's date cell is read as its date
+    pipeline = "id,title,proposed\na,A,2024-01-15 00:00:00\n"
+    park = load_park(write_park(tmp_path / "c", {"pipeline.csv": pipeline}))
+    assert park.table("pipeline").at["a", "proposed"] == "2024-01-15"

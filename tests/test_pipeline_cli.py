@@ -167,3 +167,28 @@ def test_stalls_on_a_date(kalundborg: Path) -> None:
     assert [(s["id"], s["days_in_stage"]) for s in data["stalls"]] == [("unibio_streams", 1392)]
     idea = next(s for s in data["stages"] if s["stage"] == "idea")
     assert idea == {"stage": "idea", "projects": 2, "median_days": 696.0, "longest_days": 1392}
+
+
+def test_a_decision_and_a_risk_are_written_in_place(kalundborg: Path) -> None:
+    invoke(
+        "pipeline", "decide", kalundborg, "unibio_streams",
+        "--decision", "Unibio to list its streams", "--date", "2024-01-10",
+        "--next-step", "List the streams", "--due", "2024-03-01", "--readiness", 2,
+    )  # fmt: skip
+    invoke(
+        "pipeline", "risk", kalundborg, "unibio_streams", "--risk", "No stream fits",
+        "--likelihood", 2, "--impact", 3, "--category", "technical",
+    )  # fmt: skip
+    park = load_park(kalundborg)
+    row = park.table("pipeline").loc["unibio_streams"]
+    assert (row["stage"], row["next_step"], row["due"], row["readiness"]) == (
+        "idea",
+        "List the streams",
+        "2024-03-01",
+        2,
+    )
+    assert park.table("pipeline_log")["decision"].iloc[-1] == "Unibio to list its streams"
+    risks = park.table("risks")
+    assert risks.loc["unibio-streams-no-stream-fits", ["likelihood", "impact"]].tolist() == [2, 3]
+    data = json.loads(invoke("pipeline", "stalls", kalundborg, "--today", "2024-06-01", "--json"))
+    assert data["stalls"][0]["why"] == "92 days past due; 1545 days in idea"

@@ -16,6 +16,8 @@ _EXPORTS = {
     "propose": "symbionet.pipeline.edits",
     "from_candidate": "symbionet.pipeline.edits",
     "move": "symbionet.pipeline.edits",
+    "decide": "symbionet.pipeline.edits",
+    "add_risk": "symbionet.pipeline.edits",
     "projects": "symbionet.pipeline.figures",
     "funnel": "symbionet.pipeline.figures",
     "board": "symbionet.pipeline.figures",
@@ -28,7 +30,7 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:
-    from symbionet.pipeline.edits import from_candidate, move, propose
+    from symbionet.pipeline.edits import add_risk, decide, from_candidate, move, propose
     from symbionet.pipeline.figures import (
         OperationTimes,
         board,
@@ -54,7 +56,9 @@ __all__ = [
     "RULES",
     "STAGES",
     "OperationTimes",
+    "add_risk",
     "board",
+    "decide",
     "from_candidate",
     "funnel",
     "move",

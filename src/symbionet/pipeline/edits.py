@@ -25,6 +25,18 @@ DATES = ("due", "proposed", "agreement_date", "start_date", "end_date")
 LISTS = ("partners", "barriers", "documents")
 """Columns of the pipeline table that hold a list separated by ``;``."""
 
+MOVED = {
+    "id",
+    "stage",
+    "exchange",
+    "proposed",
+    "agreement_date",
+    "start_date",
+    "end_date",
+    "rejected_reason",
+}
+"""Columns only a move sets (through its own arguments), never through ``fields``."""
+
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """A park table as records of plain values (its id as a column)."""
@@ -105,6 +117,27 @@ def _slug(title: str, taken: set[str]) -> str:
     return name
 
 
+def _check_fields(fields: Mapping[str, Any], reserved: set[str], what: str) -> None:
+    """Refuse fields that are not columns of the pipeline table ``what`` may set."""
+    declared = {c.name for c in tables()["pipeline"].inputs}
+    wrong = sorted(set(fields) - (declared - reserved))
+    if wrong:
+        raise SymbionetError(
+            [Problem("pipeline.csv", None, name, f"not a column {what} sets") for name in wrong]
+        )
+
+
+def _found(rows: list[dict[str, Any]], project: str) -> dict[str, Any]:
+    """The row of ``project``, or the error naming the projects there are."""
+    for row in rows:
+        if row["id"] == project:
+            return row
+    known = ", ".join(sorted(r["id"] for r in rows)[:10]) or "none"
+    raise SymbionetError(
+        [Problem("pipeline.csv", None, "id", f"no project {project!r} (projects: {known})")]
+    )
+
+
 def _log_id(project: str, log: list[dict[str, Any]]) -> str:
     taken = {row["id"] for row in log}
     n = sum(row["project"] == project for row in log) + 1
@@ -146,13 +179,7 @@ def propose(
                 )
             ]
         )
-    declared = {c.name for c in tables()["pipeline"].inputs}
-    reserved = {"id", "title", "stage", "proposed"}
-    wrong = sorted(set(fields) - (declared - reserved))
-    if wrong:
-        raise SymbionetError(
-            [Problem("pipeline.csv", None, name, "not a column a proposal sets") for name in wrong]
-        )
+    _check_fields(fields, {"id", "title", "stage", "proposed"}, "a proposal")
     day = _today(on)
     rows = _records(park.table("pipeline"))
     taken = {row["id"] for row in rows}
@@ -357,17 +384,12 @@ def move(
     needs one and keeps it. ``fields`` update other columns (``next_step``, ``due``...).
     """
     rows = _records(park.table("pipeline"))
-    found = [row for row in rows if row["id"] == project]
-    if not found:
-        known = ", ".join(sorted(r["id"] for r in rows)[:10]) or "none"
-        raise SymbionetError(
-            [Problem("pipeline.csv", None, "id", f"no project {project!r} (projects: {known})")]
-        )
+    row = _found(rows, project)
     if stage not in STAGES:
         raise SymbionetError(
             [Problem("stage", None, None, f"{stage!r} is not one of {', '.join(STAGES)}")]
         )
-    row = found[0]
+    _check_fields(fields, MOVED, "a move")
     before = dict(row)
     day = _today(on)
     log = _records(park.table("pipeline_log"))
@@ -420,4 +442,81 @@ def move(
     return _rebuilt(park, changed)
 
 
-__all__ = ["from_candidate", "move", "propose"]
+def decide(
+    park: Park,
+    project: str,
+    decision: str,
+    *,
+    on: dt.date | str | None = None,
+    author: str | None = None,
+    **fields: Any,
+) -> Park:
+    """The park with a decision about ``project`` logged on ``on`` (default today) without
+    moving it: its stage stays, and ``fields`` update other columns (``next_step``,
+    ``due``, ``readiness``, ``barriers``, ``saving``...)."""
+    if not str(decision).strip():
+        raise SymbionetError([Problem("pipeline_log.csv", None, "decision", "no decision given")])
+    rows = _records(park.table("pipeline"))
+    row = _found(rows, project)
+    _check_fields(fields, MOVED | {"title"}, "a decision")
+    day = _today(on)
+    log = _records(park.table("pipeline_log"))
+    dates = [parse_date(r["date"], "date") for r in log if r["project"] == project]
+    last = max((d for d in dates if d is not None), default=None)
+    if last is not None and day < last:
+        raise refuse(
+            project,
+            "dates in order",
+            f"a decision on {day} is before its last log entry ({last})",
+            "date",
+        )
+    row.update({name: _cell(name, value) for name, value in fields.items()})
+    log.append(
+        {
+            "id": _log_id(project, log),
+            "project": project,
+            "date": day.isoformat(),
+            "from_stage": None,
+            "to_stage": row["stage"],
+            "decision": decision,
+            "author": author,
+        }
+    )
+    return _rebuilt(park, {"pipeline": rows, "pipeline_log": log})
+
+
+def add_risk(
+    park: Park,
+    project: str,
+    risk: str,
+    likelihood: int,
+    impact: int,
+    *,
+    category: str = "other",
+    mitigation: str | None = None,
+    owner: str | None = None,
+    id: str | None = None,
+) -> Park:
+    """The park with a risk of ``project``: likelihood and impact from 1 to 5."""
+    _found(_records(park.table("pipeline")), project)
+    risks = _records(park.table("risks"))
+    taken = {r["id"] for r in risks}
+    if id is not None and id in taken:
+        raise SymbionetError([Problem("risks.csv", None, "id", f"risk {id!r} exists")])
+    key = id if id is not None else _slug(f"{project} {risk}", taken)
+    risks.append(
+        {
+            "id": key,
+            "project": project,
+            "risk": risk,
+            "category": category,
+            "likelihood": likelihood,
+            "impact": impact,
+            "mitigation": mitigation,
+            "owner": owner,
+        }
+    )
+    return _rebuilt(park, {"risks": risks})
+
+
+__all__ = ["add_risk", "decide", "from_candidate", "move", "propose"]

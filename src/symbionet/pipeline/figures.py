@@ -76,9 +76,12 @@ def board(park: Park, partner: str | None = None) -> dict[str, pd.DataFrame]:
 
 
 def _moves(park: Park) -> pd.DataFrame:
-    """The log, in the order the moves happened."""
+    """The log entries that changed a project's stage (not decisions that left it where it
+    was), in the order they happened."""
     log = park.table("pipeline_log")
-    return log.assign(_at=range(len(log))).sort_values(["date", "_at"], kind="stable")
+    log = log.assign(_at=range(len(log))).sort_values(["date", "_at"], kind="stable")
+    before = log.groupby("project")["to_stage"].shift()
+    return log[before.isna() | (log["to_stage"] != before)]
 
 
 @dataclass

@@ -16,9 +16,10 @@ from symbionet.register.schema import read_csv, tables
 from symbionet.register.write import write_text
 from symbionet.results import plain
 
-TABLES = ("exchanges", "pipeline", "pipeline_log")
-"""The tables a move may change, in the order they are written: each step leaves a park
-that loads (an exchange before the project naming it, the project before its log)."""
+TABLES = ("exchanges", "pipeline", "pipeline_log", "risks")
+"""The tables the pipeline's functions change, in the order they are written: each step
+leaves a park that loads (an exchange before the project naming it, a project before its
+log and risks)."""
 
 
 def _text(value: object) -> str:

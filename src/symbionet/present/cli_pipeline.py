@@ -273,6 +273,79 @@ def move(
 
 
 @pipeline_app.command()
+def decide(
+    park: ParkPath,
+    project: Annotated[str, typer.Argument(help="Project id.")],
+    decision: Annotated[str, typer.Option(help="What was decided (logged).")],
+    date: DateOption = None,
+    next_step: Annotated[str | None, typer.Option("--next-step", help="Next thing to do.")] = None,
+    due: Annotated[str | None, typer.Option(help="Date the next step is due.")] = None,
+    readiness: Annotated[int | None, typer.Option(min=1, max=9, help="Readiness, 1-9.")] = None,
+    barriers: Annotated[
+        str | None, typer.Option(help="regulatory, technical, economic, organisational; by ;.")
+    ] = None,
+    author: AuthorOption = None,
+) -> None:
+    """Log a decision about a project without moving it; update its next step and more."""
+    from symbionet.pipeline.edits import decide as decided
+
+    loaded = _load(park)
+    fields = {
+        k: v
+        for k, v in {
+            "next_step": next_step,
+            "due": due,
+            "readiness": readiness,
+            "barriers": barriers,
+        }.items()
+        if v is not None
+    }
+    changed = decided(loaded, project, decision, on=date, author=author, **fields)
+    _write(changed, park, ("pipeline", "pipeline_log"))
+    say(f"logged the decision on {project}")
+
+
+class Category(StrEnum):
+    """A kind of risk."""
+
+    regulatory = "regulatory"
+    technical = "technical"
+    economic = "economic"
+    organisational = "organisational"
+    supply = "supply"
+    other = "other"
+
+
+@pipeline_app.command()
+def risk(
+    park: ParkPath,
+    project: Annotated[str, typer.Argument(help="Project id.")],
+    text: Annotated[str, typer.Option("--risk", help="What could go wrong.")],
+    likelihood: Annotated[int, typer.Option(min=1, max=5, help="1 (rare) to 5 (certain).")],
+    impact: Annotated[int, typer.Option(min=1, max=5, help="1 (minor) to 5 (severe).")],
+    category: Annotated[Category, typer.Option(help="Kind of risk.")] = Category.other,
+    mitigation: Annotated[str | None, typer.Option(help="What is done to lower it.")] = None,
+    owner: Annotated[str | None, typer.Option(help="Actor that watches it.")] = None,
+) -> None:
+    """Add a risk to a project (risks.csv written in place)."""
+    from symbionet.pipeline.edits import add_risk
+
+    loaded = _load(park)
+    changed = add_risk(
+        loaded,
+        project,
+        text,
+        likelihood,
+        impact,
+        category=str(category.value),
+        mitigation=mitigation,
+        owner=owner,
+    )
+    _write(changed, park, ("risks",))
+    say(f"added a risk to {project}: score {likelihood * impact}")
+
+
+@pipeline_app.command()
 def funnel(park: ParkPath, partner: PartnerOption = None, as_json: JsonFlag = False) -> None:
     """Projects per stage and the yearly savings expected of them."""
     from symbionet.pipeline.figures import funnel as stage_funnel
