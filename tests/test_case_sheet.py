@@ -109,6 +109,13 @@ def test_the_english_case_sheet_by_hand(park: Park) -> None:
     assert 'src="http' not in page and "<link" not in page
 
 
+def test_a_share_just_under_the_whole_is_not_shown_whole(park: Park) -> None:
+    nearly = READINGS.assign(measured=[999.7, 0.0], coverage=[0.9999, 0.0])
+    shown = readable(text(case_sheet(park, "g", nearly)))
+    assert "verified: 99.9 %" in shown and "covering 99.9 % of the year" in shown
+    assert "100 %" not in shown
+
+
 def test_without_readings_the_figures_are_estimated_and_said_so(park: Park) -> None:
     shown = readable(text(case_sheet(park, "g")))
     assert "Amount in 2023 1,000 t/yr" in shown

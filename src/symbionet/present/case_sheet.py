@@ -220,7 +220,9 @@ class _Sheet:
         return f"{self.lang.number(value)} {unit}"
 
     def _share(self, share: float) -> str:
-        return self.lang.percent(round(100 * share, 1))
+        """A share in percent to 0.1 %, never rounded up to 100 % when it is less."""
+        shown = round(100 * share, 1) if share >= 1 else math.floor(1000 * share) / 10
+        return self.lang.percent(shown)
 
     def _payback(self) -> str:
         lang = self.lang
