@@ -5,19 +5,22 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from symbionet.errors import SymbionetError
-from symbionet.register.park import load_park
+from symbionet.register.park import Park, load_park
 from symbionet.scenarios import (
     BASE,
     Change,
     Scenario,
+    ScenarioResult,
     apply_scenario,
     declared,
     digest,
@@ -25,6 +28,7 @@ from symbionet.scenarios import (
 )
 from tests.conftest import EXAMPLES
 
+T = TypeVar("T")
 GAS_PRICE = 61.0  # EUR/MWh, the catalogue's natural gas (2023)
 GAS_CO2 = 0.204  # t/MWh, the catalogue's natural gas
 BOILER = 0.9  # efficiency of the catalogue's natural_gas_boiler route
@@ -71,16 +75,40 @@ def write(folder: Path, scenarios: str | None = None, **files: str) -> Path:
     return folder
 
 
-def run(tmp_path: Path, rows: str, **files: str) -> pd.DataFrame:
-    """Differences (scenario minus base) of a park with the scenario rows given."""
-    park = load_park(write(tmp_path / "park", rows, **files))
-    return run_scenarios(park).differences
+class Serial(Executor):
+    """An executor that runs each call at once, in this process."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        future: Future[T] = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+ROWS = (
+    "1,gas,price,natural_gas,2,x,,\n"
+    "2,eur,price,natural_gas,100,EUR/MWh,,\n"
+    "3,dkk,price,gas,746.038,DKK/MWh,,\n"
+    "4,kwh,price,natural_gas,0.1,EUR/kWh,,\n"
+    "5,own,price,stream:gas_c,80,EUR/MWh,,\n"
+    "6,co2,co2_price,,100,EUR/t,,\n"
+    "7,ef,emission,natural_gas,250,kg/MWh,,\n"
+    "8,gone,leave,a,,,,\n"
+    "9,same,price,natural_gas,1,x,,\n"
+    "10,half,capacity,gas_c,0.5,x,,\n"
+)
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Park, ScenarioResult]:
+    """One park with a scenario of each kind that needs no file, run once, serially."""
+    park = load_park(write(tmp_path_factory.mktemp("shared") / "p", ROWS))
+    return park, run_scenarios(park, executor=Serial())
 
 
 def test_gas_price_doubling_moves_the_saving_by_quantity_times_the_price_change(
-    tmp_path: Path,
+    shared: tuple[Park, ScenarioResult],
 ) -> None:
-    diff = run(tmp_path, "1,gas,price,natural_gas,2,x,,\n")["gas"]
+    diff = shared[1].differences["gas"]
     # the exchange replaces 500 MWh of gas bought at 61 EUR/MWh: it saves 500 x 61 more
     assert diff["impact_net_saving_eur"] == pytest.approx(500 * GAS_PRICE, rel=1e-9)
     # without symbiosis: the gas user buys 500 MWh, the heat user's gas boiler burns
@@ -90,23 +118,22 @@ def test_gas_price_doubling_moves_the_saving_by_quantity_times_the_price_change(
     assert diff["baseline_co2e_t"] == 0
 
 
-def test_a_price_set_in_any_currency_and_unit(tmp_path: Path) -> None:
-    rows = "1,eur,price,natural_gas,100,EUR/MWh,,\n2,dkk,price,gas,746.038,DKK/MWh,,\n"
-    diff = run(tmp_path, rows + "3,kwh,price,natural_gas,0.1,EUR/kWh,,\n")
+def test_a_price_set_in_any_currency_and_unit(shared: tuple[Park, ScenarioResult]) -> None:
+    diff = shared[1].differences
     for name in ("eur", "dkk", "kwh"):
         assert diff.at["impact_net_saving_eur", name] == pytest.approx(
             500 * (100 - GAS_PRICE), rel=1e-6
         )
 
 
-def test_a_stream_price_changes_that_stream_only(tmp_path: Path) -> None:
-    diff = run(tmp_path, "1,own,price,stream:gas_c,80,EUR/MWh,,\n")["own"]
+def test_a_stream_price_changes_that_stream_only(shared: tuple[Park, ScenarioResult]) -> None:
+    diff = shared[1].differences["own"]
     assert diff["impact_net_saving_eur"] == pytest.approx(500 * (80 - GAS_PRICE), rel=1e-9)
     assert diff["baseline_cost_eur"] == pytest.approx(500 * (80 - GAS_PRICE), rel=1e-9)
 
 
-def test_co2_price_costs_every_tonne_of_the_baseline(tmp_path: Path) -> None:
-    result = run_scenarios(load_park(write(tmp_path / "p", "1,co2,co2_price,,100,EUR/t,,\n")))
+def test_co2_price_costs_every_tonne_of_the_baseline(shared: tuple[Park, ScenarioResult]) -> None:
+    result = shared[1]
     # 500 MWh gas x 0.204 + 1000 MWh heat x 0.227 + 500 MWh flared x 0.04 (methane slip)
     co2 = 500 * GAS_CO2 + 1000 * BOILER_CO2 + 500 * FLARE_CO2
     assert result.figures.at["baseline_co2e_t", BASE] == pytest.approx(co2, rel=1e-9)
@@ -118,8 +145,10 @@ def test_co2_price_costs_every_tonne_of_the_baseline(tmp_path: Path) -> None:
     assert diff["impact_net_saving_eur"] == 0  # the impact counts money without CO2e
 
 
-def test_emission_factor_of_a_fuel_moves_the_routes_that_burn_it(tmp_path: Path) -> None:
-    diff = run(tmp_path, "1,ef,emission,natural_gas,250,kg/MWh,,\n")["ef"]
+def test_emission_factor_of_a_fuel_moves_the_routes_that_burn_it(
+    shared: tuple[Park, ScenarioResult],
+) -> None:
+    diff = shared[1].differences["ef"]
     change = 0.25 - GAS_CO2
     assert diff["baseline_co2e_t"] == pytest.approx(500 * change + 1000 * change / BOILER)
 
@@ -154,13 +183,14 @@ def test_weaker_currency_rate(tmp_path: Path) -> None:
     )
 
 
-def test_a_leaving_partner_takes_its_sites_streams_and_exchanges(tmp_path: Path) -> None:
-    park = load_park(write(tmp_path / "p", "1,gone,leave,a,,,,\n"))
+def test_a_leaving_partner_takes_its_sites_streams_and_exchanges(
+    shared: tuple[Park, ScenarioResult],
+) -> None:
+    park, result = shared
     changed = apply_scenario(park, declared(park)["gone"])
     assert "a" not in changed.actors.index and "sa" not in changed.sites.index
     assert list(changed.streams.index) == ["gas_c", "heat_b"]
     assert changed.exchanges.empty
-    result = run_scenarios(park)
     assert result.figures.at["impact_net_saving_eur", "gone"] == 0
     assert pd.isna(result.partners.at["a", "gone"])
     assert result.partner_differences.at["a", "gone"] == -result.partners.at["a", BASE]
@@ -239,7 +269,12 @@ def test_capacity_scales_a_stream_and_the_exchanges_it_can_no_longer_fill(
     assert more.streams.at["gas_c", "quantity"] == 750
     assert more.exchanges.at["x1", "quantity"] == 500
     assert apply_scenario(park, scenarios["tech"]).technologies.at["boiler_b", "capacity"] == 2
-    diff = run_scenarios(park, ["half"]).differences["half"]
+
+
+def test_a_smaller_demand_takes_less_through_its_exchange(
+    shared: tuple[Park, ScenarioResult],
+) -> None:
+    diff = shared[1].differences["half"]
     # 250 MWh less exchanged: 250 x 61 EUR bought again, 250 x 0.5 EUR flared again
     assert diff["impact_net_saving_eur"] == pytest.approx(-250 * (GAS_PRICE + FLARE_COST))
 
@@ -266,9 +301,10 @@ def test_technology_added_from_json_rows_or_removed_by_id(tmp_path: Path) -> Non
         apply_scenario(park, Scenario("x", (Change("technology", rows={"actors": [{"id": "z"}]}),)))
 
 
-def test_an_unchanged_scenario_equals_the_base_exactly(tmp_path: Path) -> None:
-    park = load_park(write(tmp_path / "p", "1,same,price,natural_gas,1,x,,\n"))
-    result = run_scenarios(park)
+def test_an_unchanged_scenario_equals_the_base_exactly(
+    shared: tuple[Park, ScenarioResult],
+) -> None:
+    park, result = shared
     assert result.figures["same"].equals(result.figures[BASE])
     assert result.partners["same"].equals(result.partners[BASE])
     assert (result.differences["same"] == 0).all()
@@ -277,10 +313,13 @@ def test_an_unchanged_scenario_equals_the_base_exactly(tmp_path: Path) -> None:
     assert result.runs.at["same", "digest"] != result.digest
 
 
-def test_a_park_without_scenarios_runs_its_base_alone(tmp_path: Path) -> None:
+def test_a_park_without_scenarios_runs_its_base_alone(
+    tmp_path: Path, shared: tuple[Park, ScenarioResult]
+) -> None:
     park = load_park(write(tmp_path / "p"))
     result = run_scenarios(park)
     assert list(result.figures.columns) == [BASE] and result.differences.empty
+    assert result.figures[BASE].equals(shared[1].figures[BASE])
     assert result.figures.at["impact_net_saving_eur", BASE] == pytest.approx(
         500 * (GAS_PRICE + FLARE_COST)
     )
@@ -325,25 +364,25 @@ def test_bad_rows_are_all_located_by_row_and_field(tmp_path: Path) -> None:
         run_scenarios(park, ["nope"])
 
 
-def declared_loosely(park: object, name: str) -> Scenario:
+def declared_loosely(park: Park, name: str) -> Scenario:
     """The first change of a scenario, not checked alone first."""
     from symbionet.scenarios.changes import Locator, Where
 
-    frame = park.table("scenarios")  # type: ignore[attr-defined]
+    frame = park.table("scenarios")
     row = frame.iloc[0]
-    where: Where = Locator(park)(0)  # type: ignore[arg-type]
+    where: Where = Locator(park)(0)
     change = Change(str(row["change"]), str(row["target"]), 2.0, "x", where=where)
     return Scenario(name, (change,))
 
 
-def test_an_executor_gives_the_serial_results(tmp_path: Path) -> None:
-    park = load_park(write(tmp_path / "p", "1,gone,leave,c,,,,\n"))
-    serial = run_scenarios(park)
+def test_an_executor_gives_the_serial_results(shared: tuple[Park, ScenarioResult]) -> None:
+    park, serial = shared
+    runs = [BASE, "gone", "gas"]
     with ProcessPoolExecutor(max_workers=2) as pool:
-        parallel = run_scenarios(park, executor=pool)
-    pd.testing.assert_frame_equal(serial.figures, parallel.figures)
-    pd.testing.assert_frame_equal(serial.partners, parallel.partners)
-    assert list(serial.runs["digest"]) == list(parallel.runs["digest"])
+        parallel = run_scenarios(park, runs[1:], executor=pool)
+    pd.testing.assert_frame_equal(serial.figures[runs], parallel.figures)
+    pd.testing.assert_frame_equal(serial.partners[runs], parallel.partners)
+    assert list(serial.runs.loc[runs, "digest"]) == list(parallel.runs["digest"])
 
 
 def test_the_platform_runs_scenarios_by_name(tmp_path: Path) -> None:
@@ -392,9 +431,12 @@ def test_command_line_tables_json_and_errors(tmp_path: Path) -> None:
 def test_the_kalundborg_scenarios_are_valid() -> None:
     park = load_park(EXAMPLES / "kalundborg")
     scenarios = declared(park)
-    assert {"gas_price_doubles", "co2_quota_price", "asnaes_closes", "data_centre_joins"} <= set(
-        scenarios
-    )
+    assert {
+        "gas_price_doubles",
+        "co2_quota_price",
+        "asnaes_closes",
+        "asnaes_closes_data_centre_joins",
+    } <= set(scenarios)
     changed = apply_scenario(park, scenarios["asnaes_closes"])
     assert "orsted" not in changed.actors.index
     assert not changed.exchanges["supply"].isin(["asnaes_steam", "asnaes_dh"]).any()
