@@ -259,6 +259,7 @@ def test_the_account_command(park: Park, tmp_path: Path) -> None:
     assert shown.exit_code == 0, shown.output
     assert "symbiosis account 2023, 2 exchanges, 0 with metered readings" in shown.output
     assert "net saving (EUR/yr)" in shown.output
+    assert "[symbionet_estimates] symbionet engineering estimates" in shown.output
     readings = tmp_path / "verified.csv"
     readings.write_text(
         "exchange,year,expected,measured,coverage,unit\ng,2023,1000,600,0.5,t\n",

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from symbionet.assessment.yearly import AccountResult, ComparisonResult
     from symbionet.present.tables import Money
+    from symbionet.register.park import Park
 
 VerifiedOption = Annotated[
     Path | None,
@@ -94,15 +95,16 @@ def _table(
     console.print(rich_table(shown, title, period="yr", row_units=row_units))
 
 
-def print_account(name: str, result: AccountResult, money: Money) -> None:
-    """The account on the terminal: the park, the partners, the exchanges, notes, method."""
+def print_account(park: Park, result: AccountResult, money: Money) -> None:
+    """The account on the terminal: the park, the partners, the exchanges, notes, method
+    and sources."""
     from symbionet.assessment.accounting import METHOD
     from symbionet.assessment.yearly import ACCOUNT_METHOD
 
     count = len(result.exchanges)
     verified = int((result.exchanges["quantity_from"] != "register").sum())
     say(
-        f"{name}: symbiosis account {result.year}, {count} exchanges, "
+        f"{park.name}: symbiosis account {result.year}, {count} exchanges, "
         f"{verified} with metered readings",
         style="bold",
     )
@@ -119,7 +121,10 @@ def print_account(name: str, result: AccountResult, money: Money) -> None:
     _table(result.exchanges[EXCHANGE_COLUMNS], "Per exchange", money)
     for note in result.notes:
         say(note)
-    say(f"Method: {ACCOUNT_METHOD}{METHOD}", style="dim")
+    say(f"Method: {ACCOUNT_METHOD}{METHOD} Data: {park.catalogue.label}.", style="dim")
+    for key, source in result.sources.iterrows():
+        year = "" if source["year"] != source["year"] else f", {int(source['year'])}"
+        say(f"[{key}] {source['title']}{year}", style="dim")
 
 
 def print_comparison(name: str, result: ComparisonResult, money: Money) -> None:
@@ -169,7 +174,7 @@ def account_command(
         out.send(
             result.tables(),
             result.to_dict,
-            lambda: print_account(loaded.name, result, money),
+            lambda: print_account(loaded, result, money),
             money,
         )
         return
