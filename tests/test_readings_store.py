@@ -4,7 +4,12 @@ written, aggregated in SQL as pandas aggregates them, each park's apart."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -328,3 +333,73 @@ def test_the_verified_account_from_the_database_is_that_of_the_readings_in_memor
         mine["amount"].sum(), rel=1e-12
     )
     assert account.meters.loc[(first, 2024), "readings"] == len(mine)
+
+
+LOADER = """
+import sys
+import numpy as np
+import pandas as pd
+from symbionet.store.database import open_database
+from symbionet.store.readings import store_readings
+
+times = pd.date_range("2024-01-01", periods=35_040, freq="15min", tz="UTC")
+meters = 60
+frame = pd.DataFrame(
+    {
+        "meter": np.repeat([f"m{n:02d}" for n in range(meters)], len(times)),
+        "at": np.tile(times, meters),
+        "value": 9.0,
+        "flag": 0,
+    }
+)
+engine = open_database(sys.argv[1])
+store_readings(engine, int(sys.argv[2]), frame)
+engine.dispose()
+print("stored")
+"""
+
+
+def copying(engine: Engine) -> Callable[[], bool]:
+    """Whether the load has written rows that it has not committed yet."""
+    if engine.dialect.name == "postgresql":
+
+        def copied() -> bool:
+            with engine.connect() as connection:
+                done = connection.exec_driver_sql(
+                    "SELECT coalesce(max(tuples_processed), 0) FROM pg_stat_progress_copy"
+                ).scalar_one()
+            return int(done) > 200_000
+
+        return copied
+    database = engine.url.database
+    assert database is not None
+    wal = Path(f"{database}-wal")
+    return lambda: wal.exists() and wal.stat().st_size > 20_000_000
+
+
+@pytest.mark.slow
+def test_a_load_killed_half_way_leaves_the_old_readings(
+    engine: Engine, parks: tuple[int, int], database_url: str
+) -> None:
+    park, _ = parks
+    old = frame("m00", quarter_hours("2024-01-01", "2024-01-02"), 1.0)
+    store_readings(engine, park, old)
+    loader = subprocess.Popen(
+        [sys.executable, "-c", LOADER, database_url, str(park)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    under_way = copying(engine)
+    deadline = time.monotonic() + 300
+    try:
+        while not under_way():
+            assert loader.poll() is None, loader.communicate()
+            assert time.monotonic() < deadline, "the load did not start within 300 s"
+            time.sleep(0.01)
+    finally:
+        loader.kill()  # as a power cut would, in the middle of the load
+        loader.communicate()
+    assert loader.returncode == -signal.SIGKILL
+    engine.dispose()  # read again, as the next process would
+    pd.testing.assert_frame_equal(stored(engine, park), expected(old))
+    assert count(engine) == 96

@@ -513,27 +513,33 @@ def meter_totals(
         where, params = _where_sql(
             "%s" if postgresql else "?", park_id, meters, *limits, many=postgresql
         )
-        bits = flag_bits()
-        excluded = sum(bits[name] for name in _excluding())
-        counted = f"(flag & {excluded}) = 0 AND value IS NOT NULL"
+        # one group per meter and flag value (a few per meter): counts and sums of the
+        # readings with a value, the rest worked out from those few rows
         statement = (
-            f"SELECT meter, count(*), sum(CASE WHEN {counted} THEN 1 ELSE 0 END), "
-            f"coalesce(sum(CASE WHEN {counted} THEN value END), 0), min(at), max(at)"
-            + "".join(
-                f", sum(CASE WHEN (flag & {bit}) <> 0 THEN 1 ELSE 0 END)" for bit in bits.values()
-            )
-            + f" FROM readings WHERE {where} GROUP BY meter ORDER BY meter"
+            "SELECT meter, flag, count(*), count(value), coalesce(sum(value), 0), min(at), "
+            f"max(at) FROM readings WHERE {where} GROUP BY meter, flag"
         )
         rows = connection.exec_driver_sql(statement, tuple(params)).all()
-    columns = ["meter", "readings", "valid", "total", "first", "last", *bits]
-    found = pd.DataFrame([tuple(row) for row in rows], columns=columns)
+    groups = pd.DataFrame(
+        [tuple(row) for row in rows],
+        columns=["meter", "flag", "readings", "valued", "total", "first", "last"],
+    ).astype({"meter": "str", "flag": np.int64, "readings": np.int64, "valued": np.int64})
+    groups["total"] = groups["total"].astype(np.float64)
     for column in ("first", "last"):
-        found[column] = pd.to_datetime(found[column], utc=True).dt.as_unit("ns")
-    for column in bits:
-        found[column] = found[column].astype(np.int64)
-    return found.astype(
-        {"meter": "str", "readings": np.int64, "valid": np.int64, "total": np.float64}
-    ).set_index("meter")
+        groups[column] = pd.to_datetime(groups[column], utc=True).dt.as_unit("ns")
+    bits = flag_bits()
+    excluded = sum(bits[name] for name in _excluding())
+    counted = (groups["flag"] & excluded) == 0
+    groups["valid"] = groups["valued"].where(counted, 0)
+    groups["total"] = groups["total"].where(counted, 0.0)
+    for name, bit in bits.items():
+        groups[name] = groups["readings"].where((groups["flag"] & bit) != 0, 0)
+    by_meter = groups.groupby("meter", sort=True)
+    found = by_meter[["readings", "valid", "total", *bits]].sum()
+    found["first"] = by_meter["first"].min()
+    found["last"] = by_meter["last"].max()
+    found = found[["readings", "valid", "total", "first", "last", *bits]]
+    return found.astype({c: np.int64 for c in ["readings", "valid", *bits]})
 
 
 def flag_bits() -> dict[str, int]:
