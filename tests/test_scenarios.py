@@ -231,6 +231,7 @@ def test_a_partner_joins_from_a_folder_or_from_json_rows(tmp_path: Path) -> None
         assert result.differences.at["baseline_cost_eur", name] == pytest.approx(200 * FLARE_COST)
         assert result.differences.at["baseline_co2e_t", name] == pytest.approx(200 * FLARE_CO2)
     assert result.figures["file"].equals(result.figures["rows"])
+    assert result.runs.at["rows", "changes"] == "join rows of actors, sites, streams"
 
 
 def test_rows_that_join_are_checked_where_they_are_written(tmp_path: Path) -> None:
@@ -360,6 +361,9 @@ def test_bad_rows_are_all_located_by_row_and_field(tmp_path: Path) -> None:
     with pytest.raises(SymbionetError) as error:
         apply_scenario(park, declared_loosely(park, "s"))
     assert str(error.value.problems[0]).startswith("scenarios.csv:2:target: 'unobtainium'")
+    with pytest.raises(SymbionetError) as error:  # a park in memory: located by path
+        run_scenarios(load_park(park.to_document()), ["s"])
+    assert str(error.value.problems[0]).startswith("scenarios[1].unit: 'MWh' is not a price")
     with pytest.raises(SymbionetError, match="no scenario 'nope'; the park declares s, t, u, v, w"):
         run_scenarios(park, ["nope"])
 

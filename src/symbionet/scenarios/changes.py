@@ -8,6 +8,7 @@ document in memory.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -88,10 +89,23 @@ class Change:
     @property
     def label(self) -> str:
         """The change in a few words: ``price natural_gas x2``."""
-        parts = [self.kind, self.target or ""]
+        target = self.target or ""
+        if target.lstrip().startswith("{") or self.rows is not None:
+            target = "rows of " + ", ".join(_tables_in(target, self.rows))
+        parts = [self.kind, target]
         if self.value is not None:
             parts.append(f"{self.value:g} {self.unit or ''}".strip())
         return " ".join(p for p in parts if p)
+
+
+def _tables_in(text: str, rows: Mapping[str, Any] | None) -> list[str]:
+    """The tables rows given as JSON hold, for a change's label."""
+    if rows is None:
+        try:
+            rows = json.loads(text)
+        except ValueError:
+            return ["JSON"]
+    return [str(name) for name in rows] if isinstance(rows, Mapping) else ["JSON"]
 
 
 @dataclass(frozen=True)
