@@ -476,3 +476,78 @@ def test_the_dashboard_draws_its_figures_from_the_server_alone(
     assert any(url.endswith("/static/plotly.min.js") for url in browser.requests)
     screenshot(page, "dashboard")
     assert refused == []
+
+
+def _funnel(page: Page) -> dict[str, int]:
+    return {r["Stage"]: int(r["Synergies"]) for r in table_rows(page.locator("table.funnel"))}
+
+
+def test_a_partner_proposes_a_synergy_and_the_secretariat_brings_it_to_operation(
+    visitor: Callable[[], Visitor],
+) -> None:
+    from playwright.sync_api import expect
+
+    partner = visitor().sign_in("novo_nordisk", "/parks/1/synergies")
+    token = str(partner.locator("meta[name=csrf-token]").get_attribute("content"))
+    condensate = {
+        "id": "novo_condensate",
+        "site": "novo_site",
+        "direction": "supply",
+        "resource": "flue_gas_condensate",
+        "quantity": 10000,
+        "unit": "m3/yr",
+    }
+    added = partner.request.post(
+        "/api/parks/1/streams", data=condensate, headers={"X-CSRF-Token": token}
+    )
+    assert added.ok, added.text()
+    before = _funnel(partner)
+    title = "Novo Nordisk condensate as boiler feed water"
+    form = partner.locator("#propose")
+    form.get_by_label("Title").fill(title)
+    form.get_by_label("Supply stream").fill("novo_condensate")
+    form.get_by_label("Demand stream").fill("refinery_boiler_water")
+    form.get_by_label("Partners (ids separated by ;)").fill("novo_nordisk; refinery")
+    form.get_by_label("Quantity").fill("10000")
+    form.get_by_label("Unit").fill("m3/yr")
+    form.get_by_label("Next step").fill("Sample the condensate")
+    form.get_by_role("button", name="Propose").click()
+    partner.wait_for_url("**/parks/1/synergies")
+    assert _funnel(partner)["idea"] == before["idea"] + 1
+    idea = partner.locator('section.stage[data-stage="idea"]')
+    expect(idea).to_contain_text(title)
+    assert partner.get_by_role("button", name="Move").count() == 0  # the secretariat's
+
+    page = visitor().sign_in("secretariat", "/parks/1/synergies")
+    before = _funnel(page)  # the secretariat sees every partner's synergies
+    card = page.locator("li.project").filter(has_text=title)
+    project = str(card.get_attribute("id")).removeprefix("project-")
+
+    def move(stage: str, **dates: str) -> None:
+        card = page.locator(f"#project-{project}")
+        card.locator("summary").click()
+        card.get_by_label("To").select_option(stage)
+        for label, day in dates.items():
+            card.get_by_label(label.replace("_", " ").capitalize()).fill(day)
+        card.get_by_role("button", name="Move").click()
+
+    today = str(page.evaluate("new Date().toISOString().slice(0, 10)"))
+    move("operating")
+    expect(page.locator(".problems")).to_contain_text("agreement before operating")
+    expect(page.locator(".problems")).to_contain_text("no agreement date and no start date")
+    assert _funnel(page)["operating"] == before["operating"]
+    for stage in ("screening", "feasibility", "agreement", "implementation"):
+        move(stage, **({"agreement_date": today} if stage == "agreement" else {}))
+        page.wait_for_url(f"**/parks/1/synergies#project-{project}")
+        expect(page.locator(f'section.stage[data-stage="{stage}"]')).to_contain_text(title)
+    move("operating", start_date=today)
+    page.wait_for_url(f"**/parks/1/synergies#project-{project}")
+    after = _funnel(page)
+    assert after["operating"] == before["operating"] + 1 and after["idea"] == before["idea"] - 1
+    times = {r["Synergy"]: r for r in table_rows(page.locator("table.times"))}
+    assert times[title]["Days"] == "0" and times[title]["Operating"] == today
+    expect(page.locator("#median-days")).to_contain_text("days")
+    screenshot(page, "synergies")
+    exchanges = page.request.get("/api/parks/1/exchanges").json()
+    made = [e for e in exchanges if e["supply"] == "novo_condensate"]
+    assert [(e["demand"], e["status"]) for e in made] == [("refinery_boiler_water", "operating")]
