@@ -476,6 +476,24 @@ def test_a_park_without_meters_loads_and_verifies_nothing(park: Park) -> None:
     assert (verified.table["coverage"] == 0).all()
 
 
+def test_a_table_posted_by_a_script_is_checked(park: Park) -> None:
+    table = meters(WATER)
+    frame = pd.DataFrame(
+        {
+            "meter": ["w", "w"],
+            "time": pd.to_datetime(["2024-02-01 00:00", "2024-02-01 01:00"], utc=True),
+            "value": [1.0, 2000.0],
+            "unit": [None, "L"],
+        }
+    )
+    result = flag_readings(frame, park, table)  # without read_readings: no unit is m3
+    assert result.amounts["amount"].tolist() == pytest.approx([1, 2])
+    with pytest.raises(SymbionetError, match="readings of unknown meters: x"):
+        flag_readings(frame.assign(meter=["w", "x"]), park, table)
+    with pytest.raises(SymbionetError, match="meter 'w': unit 'MWh' does not fit it"):
+        flag_readings(frame.assign(unit=["m3", "MWh"]), park, table)
+
+
 # --- the verified contract ---------------------------------------------------------------
 
 

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from symbionet.errors import Problem, SymbionetError
 from symbionet.metering.meters import KINDS, meter_table, reading_factor
 from symbionet.register.park import Park
 from symbionet.results import Result
@@ -227,19 +228,24 @@ def flag_arrays(
     )
     # outliers: against the meter's median in its 30-day block
     candidate = ~(negative | reset | stuck | base)
-    hours = np.maximum(end - start, 1) / 3600.0
-    rate = amount / hours
+    rate = amount / (np.maximum(end - start, 1) / 3600.0)
     outlier = np.zeros(n, bool)
     if candidate.any():
         blocks = s // BLOCK_S  # sorted by meter and time: each block's readings adjoin
         group = np.cumsum(~(same & np.r_[False, blocks[1:] == blocks[:-1]])) - 1
+        del blocks
         size = int(group[-1]) + 1
         centre = _group_median(rate[candidate], group[candidate], size)[group]
-        spread = _group_median(np.abs(rate - centre)[candidate], group[candidate], size)[group]
+        deviation = np.abs(rate - centre)
+        scale = _group_median(deviation[candidate], group[candidate], size)[group]
+        del group
+        scale *= 1.4826
         nonzero = candidate & (rate != 0)
         usual = np.nan_to_num(_group_median(np.abs(rate[nonzero]), c[nonzero], n_meters))
-        scale = np.maximum(1.4826 * spread, OUTLIER_FLOOR * usual[c])
-        outlier = candidate & (np.abs(rate - centre) > OUTLIER_DEVIATIONS * scale) & (scale > 0)
+        del nonzero
+        np.maximum(scale, OUTLIER_FLOOR * usual[c], out=scale)
+        outlier = candidate & (deviation > OUTLIER_DEVIATIONS * scale) & (scale > 0)
+        del deviation, scale
         at = np.flatnonzero(outlier)
         canonical = meters["canonical"].to_numpy(dtype=object)[c[at]]
         event(
@@ -252,13 +258,16 @@ def flag_arrays(
                 for r, m, cu in zip(rate[at], centre[at], canonical, strict=True)
             ],
         )
+        del centre
     # a jump of the level by a factor of 100 or more from one day to the next
     if candidate.any():
         days = s // 86400
         group = np.cumsum(~(same & np.r_[False, days[1:] == days[:-1]])) - 1
+        del days
         level_of_day = _group_median(rate[candidate], group[candidate], int(group[-1]) + 1)
         first_of_day = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
         meter_of_day = c[first_of_day]
+        del group
         before, after = level_of_day[:-1], level_of_day[1:]
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = after / before
@@ -283,9 +292,9 @@ def flag_arrays(
                 )
             ],
         )
+    del rate
     # gaps
-    limit = GAP_FACTOR * np.where(counter, typical[c], iv)
-    gap = following & (step > limit)
+    gap = following & (step > GAP_FACTOR * np.where(counter, typical[c], iv))
     at = np.flatnonzero(gap)
     gap_start = np.where(counter[at], s[at], s[at] + iv[at].astype(np.int64))
     gap_end = s[at + 1] if len(at) else s[at]
@@ -374,21 +383,40 @@ def flag_readings(
     if not isinstance(meter.dtype, pd.CategoricalDtype) or list(meter.cat.categories) != list(
         resolved.index
     ):
-        meter = pd.Categorical(meter.astype("str"), categories=resolved.index)
-        codes = np.asarray(meter.codes, dtype=np.int32)
+        codes = resolved.index.get_indexer(meter.astype("str")).astype(np.int32)
     else:
         codes = meter.cat.codes.to_numpy(dtype=np.int32)
-    units = pd.Categorical(readings["unit"])
+    if (codes < 0).any():
+        unknown = sorted({str(m) for m in readings["meter"][codes < 0]})
+        raise SymbionetError(f"readings of unknown meters: {', '.join(unknown[:10])}")
+    given = readings["unit"] if "unit" in readings else pd.Series(np.nan, index=readings.index)
+    if isinstance(given.dtype, pd.CategoricalDtype) and not (given.cat.codes < 0).any():
+        units = pd.Categorical(given)
+    else:  # a table posted by a script: a reading without a unit is in its meter's unit
+        declared = resolved["unit"].to_numpy(dtype=object)[codes]
+        units = pd.Categorical(np.where(given.isna().to_numpy(), declared, given.astype(object)))
     unit_names = [str(x) for x in units.categories]
+    unit_codes = np.asarray(units.codes, dtype=np.int32)
     seconds = np.asarray(
         readings["time"].dt.tz_convert("UTC").dt.tz_localize(None), "datetime64[s]"
     )
     factors = conversion_factors(resolved, unit_names, park)
+    unfit = np.isnan(factors[codes, unit_codes])
+    if unfit.any():
+        pairs = sorted(
+            {
+                (resolved.index[c], unit_names[u])
+                for c, u in zip(codes[unfit], unit_codes[unfit], strict=True)
+            }
+        )
+        raise SymbionetError(
+            [Problem("", None, None, f"meter {m!r}: unit {u!r} does not fit it") for m, u in pairs]
+        )
     flags, amounts, interval = flag_arrays(
         codes,
         seconds.astype(np.int64),
         readings["value"].to_numpy(dtype=float),
-        np.asarray(units.codes, dtype=np.int32),
+        unit_codes,
         unit_names,
         resolved,
         factors,
