@@ -296,6 +296,21 @@ def test_the_autumn_day_has_25_hours_and_no_duplicate(park: Park) -> None:
     assert result.amounts["covered"].sum() == 25 * 3600
 
 
+def test_the_autumn_day_in_quarter_hours(park: Park) -> None:
+    start = pd.Timestamp("2024-10-27", tz="Europe/Copenhagen")
+    end = pd.Timestamp("2024-10-28", tz="Europe/Copenhagen")
+    quarters = pd.date_range(start, end, freq="15min", inclusive="left")
+    assert len(quarters) == 100
+    local = [f"{t:%d.%m.%Y %H:%M}" for t in quarters]  # 02:00 to 02:45 twice
+    table = meters(HEAT)
+    frame = pd.DataFrame({"time": local, "meter": "h", "value": np.linspace(4.0, 8.0, 100)})
+    result = flagged(park, table, frame)
+    assert result.flags.empty
+    assert result.meters.loc["h", "interval_s"] == 900
+    assert result.amounts["covered"].sum() == 25 * 3600
+    assert result.amounts["amount"].sum() == pytest.approx(600 * 0.25)  # mean 6 MW x 25 h
+
+
 def test_an_hour_repeated_three_times_holds_one_duplicate(park: Park) -> None:
     hours = _local_hours("2024-10-27")
     hours.insert(4, "2024-10-27 02:00")
@@ -353,6 +368,36 @@ def test_a_danish_scada_csv_with_decimal_commas(park: Park, tmp_path: Path) -> N
     assert readings["time"].iloc[0] == utc("2024-01-31 23:00")
     result = flag_readings(readings, park, meters(WATER))
     assert result.amounts["amount"].sum() == pytest.approx(5.25)
+
+
+def test_date_and_time_in_two_columns(park: Park, tmp_path: Path) -> None:
+    path = tmp_path / "split.csv"
+    path.write_text(
+        "Dato;Tid;Måler;Værdi\n27-10-2024;01:00;w;1,5\n27-10-2024;02:00;w;2\n"
+        "27-10-2024;02:00;w;3\n27-10-2024;03:00;w;4\n",
+        encoding="utf-8",
+    )
+    readings = read_readings(path, park, meters(WATER))
+    assert readings["time"].tolist() == [
+        utc("2024-10-26 23:00"),
+        utc("2024-10-27 00:00"),  # the first 02:00: summer time
+        utc("2024-10-27 01:00"),
+        utc("2024-10-27 02:00"),
+    ]
+    workbook = tmp_path / "split.xlsx"
+    pd.DataFrame(
+        {
+            "Date": pd.to_datetime(["2024-02-01", "2024-02-01"]),
+            "Time": [
+                pd.Timestamp("2024-02-01 13:15").time(),
+                pd.Timestamp("2024-02-01 13:30").time(),
+            ],
+            "Meter": ["w", "w"],
+            "Value": [1.0, 2.0],
+        }
+    ).to_excel(workbook, index=False)
+    times = read_readings(workbook, park, meters(WATER))["time"].tolist()
+    assert times == [utc("2024-02-01 12:15"), utc("2024-02-01 12:30")]
 
 
 def test_an_excel_export_with_the_unit_in_the_header(park: Park, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ read or do not fit the meter, each named with its file, row and column.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from collections.abc import Iterable, Sequence
@@ -117,17 +118,27 @@ def _normal(header: str) -> str:
     return re.sub(r"[\s_\-./]+", "", str(header).strip().lower())
 
 
+DATES = ("date", "dato")
+CLOCKS = ("time", "tid", "klokkeslæt", "klokkeslaet", "kl", "clock", "hour", "time of day")
+
+
 def _columns(headers: Sequence[str]) -> tuple[dict[str, str], str | None]:
     """The columns found, by role (time, meter, value, unit), and a unit written in the value
-    column's header (``Value [m3]``, ``værdi (MWh)``)."""
+    column's header (``Value [m3]``, ``værdi (MWh)``). A date column beside a clock column
+    (``Dato``, ``Tid``) are found as ``date`` and ``clock``, their text joined as the time."""
     found: dict[str, str] = {}
     header_unit = None
+    date = next((h for h in headers if _normal(h) in DATES), None)
+    clock = next((h for h in headers if _normal(h) in {_normal(c) for c in CLOCKS}), None)
+    if date is not None and clock is not None:
+        found |= {"date": date, "clock": clock, "time": date}
     for role, names in ALIASES.items():
         for header in headers:
             bare, unit = header, None
             if match := _BRACKETED.match(str(header)):
                 bare, unit = match.group(1), match.group(2)
-            if _normal(bare) in names and role not in found and header not in found.values():
+            taken = header in found.values() or header == found.get("clock")
+            if _normal(bare) in names and role not in found and not taken:
                 found[role] = header
                 if role == "value" and unit:
                     header_unit = unit
@@ -256,6 +267,31 @@ def _wide(frame: pd.DataFrame, time: str, meters: pd.DataFrame) -> pd.DataFrame 
     return pd.concat(parts, ignore_index=True)
 
 
+def _joined(date: pd.Series, clock: pd.Series) -> pd.Series:
+    """A date column and a clock column as one text timestamp (``2024-01-31 13:15``)."""
+    if pd.api.types.is_datetime64_any_dtype(date.dtype):
+        day = date.dt.strftime("%Y-%m-%d")
+    else:
+        day = pd.Series([_text(d, date_only=True) for d in date], index=date.index, dtype=object)
+    hour = pd.Series([_text(t) for t in clock], index=clock.index, dtype=object)
+    joined = day.astype(object) + " " + hour
+    return joined.where(day.notna() & hour.notna())
+
+
+def _text(value: Any, date_only: bool = False) -> str | None:
+    """A date or clock cell as text: dates as ISO, times as HH:MM:SS."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, dt.datetime):
+        return f"{value:%Y-%m-%d}" if date_only else f"{value:%H:%M:%S}"
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta | pd.Timedelta):  # a clock read as a duration
+        seconds = int(pd.Timedelta(value).total_seconds())
+        return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    return str(value).strip()
+
+
 def _values(text: pd.Series, decimal_comma: bool) -> pd.Series:
     """Numbers from text cells: a decimal comma or point, thousands separated by the other
     mark or a space."""
@@ -351,6 +387,10 @@ def _tidy(frame: pd.DataFrame, file: str, meters: pd.DataFrame, resources: Any) 
     """Readings of one table: meter, time (UTC), value and unit, or every problem raised."""
     problems: list[Problem] = []
     found, header_unit = _columns([str(c) for c in frame.columns])
+    if "clock" in found:
+        frame = frame.assign(
+            **{found["date"]: _joined(frame[found["date"]], frame[found["clock"]])}
+        )
     if "time" not in found:
         names = ", ".join(ALIASES["time"][:6])
         raise SymbionetError([Problem(file, 1, None, f"no timestamp column ({names}...)")])
