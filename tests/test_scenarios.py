@@ -26,6 +26,7 @@ from symbionet.scenarios import (
     digest,
     run_scenarios,
 )
+from symbionet.units import convert
 from tests.conftest import EXAMPLES
 
 T = TypeVar("T")
@@ -181,6 +182,33 @@ def test_weaker_currency_rate(tmp_path: Path) -> None:
     assert shown["differences"].at["impact_net_saving_dkk", "dkk"] == pytest.approx(
         250 * (5 - DKK), rel=1e-9
     )
+
+
+def test_amounts_in_a_scenario_are_read_at_its_rate(tmp_path: Path) -> None:
+    files = {"park.yaml": "name: Scenario park\nyear: 2023\ncurrency: DKK\nco2_price: 500\n"}
+    rows = "1,r,rate,,5,DKK/EUR,,\n2,r,price,natural_gas,500,DKK/MWh,,\n3,r,co2_price,,2,x,,\n"
+    park = load_park(write(tmp_path / "p", rows, **files))
+    changed = apply_scenario(park, declared(park)["r"])
+    # 500 DKK/MWh at 5 DKK/EUR: 100 EUR/MWh, whichever order the rows come in
+    assert changed.catalogue.price_eur("natural_gas") == pytest.approx(100, rel=1e-12)
+    # the park's own 500 DKK/t, doubled, at 5 DKK/EUR: 200 EUR/t
+    assert convert(changed.meta["co2_price"], "DKK", "EUR") == pytest.approx(200, rel=1e-12)
+    # a catalogue tariff in DKK (landfill, 800 DKK/t) is 160 EUR/t at 5 DKK/EUR
+    landfill = changed.catalogue.routes["landfill"].cost
+    assert landfill is not None
+    assert convert(landfill.value, landfill.unit, "EUR/t") == pytest.approx(800 / 5)
+
+
+def test_park_numbers_with_three_decimals_are_numbers(tmp_path: Path) -> None:
+    """A number of park.yaml or of a document's park (a restated CO2e price, 100 EUR/t in
+    DKK: 746.038) is a number; text in the Danish-looking form is read with a warning."""
+    document = load_park(write(tmp_path / "p")).to_document()
+    document["park"]["co2_price"] = 746.038
+    assert load_park(document).meta["co2_price"] == 746.038
+    quoted = PARK["park.yaml"] + "co2_price: '12.500'\n"
+    park = load_park(write(tmp_path / "q", **{"park.yaml": quoted}))
+    assert park.meta["co2_price"] == 12.5
+    assert [p.location for p in park.warnings] == ["park.yaml:co2_price"]
 
 
 def test_a_leaving_partner_takes_its_sites_streams_and_exchanges(

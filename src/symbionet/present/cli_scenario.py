@@ -76,7 +76,8 @@ def scenario(
         _write(result, target, money, force)
     shown = result.in_currency()
     tables = {**shown, "runs": result.runs, "changes": result.changes}
-    output.send(tables, result.to_dict, lambda: _show(result), money)
+    # the terminal states the rates itself: each run at its own
+    output.send(tables, result.to_dict, lambda: _show(result), None if output.terminal else money)
 
 
 def _show(result: ScenarioResult) -> None:
@@ -108,11 +109,15 @@ def _show(result: ScenarioResult) -> None:
     runs = result.runs.copy()
     runs["digest"] = runs["digest"].str[:12]
     console.print(rich_table(runs.drop(columns=["changes"]), "Runs", period=None))
-    say(
-        f"Park data {result.digest[:12]}; {result.catalogue}. Amounts in {result.currency}, "
-        f"each run at its own rate ({result.currency} per EUR).",
-        style="dim",
-    )
+    rates = result.runs["rate"]
+    if result.currency != "EUR":
+        base = float(rates.iloc[0])
+        say(
+            f"Amounts in {result.currency}, each run at its own rate ({result.currency} per EUR);"
+            f" the base at {base:g}.",
+            style="dim",
+        )
+    say(f"Park data {result.digest[:12]}; {result.catalogue}.", style="dim")
 
 
 def _partner_view(frame: pd.DataFrame) -> pd.DataFrame:

@@ -575,9 +575,12 @@ def check_meta(
     table = tables()["park"]
     scalars = {str(k): v for k, v in meta.items() if not isinstance(v, dict | list)}
     text = pd.DataFrame([{k: "" if v is None else str(v).strip() for k, v in scalars.items()}])
-    typed, problems = coerce(RawTable("park", file, text, [0]), table)
+    numbers = frozenset((0, k) for k, v in scalars.items() if isinstance(v, int | float))
+    typed, problems = coerce(RawTable("park", file, text, [0], typed=numbers), table)
     problems = [
-        Problem(file, None, p.column, p.message.replace("required column", "required key"))
+        Problem(
+            file, None, p.column, p.message.replace("required column", "required key"), p.severity
+        )
         for p in problems
     ]
     for key, value in meta.items():
