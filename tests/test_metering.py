@@ -345,6 +345,22 @@ def test_timestamps_with_an_offset_are_exact(park: Park) -> None:
     assert readings["time"].tolist() == [utc("2024-10-27 00:00"), utc("2024-10-27 01:00")]
 
 
+def test_timestamps_with_and_without_offset_in_one_file(park: Park) -> None:
+    table = meters(WATER)
+    frame = pd.DataFrame(
+        {
+            "time": ["2024-01-01 00:00", "2024-01-01T01:00+01:00", "2024-01-01 02:00"],
+            "meter": "w",
+            "value": 1.0,
+        }
+    )
+    with pytest.raises(SymbionetError) as error:
+        read_readings(frame, park, table)
+    ((problem),) = error.value.problems
+    assert (problem.row, problem.column) == (3, "time")
+    assert "give every timestamp of a file an offset (+01:00, Z) or none" in problem.message
+
+
 def test_a_meter_in_standard_time_all_year(park: Park) -> None:
     table = meters(WATER).assign(timezone="Etc/GMT-1")
     frame = pd.DataFrame({"time": ["2024-03-31 02:00"], "meter": "w", "value": 1.0})

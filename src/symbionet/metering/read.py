@@ -317,17 +317,35 @@ def _times(column: pd.Series) -> tuple[pd.Series, np.ndarray]:
         return column, np.zeros(len(column), bool)
     text = column.astype("str").str.strip()
     missing = column.isna().to_numpy()
-    offset = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True, na=False)
+    offset = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True, na=False).to_numpy()
     if offset.any() and (offset | missing).all():
         parsed = pd.to_datetime(text.where(~missing), format="ISO8601", utc=True, errors="coerce")
         return parsed, (parsed.isna() & ~missing).to_numpy()
-    best = pd.to_datetime(text.where(~missing), format="ISO8601", errors="coerce")
+    fewer = np.zeros(len(column), bool)
+    if offset.any():  # some with an offset, some without: the fewer are refused
+        without = ~offset & ~missing
+        fewer = offset if offset.sum() <= without.sum() else without
+    missing_or_refused = missing | fewer
+    best = pd.to_datetime(text.where(~missing_or_refused), format="ISO8601", errors="coerce")
     for fmt in _TIME_FORMATS:
-        if not (best.isna() & ~missing).any():
+        wanted = best.isna() & ~missing_or_refused
+        if not wanted.any():
             break
-        again = pd.to_datetime(text.where(best.isna() & ~missing), format=fmt, errors="coerce")
-        best = best.fillna(again)
-    return best, (best.isna() & ~missing).to_numpy()
+        best = best.fillna(pd.to_datetime(text.where(wanted), format=fmt, errors="coerce"))
+    return best, (best.isna().to_numpy() & ~missing) | fewer
+
+
+def _mixed(column: pd.Series) -> np.ndarray:
+    """Where a text timestamp stands among others of the other form (with an offset or
+    without): all False unless the column mixes them."""
+    if not pd.api.types.is_string_dtype(column.dtype) and column.dtype != object:
+        return np.zeros(len(column), bool)
+    text = column.astype("str").str.strip()
+    offset = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True, na=False).to_numpy()
+    given = column.notna().to_numpy()
+    if not (offset.any() and (given & ~offset).any()):
+        return np.zeros(len(column), bool)
+    return given
 
 
 def _localize(
@@ -444,7 +462,16 @@ def _tidy(frame: pd.DataFrame, file: str, meters: pd.DataFrame, resources: Any) 
             file,
             where,
             found["time"],
-            [f"{t!r} is not a timestamp" for t in frame[found["time"]][bad_time]],
+            [
+                f"{t!r} is not a timestamp"
+                if pd.isna(t) or not mixed
+                else f"{t!r}: give every timestamp of a file an offset (+01:00, Z) or none"
+                for t, mixed in zip(
+                    frame[found["time"]][bad_time],
+                    _mixed(frame[found["time"]])[bad_time],
+                    strict=True,
+                )
+            ],
         )
     values = frame[found["value"]]
     unreadable = np.zeros(len(frame), bool)
