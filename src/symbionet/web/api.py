@@ -15,7 +15,7 @@ from symbionet.register import transfer
 from symbionet.store import accounts, jobs, repository
 from symbionet.store.accounts import Access
 from symbionet.store.model import ROW_TABLES
-from symbionet.web import service, synergies
+from symbionet.web import metered, service, synergies
 from symbionet.web.context import (
     SESSION_COOKIE,
     User,
@@ -448,6 +448,62 @@ def report(
     state = platform(request)
     content, name, media = service.report_file(
         state, state.stored(park_id), access, partner, language, format
+    )
+    return _file(content, name, media)
+
+
+@router.post("/parks/{park_id}/readings", tags=["metered data"], summary="Upload readings")
+async def upload_readings(
+    park_id: int, user: SignedIn, request: Request, file: Annotated[UploadFile, File()]
+) -> dict[str, Any]:
+    """Readings as energy-management and SCADA systems export them (CSV or Excel:
+    timestamp, meter, value, unit), of the park's meters (meters.csv): converted through
+    the register's units, flagged (gaps, duplicates, negative, stuck, outlying, unit
+    changes; never filled) and their valid amounts stored, replacing each meter's readings
+    over the time the file covers. The secretariat's for every meter, a partner editor's
+    for its own; nothing is stored when any row is unreadable."""
+    access = _access(request, park_id, user)
+    state = platform(request)
+    data = await file.read()
+    return metered.upload_readings(state, state.stored(park_id), access, data, file.filename or "")
+
+
+@router.get("/parks/{park_id}/account", tags=["metered data"], summary="The yearly account")
+def yearly_account(
+    park_id: int,
+    user: SignedIn,
+    request: Request,
+    year: Annotated[int | None, Query(description="the year (the park's)")] = None,
+    compare: Annotated[int | None, Query(description="a year to explain the change from")] = None,
+) -> dict[str, Any]:
+    """The park's and each partner's symbiosis account of the year (CO2e, ground and fresh
+    water, materials, energy, money): verified from the stored readings where there are
+    any, estimated from the register elsewhere, with its method and sources; the verified
+    quantities beside the expected ones; the change since ``compare`` explained."""
+    access = _access(request, park_id, user)
+    state = platform(request)
+    return metered.yearly_account(state, state.stored(park_id), access, year, compare)
+
+
+@router.get(
+    "/parks/{park_id}/case-sheets/{exchange}", tags=["reports"], summary="A synergy's case sheet"
+)
+def case_sheet(
+    park_id: int,
+    exchange: str,
+    user: SignedIn,
+    request: Request,
+    language: Annotated[Literal["en", "da"], Query(description="en or da")] = "en",
+    format: Annotated[Literal["html", "pdf"], Query(description="html or pdf")] = "html",
+    year: Annotated[int | None, Query(description="the year of its figures")] = None,
+) -> Response:
+    """The case sheet of an operating exchange, to document and market it: partners, what
+    flows since when, verified figures, investment and payback, a small Sankey. Made from
+    public data only."""
+    _access(request, park_id, user)
+    state = platform(request)
+    content, name, media = metered.case_sheet_file(
+        state, state.stored(park_id), exchange, language, format, year
     )
     return _file(content, name, media)
 

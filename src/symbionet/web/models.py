@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from symbionet.analyses import ANALYSES
 from symbionet.pipeline import stages as pipeline_stages
 from symbionet.register import schema
 from symbionet.store.model import ROW_TABLES
@@ -65,7 +66,7 @@ class Login(BaseModel):
 
 
 class JobRequest(BaseModel):
-    kind: Literal["discover", "design", "pareto", "share", "stress", "targets", "assess"]
+    kind: Literal[tuple(ANALYSES)]  # type: ignore[valid-type]
     options: dict[str, Any] = Field(default_factory=dict)
 
 
