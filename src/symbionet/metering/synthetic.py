@@ -328,7 +328,7 @@ def benchmark_readings(
     shared = pd.Series(targets).value_counts().reindex(targets).to_numpy(float)
     level = operating["annual_quantity"].reindex(targets).to_numpy(float) / steps / shared
     values = (shape[:, None] * level[None, :]).astype(np.float64)
-    values *= np.exp(rng.normal(0, 0.05, values.shape))
+    values *= np.exp(rng.normal(-(0.05**2) / 2, 0.05, values.shape))  # noise of mean 1
     seconds = np.asarray(grid.tz_localize(None), "datetime64[s]").astype(np.int64)
     time = np.repeat(seconds, n_meters)
     codes = np.tile(np.arange(n_meters, dtype=np.int32), steps)
