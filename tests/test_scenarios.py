@@ -103,7 +103,8 @@ ROWS = (
 def shared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Park, ScenarioResult]:
     """One park with a scenario of each kind that needs no file, run once, serially."""
     park = load_park(write(tmp_path_factory.mktemp("shared") / "p", ROWS))
-    return park, run_scenarios(park, executor=Serial())
+    runs = [name for name in declared(park) if name not in ("dkk", "kwh")]
+    return park, run_scenarios(park, runs, executor=Serial())
 
 
 def test_gas_price_doubling_moves_the_saving_by_quantity_times_the_price_change(
@@ -120,11 +121,13 @@ def test_gas_price_doubling_moves_the_saving_by_quantity_times_the_price_change(
 
 
 def test_a_price_set_in_any_currency_and_unit(shared: tuple[Park, ScenarioResult]) -> None:
-    diff = shared[1].differences
-    for name in ("eur", "dkk", "kwh"):
-        assert diff.at["impact_net_saving_eur", name] == pytest.approx(
-            500 * (100 - GAS_PRICE), rel=1e-6
-        )
+    park, result = shared
+    assert result.differences.at["impact_net_saving_eur", "eur"] == pytest.approx(
+        500 * (100 - GAS_PRICE), rel=1e-9
+    )
+    for name in ("dkk", "kwh"):  # 746.038 DKK/MWh and 0.1 EUR/kWh: 100 EUR/MWh
+        changed = apply_scenario(park, declared(park)[name])
+        assert changed.catalogue.price_eur("natural_gas") == pytest.approx(100, rel=1e-12)
 
 
 def test_a_stream_price_changes_that_stream_only(shared: tuple[Park, ScenarioResult]) -> None:
@@ -429,6 +432,10 @@ def test_the_platform_runs_scenarios_by_name(tmp_path: Path) -> None:
     assert set(data["figures"]) >= {"design_cost_eur", "impact_net_saving_eur"}
     assert data["differences"]["impact_net_saving_eur"]["gas"] == pytest.approx(500 * GAS_PRICE)
     json.dumps(data, allow_nan=False)
+    with pytest.raises(SymbionetError, match="design: must be DesignOptions"):
+        run_analysis("scenarios", park, {"design": "cost"}, silent)
+    with pytest.raises(SymbionetError, match="colour: is not an option"):
+        run_analysis("scenarios", park, {"colour": "red"}, silent)
 
 
 def test_command_line_tables_json_and_errors(tmp_path: Path) -> None:

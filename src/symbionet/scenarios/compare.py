@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from symbionet.assessment.accounting import ImpactOptions, ImpactResult, impact
-from symbionet.errors import SymbionetError
+from symbionet.errors import SymbionetError, invalid
 from symbionet.optimisation.coalitions import run_tasks
 from symbionet.optimisation.options import DesignOptions
 from symbionet.optimisation.result import DesignResult
@@ -64,6 +64,11 @@ class ScenarioOptions:
 
     design: DesignOptions = field(default_factory=lambda: DesignOptions(prices=False))
     impact: ImpactOptions = field(default_factory=ImpactOptions)
+
+    def __post_init__(self) -> None:
+        for name, kind in (("design", DesignOptions), ("impact", ImpactOptions)):
+            if not isinstance(getattr(self, name), kind):
+                raise invalid(name, f"must be {kind.__name__}, not {getattr(self, name)!r}")
 
 
 @dataclass
