@@ -130,6 +130,17 @@ def test_a_rate_meter_without_declared_interval_infers_it(park: Park) -> None:
     assert result.amounts["amount"].sum() == pytest.approx(1.25)
 
 
+def test_readings_closer_than_the_declared_interval_are_refused(park: Park) -> None:
+    table = meters(HEAT, interval="1h")
+    frame = series("h", "2024-02-01 00:00", [4.0] * 3 + [5.0], freq="15min")
+    with pytest.raises(SymbionetError) as error:
+        flagged(park, table, frame)
+    assert str(error.value) == (
+        "meter 'h': readings come every 15 min (the median), its interval is declared as "
+        "1 h: correct the interval"
+    )
+
+
 # --- counters ---------------------------------------------------------------------------
 
 

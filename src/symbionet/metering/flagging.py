@@ -166,6 +166,25 @@ def flag_arrays(
     interval = meters["interval_s"].to_numpy(dtype=float).copy()
     typical = _group_median(step[following].astype(float), c[following], n_meters)
     unknown = np.isnan(interval)
+    overlapping = ~unknown & (kinds != 2) & (typical * 1.5 < interval)
+    if overlapping.any():
+        raise SymbionetError(
+            [
+                Problem(
+                    "",
+                    None,
+                    None,
+                    f"meter {meter!r}: readings come every {_duration(spacing)} (the median), "
+                    f"its interval is declared as {_duration(declared)}: correct the interval",
+                )
+                for meter, spacing, declared in zip(
+                    meters.index[overlapping],
+                    typical[overlapping],
+                    interval[overlapping],
+                    strict=True,
+                )
+            ]
+        )
     interval[unknown] = typical[unknown]
     interval[np.isnan(interval)] = DEFAULT_INTERVAL_S
     typical[np.isnan(typical)] = interval[np.isnan(typical)]
@@ -341,6 +360,15 @@ def flag_arrays(
     }
     flags = pd.concat(events, ignore_index=True) if events else _no_flags()
     return flags, amounts, interval
+
+
+def _duration(seconds: float) -> str:
+    """A length of time as people write it: 15 min, 1 h, 1 d."""
+    if seconds % 86400 == 0:
+        return f"{seconds / 86400:g} d"
+    if seconds % 3600 == 0:
+        return f"{seconds / 3600:g} h"
+    return f"{seconds / 60:g} min"
 
 
 def _no_flags() -> pd.DataFrame:
