@@ -3,13 +3,14 @@ zones and daylight saving, counters, verified totals and coverage."""
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from symbionet import load_park
@@ -623,3 +624,31 @@ def test_measured_is_the_sum_of_what_is_kept_in_any_row_order(
     last = frame.index.max()
     first = frame.index.min()
     assert gap_hours == (last - first + 1) - len(frame)  # every missing hour inside is a gap
+
+
+@settings(max_examples=40, deadline=None)
+@example(day=dt.date(2024, 3, 31), freq="15min", zone="Europe/Copenhagen")  # 23 hours
+@example(day=dt.date(2024, 10, 27), freq="15min", zone="Europe/Copenhagen")  # 25 hours
+@example(day=dt.date(2024, 3, 10), freq="1h", zone="America/New_York")
+@example(day=dt.date(2024, 11, 3), freq="30min", zone="America/New_York")
+@given(
+    day=st.dates(
+        min_value=pd.Timestamp("2023-01-01").date(), max_value=pd.Timestamp("2025-12-30").date()
+    ),
+    freq=st.sampled_from(["15min", "30min", "1h"]),
+    zone=st.sampled_from(["Europe/Copenhagen", "Europe/London", "America/New_York", "UTC"]),
+)
+def test_any_local_day_read_without_offsets_covers_its_hours(day, freq: str, zone: str) -> None:  # type: ignore[no-untyped-def]
+    park = _kalundborg()
+    start = pd.Timestamp(day).tz_localize(zone)
+    end = (pd.Timestamp(day) + pd.Timedelta(days=1)).tz_localize(zone)
+    stamps = pd.date_range(start, end, freq=freq, inclusive="left")
+    local = [f"{t:%Y-%m-%d %H:%M}" for t in stamps]  # as exported: local time, no offset
+    table = meters(("h", "asnaes_dh", "MW", "rate"), interval=freq).assign(timezone=zone)
+    frame = pd.DataFrame({"time": local, "meter": "h", "value": 2.0 + np.arange(len(local)) % 7})
+    readings = read_readings(frame, park, table)
+    assert readings["time"].tolist() == list(stamps.tz_convert("UTC"))
+    result = flag_readings(readings, park, table)
+    assert result.flags.empty
+    hours = (end - start) / pd.Timedelta(hours=1)  # 23, 24 or 25
+    assert result.amounts["covered"].sum() == hours * 3600
