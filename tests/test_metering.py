@@ -122,6 +122,15 @@ def test_a_rate_in_mw_is_multiplied_by_a_quarter_hour(park: Park) -> None:
     assert row["coverage"] == pytest.approx(1 / HOURS_2024)
 
 
+def test_a_steam_meter_in_mwh_counts_tonnes_through_the_energy_content(park: Park) -> None:
+    table = meters(("s", "steam_novo", "MWh", "interval"), interval="1h")
+    frame = series("s", "2024-02-01 00:00", [6.93, 13.86])
+    result = flagged(park, table, frame)
+    # medium-pressure steam carries 0.693 MWh per tonne in the catalogue: 10 t and 20 t
+    assert park.catalogue.resources["steam_mp"].energy_mwh_per_unit == 0.693
+    assert result.amounts["amount"].tolist() == pytest.approx([10, 20])
+
+
 def test_a_rate_meter_without_declared_interval_infers_it(park: Park) -> None:
     table = meters(("h", "asnaes_dh", "kW", "rate"))
     frame = series("h", "2024-02-01 00:00", [1000.0, 1000.0, 3000.0], freq="15min")
