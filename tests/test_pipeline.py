@@ -91,6 +91,9 @@ def test_each_refused_move_names_its_rule(gypsum: Park) -> None:
     assert "rule 'new stage'" in refused(gypsum, "more_gypsum", "idea", on="2020-02-01")
     assert "rule 'reason to reject'" in refused(gypsum, "more_gypsum", "rejected", on="2020-02-01")
     assert "rule 'dates in order'" in refused(gypsum, "more_gypsum", "screening", on="2019-12-31")
+    assert "the agreement date 2019-12-31 is before the proposal 2020-01-01" in refused(
+        gypsum, "more_gypsum", "agreement", on="2020-02-01", agreement_date="2019-12-31"
+    )
     message = refused(gypsum, "more_gypsum", "operating", on="2020-02-01")
     assert "no agreement date and no start date" in message
     assert "rule 'agreement before operating'" in message
@@ -550,3 +553,16 @@ def test_exchanges_take_the_pipeline_stages_and_dates_are_read_whole(tmp_path: P
     pipeline = "id,title,proposed\na,A,2024-01-15 00:00:00\n"
     park = load_park(write_park(tmp_path / "c", {"pipeline.csv": pipeline}))
     assert park.table("pipeline").at["a", "proposed"] == "2024-01-15"
+
+
+def test_a_move_is_not_dated_before_the_proposal_of_a_project_without_log(
+    tmp_path: Path,
+) -> None:
+    pipeline = "id,title,stage,proposed\na,A,idea,2022-05-01\n"
+    park = load_park(write_park(tmp_path / "tiny", {"pipeline.csv": pipeline}))
+    message = refused(park, "a", "screening", on="2022-04-30")
+    assert "a move on 2022-04-30 is before its proposal or last log entry (2022-05-01)" in message
+    moved = move(park, "a", "screening", on="2022-05-01")
+    assert moved.table("pipeline_log")[["from_stage", "to_stage"]].values.tolist() == [
+        ["idea", "screening"]
+    ]

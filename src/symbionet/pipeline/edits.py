@@ -138,6 +138,13 @@ def _found(rows: list[dict[str, Any]], project: str) -> dict[str, Any]:
     )
 
 
+def _last_date(row: Mapping[str, Any], log: list[dict[str, Any]]) -> dt.date | None:
+    """The latest of a project's proposal date and the dates of its log entries."""
+    dates = [parse_date(r["date"], "date") for r in log if r["project"] == row["id"]]
+    dates.append(parse_date(row.get("proposed"), "proposed"))
+    return max((d for d in dates if d is not None), default=None)
+
+
 def _log_id(project: str, log: list[dict[str, Any]]) -> str:
     taken = {row["id"] for row in log}
     n = sum(row["project"] == project for row in log) + 1
@@ -393,20 +400,20 @@ def move(
     before = dict(row)
     day = _today(on)
     log = _records(park.table("pipeline_log"))
-    dates = [parse_date(r["date"], "date") for r in log if r["project"] == project]
-    last = max((d for d in dates if d is not None), default=None)
+    last = _last_date(row, log)
     given = {
         "agreement_date": parse_date(agreement_date, "agreement_date"),
         "start_date": parse_date(start_date, "start_date"),
         "end_date": parse_date(end_date, "end_date"),
     }
-    if stage == "agreement" and given["agreement_date"] is None:
-        given["agreement_date"] = day
     current = {k: parse_date(row.get(k), k) for k in given}
+    if stage == "agreement" and given["agreement_date"] is None:
+        given["agreement_date"] = current["agreement_date"] or day
     merged = {k: given[k] or current[k] for k in given}
     if exchange is not None:
         row["exchange"] = exchange
-    check_move({**row, **merged}, stage, day, reason, last)
+    proposed = parse_date(row.get("proposed"), "proposed")
+    check_move({**row, **merged, "proposed": proposed}, stage, day, reason, last)
     row.update({k: v.isoformat() for k, v in merged.items() if v is not None})
     row.update({name: _cell(name, value) for name, value in fields.items()})
     if STAGES.index(stage) < STAGES.index("agreement"):
@@ -461,13 +468,12 @@ def decide(
     _check_fields(fields, MOVED | {"title"}, "a decision")
     day = _today(on)
     log = _records(park.table("pipeline_log"))
-    dates = [parse_date(r["date"], "date") for r in log if r["project"] == project]
-    last = max((d for d in dates if d is not None), default=None)
+    last = _last_date(row, log)
     if last is not None and day < last:
         raise refuse(
             project,
             "dates in order",
-            f"a decision on {day} is before its last log entry ({last})",
+            f"a decision on {day} is before its proposal or last log entry ({last})",
             "date",
         )
     row.update({name: _cell(name, value) for name, value in fields.items()})

@@ -50,7 +50,8 @@ RULES = {
     "ended is final": "an ended synergy is not moved again (propose a new one)",
     "reopen with a reason": "a rejected synergy goes back only to idea, screening or "
     "feasibility, with a reason",
-    "dates in order": "a move is not dated before the project's last log entry",
+    "dates in order": "a move or decision is not dated before the project's proposal or its "
+    "last log entry, and no agreement or start date is before the proposal",
 }
 """The rules a move follows, by name."""
 
@@ -93,8 +94,8 @@ def check_move(
     last: dt.date | None,
 ) -> None:
     """Raise the error of the first rule that a move of a project (``row``, its dates
-    already updated with those given to the move) to ``stage`` on ``on`` breaks; ``last``
-    is the date of its last log entry."""
+    already updated with those given to the move, as dates) to ``stage`` on ``on`` breaks;
+    ``last`` is the date of its proposal or last log entry."""
     project, current = str(row["id"]), str(row["stage"])
     if stage not in STAGES:
         raise SymbionetError(
@@ -106,7 +107,7 @@ def check_move(
         raise refuse(
             project,
             "dates in order",
-            f"a move on {on} is before its last log entry ({last})",
+            f"a move on {on} is before its proposal or last log entry ({last})",
             "date",
         )
     if current == "ended":
@@ -119,8 +120,7 @@ def check_move(
                 f"was rejected ({row.get('rejected_reason')}); it cannot move to {stage}"
                 + ("" if reason else " without a reason"),
             )
-        return
-    if stage == "rejected":
+    elif stage == "rejected":
         if not reason:
             raise refuse(project, "reason to reject", "no reason given", "rejected_reason")
         if current == "operating":
@@ -129,7 +129,15 @@ def check_move(
                 "ended from operating",
                 "is operating: end it (stage ended) rather than reject it",
             )
-        return
+    else:
+        _check_forward(row, project, current, stage, reason)
+    _check_dates(row, project)
+
+
+def _check_forward(
+    row: Mapping[str, Any], project: str, current: str, stage: str, reason: str | None
+) -> None:
+    """The rules of a move along the flow, forward or back."""
     position, target = FLOW.index(current), FLOW.index(stage)
     agreed = FLOW.index("agreement")
     if target < agreed <= position and not reason:
@@ -141,16 +149,8 @@ def check_move(
     if stage == "ended":
         if current != "operating":
             raise refuse(project, "ended from operating", f"is {current}, not operating")
-        end, start = row.get("end_date"), row.get("start_date")
-        if end is None:
+        if row.get("end_date") is None:
             raise refuse(project, "ended from operating", "no end date", "end_date")
-        if start is not None and end < start:
-            raise refuse(
-                project,
-                "ended from operating",
-                f"the end date {end} is before the start date {start}",
-                "end_date",
-            )
     if stage == "operating":
         agreement, start = row.get("agreement_date"), row.get("start_date")
         missing = [
@@ -165,13 +165,32 @@ def check_move(
                 f"no {' and no '.join(missing)}",
                 "agreement_date" if agreement is None else "start_date",
             )
-        if agreement is not None and start is not None and start < agreement:
+
+
+DATE_ORDER = (
+    ("proposed", "agreement_date", "dates in order"),
+    ("proposed", "start_date", "dates in order"),
+    ("agreement_date", "start_date", "agreement before operating"),
+    ("start_date", "end_date", "ended from operating"),
+)
+"""Dates of a project that come in this order, and the rule that says so."""
+
+
+def _check_dates(row: Mapping[str, Any], project: str) -> None:
+    """A project's dates, after the move, are in order."""
+    for early, late, rule in DATE_ORDER:
+        first, then = row.get(early), row.get(late)
+        if first is not None and then is not None and then < first:
             raise refuse(
                 project,
-                "agreement before operating",
-                f"the start date {start} is before the agreement date {agreement}",
-                "start_date",
+                rule,
+                f"the {_words(late)} {then} is before the {_words(early)} {first}",
+                late,
             )
+
+
+def _words(column: str) -> str:
+    return "proposal" if column == "proposed" else column.replace("_", " ")
 
 
 __all__ = [
