@@ -403,3 +403,19 @@ def test_a_load_killed_half_way_leaves_the_old_readings(
     engine.dispose()  # read again, as the next process would
     pd.testing.assert_frame_equal(stored(engine, park), expected(old))
     assert count(engine) == 96
+
+
+def test_the_verified_account_of_a_park_without_meters(
+    engine: Engine, parks: tuple[int, int]
+) -> None:
+    import symbionet
+
+    park_id, _ = parks
+    park = symbionet.load_park(EXAMPLES / "kalundborg")
+    store_readings(engine, park_id, frame("a", quarter_hours("2024-06-01", "2024-06-02"), 1.0))
+    none = pd.DataFrame(columns=["id", "exchange", "stream", "unit", "kind", "interval"])
+    account = readings.verified_account(engine, park_id, park, 2024, none)
+    assert account.meters.empty
+    assert account.table["measured"].isna().all()  # operating exchanges, none metered
+    assert (account.table["coverage"] == 0).all()
+    assert len(account.table) == (park.exchanges["status"] == "operating").sum()
