@@ -27,7 +27,7 @@ from symbionet.store import accounts, jobs, repository
 from symbionet.store.accounts import Access
 from symbionet.store.model import ROW_TABLES, key_column
 from symbionet.store.repository import ConflictError, StoredPark
-from symbionet.web import service, synergies
+from symbionet.web import metered, service, synergies
 from symbionet.web.api import set_session_cookie, upload_file
 from symbionet.web.context import (
     SESSION_COOKIE,
@@ -745,6 +745,92 @@ def invite(
         return _members_page(request, park_id, 422, problems=[str(error)])
     note = f"{email} is now {role}" + (f"; their password: {password}" if password else "")
     return _members_page(request, park_id, notice=note)
+
+
+# --- metered data and the yearly account ------------------------------------------------
+
+
+def _account_page(
+    request: Request, park_id: int, status: int = 200, **context: Any
+) -> HTMLResponse:
+    user, access, stored = _member(request, park_id)
+    state = platform(request)
+    year = _query_year(request, "year")
+    compare = _query_year(request, "compare")
+    found = metered.yearly_account(state, stored, access, year, compare)
+    money = Money.of(stored.park)
+    result = found["account"]
+    park_figures = pd.DataFrame.from_dict(result["park"], orient="index").astype(float)
+    verified = pd.DataFrame.from_records(found["verified"]).set_index("exchange")
+    shown = ["expected", "measured", "coverage", "unit", "meters", "readings"]
+    verified = (
+        verified[[c for c in shown if c in verified]]
+        .assign(coverage=lambda t: (t["coverage"] * 100).round(1))
+        .rename(columns={"coverage": "coverage_pct"})
+    )
+    comparison = None
+    if found["comparison"] is not None:
+        change = pd.DataFrame.from_dict(found["comparison"]["table"], orient="index")
+        comparison = html_table(money.frame(change.astype(float), rows=True), row_units=True)
+    public = stored.park.visible_to(None).exchanges
+    sheets = [
+        (exchange, f"{row['supply']} to {row['demand']}")
+        for exchange, row in public[public["status"] == "operating"].iterrows()
+    ]
+    share = result["verified_pct"].get("net_saving_eur")
+    return _page(
+        request, "account.html", "Account", user, access, stored, status=status,
+        year=found["year"], compare=compare,
+        park_table=html_table(money.frame(park_figures, rows=True), row_units=True),
+        partners_table=html_table(money.frame(pd.DataFrame.from_dict(result["partners"]))),
+        verified_table=html_table(verified),
+        comparison_table=comparison, sheets=sheets,
+        verified_note=(
+            "No readings yet: every figure is estimated from the register."
+            if not share else f"{number(share)} % of the net saving is verified by readings; "
+            "the rest is estimated from the register."
+        ),
+        method=result["method"],
+        sources=[
+            " · ".join(str(s[k]) for k in ("reference", "title", "url") if s.get(k))
+            for s in result.get("sources") or []
+        ],
+        **context,
+    )  # fmt: skip
+
+
+def _query_year(request: Request, name: str) -> int | None:
+    text = request.query_params.get(name) or ""
+    if not text.strip():
+        return None
+    if not text.strip().isdigit():
+        raise HTTPException(422, f"{name}: a year such as 2024, not {text!r}")
+    return int(text)
+
+
+@router.get("/parks/{park_id}/account", response_class=HTMLResponse)
+def account_page(request: Request, park_id: int) -> HTMLResponse:
+    return _account_page(request, park_id)
+
+
+@router.post("/parks/{park_id}/readings", response_class=HTMLResponse)
+async def upload_readings(
+    request: Request, park_id: int, file: Annotated[UploadFile, File()]
+) -> Response:
+    _, access, stored = _member(request, park_id)
+    secretariat(access)
+    try:
+        done = metered.upload_readings(
+            platform(request), stored, access, await file.read(), file.filename or ""
+        )
+    except SymbionetError as error:
+        return _account_page(request, park_id, 422, problems=[str(p) for p in error.problems])
+    summary = pd.DataFrame.from_records(done["meters"]).set_index("meter")
+    return _account_page(
+        request, park_id,
+        notice=f"Stored {done['stored']:,} readings of {file.filename}.",
+        uploaded=html_table(summary),
+    )  # fmt: skip
 
 
 @router.get("/parks/{park_id}/reports", response_class=HTMLResponse)
