@@ -41,6 +41,25 @@ DURABLE = {
 }
 
 
+def server_cpu(data: Path) -> float:
+    """Seconds of CPU the PostgreSQL server with its data in ``data`` has used: its live
+    processes, and those it has reaped (parallel workers, counted in the postmaster's)."""
+    postmaster = int((data / "postmaster.pid").read_text().split()[0])
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # a process that has ended meanwhile
+            continue
+        pid = int(stat.parent.name)
+        if pid == postmaster:
+            total += sum(int(f) for f in fields[11:15])
+        elif int(fields[1]) == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--meters", type=int, default=1_000)
@@ -114,15 +133,23 @@ def main() -> None:
             try:
                 print(f"load average before loading {os.getloadavg()[0]:.1f}", flush=True)
                 started, cpu = time.perf_counter(), time.process_time()
+                served = server_cpu(server.data)
                 stored = store_readings(engine, park_id, frame)
                 load = time.perf_counter() - started
                 report("store_readings (COPY)", load, rows)
-                print(f"{'':36} {time.process_time() - cpu:8.1f} s CPU in Python")
+                print(
+                    f"{'':36} {time.process_time() - cpu:8.1f} s CPU in Python, "
+                    f"{server_cpu(server.data) - served:.1f} s in the server"
+                )
                 assert stored == rows
-                started = time.perf_counter()
+                started, served = time.perf_counter(), server_cpu(server.data)
                 account = verified_account(engine, park_id, park, YEAR, meters)
                 summed = time.perf_counter() - started
                 report("verified_account (SQL sums)", summed, rows)
+                print(f"{'':36} {server_cpu(server.data) - served:8.1f} s CPU in the server")
+                started = time.perf_counter()
+                verified_account(engine, park_id, park, YEAR, meters)
+                report("verified_account again", time.perf_counter() - started, rows)
                 started = time.perf_counter()
                 memory = verify_flagged(flagged, park, YEAR)
                 report("verify_flagged in memory", time.perf_counter() - started, rows)
