@@ -105,21 +105,22 @@ def _epoch(times: pd.Series) -> np.ndarray:
 
 
 def _years(flagged: FlaggedReadings, year: int | None, park: Park) -> list[int]:
+    """The year asked for, or every year from the first to the last the readings and flags
+    touch, in any meter's time zone."""
     if year is not None:
         return [year]
-    times = pd.concat(
-        [
-            flagged.amounts["start"],
-            flagged.amounts["end"] - 1,
-            pd.Series(_epoch(flagged.flags["start"])),
-        ]
-    )
+    amounts, flags = flagged.amounts, flagged.flags
+    instants = [_epoch(flags["start"])]
+    if len(amounts):
+        instants.append(np.asarray([amounts["start"].min(), amounts["end"].max() - 1], np.int64))
+    times = np.concatenate(instants)
     if not len(times):
         return [int(park.meta["year"])] if park.meta.get("year") else []
-    local = pd.to_datetime(times.to_numpy(np.int64), unit="s", utc=True).tz_convert(
-        flagged.meters["timezone"].iloc[0] if len(flagged.meters) else "UTC"
-    )
-    return sorted({int(y) for y in local.year})
+    span = pd.to_datetime([times.min(), times.max()], unit="s", utc=True)
+    zones = set(flagged.meters["timezone"]) or {"UTC"}
+    first = min(t.year for zone in zones for t in span.tz_convert(zone))
+    last = max(t.year for zone in zones for t in span.tz_convert(zone))
+    return list(range(first, last + 1))
 
 
 def verify_flagged(flagged: FlaggedReadings, park: Park, year: int | None = None) -> VerifiedResult:
@@ -218,8 +219,9 @@ def verify(
 ) -> VerifiedResult:
     """Verified quantities of a park's operating exchanges (and metered streams) per year:
     ``readings`` as ``read_readings`` gives them, files to read, or readings already
-    flagged; ``year`` (a calendar year in the meters' time zone) or every year the readings
-    touch; ``meters`` replaces the park's meters.csv. See ``VerifiedResult``."""
+    flagged; ``year`` (a calendar year in the meters' time zone) or every year from the
+    first to the last the readings touch; ``meters`` replaces the park's meters.csv. See
+    ``VerifiedResult``."""
     if isinstance(readings, FlaggedReadings):
         flagged = readings
     else:
