@@ -239,6 +239,21 @@ def test_a_missing_value_is_a_gap(park: Park) -> None:
     assert result.amounts["amount"].sum() == 2
 
 
+def test_a_value_marked_missing_in_a_workbook_is_a_gap(park: Park, tmp_path: Path) -> None:
+    path = tmp_path / "export.xlsx"
+    pd.DataFrame(
+        {
+            "Timestamp": pd.date_range("2024-02-01", periods=4, freq="1h"),
+            "Meter": "w",
+            "Value": [1.0, "-", "#N/A", 2.5],
+        }
+    ).to_excel(path, index=False)
+    table = meters(WATER, interval="1h")
+    result = flag_readings(read_readings(path, park, table), park, table)
+    assert result.amounts["amount"].tolist() == [1.0, 2.5]
+    assert flags_of(result, "gap")["detail"].tolist() == ["no reading for 2 h"]
+
+
 def test_a_negative_reading_is_left_out(park: Park) -> None:
     table = meters(WATER)
     result = flagged(park, table, series("w", "2024-05-01 00:00", [10.0, -3.0, 12.0]))

@@ -476,8 +476,9 @@ def _tidy(frame: pd.DataFrame, file: str, meters: pd.DataFrame, resources: Any) 
     values = frame[found["value"]]
     unreadable = np.zeros(len(frame), bool)
     if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values):
-        text = values
-        values = _values(values.where(values.notna()), frame.attrs.get("decimal") == ",")
+        blank = values.isna() | values.astype("str").str.strip().isin(_NA_TEXT)
+        text = values.where(~blank)  # NA, -, #N/A and the like: no reading
+        values = _values(text, frame.attrs.get("decimal") == ",")
         unreadable = (values.isna() & text.notna()).to_numpy()
         if unreadable.any():
             where = np.zeros(len(frame), bool)
