@@ -4,11 +4,14 @@ carry-over of a discovered candidate, and the checks made when a park loads."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import shutil
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symbionet import SymbionetError, discover, load_park
@@ -373,21 +376,48 @@ def test_a_park_without_pipeline_loads_and_has_an_empty_funnel(tiny_park: Park) 
 
 
 MOVES = st.lists(
-    st.tuples(st.sampled_from(STAGES), st.booleans(), st.integers(min_value=0, max_value=400)),
+    st.tuples(
+        st.sampled_from(STAGES),
+        st.booleans(),
+        st.integers(min_value=0, max_value=400),
+        st.integers(min_value=0, max_value=3),
+    ),
     min_size=1,
     max_size=6,
 )
+"""Moves: the stage, whether a reason is given, the days since the last move, and how many
+days before the move the agreement was (0: no agreement date given)."""
 
 
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@functools.cache
+def _gypsum_park() -> Park:
+    """The ``gypsum`` park, made once for the property test (loaded whole, then its files
+    removed)."""
+    folder = Path(tempfile.mkdtemp(prefix="symbionet-pipeline-"))
+    try:
+        park = load_park(write_park(folder / "tiny"))
+    finally:
+        shutil.rmtree(folder)
+    return propose(
+        park,
+        "More gypsum",
+        id="more_gypsum",
+        on="2020-01-01",
+        supply="gyp",
+        demand="nat",
+        quantity=10000,
+        unit="t/yr",
+    )
+
+
+@settings(max_examples=25, deadline=None)
 @given(moves=MOVES)
 def test_any_allowed_moves_keep_the_log_consistent_with_the_stage(
-    gypsum: Park, moves: list[tuple[str, bool, int]]
+    moves: list[tuple[str, bool, int, int]],
 ) -> None:
+    gypsum = _gypsum_park()
     park, day = gypsum, dt.date(2020, 1, 1)
-    for stage, with_reason, days in moves:
+    for stage, with_reason, days, agreed in moves:
         day += dt.timedelta(days=days)
         before = park
         try:
@@ -397,7 +427,7 @@ def test_any_allowed_moves_keep_the_log_consistent_with_the_stage(
                 stage,
                 on=day,
                 reason="decided" if with_reason else None,
-                agreement_date=day - dt.timedelta(days=1) if stage == "operating" else None,
+                agreement_date=day - dt.timedelta(days=agreed) if agreed else None,
                 start_date=day if stage == "operating" else None,
                 end_date=day if stage == "ended" else None,
             )
