@@ -280,6 +280,18 @@ def test_a_stuck_meter_from_six_hours_on(park: Park) -> None:
     assert result.amounts["amount"].sum() == pytest.approx(10 + 11 + 12 + 9.25 * 5 + 13)
 
 
+def test_two_stuck_runs_one_after_the_other(park: Park) -> None:
+    table = meters(WATER)
+    values = [1.0, 2.0] + [5.0] * 6 + [7.0] * 7 + [3.0, 4.0]
+    result = flagged(park, table, series("w", "2024-06-01 00:00", values))
+    stuck = flags_of(result, "stuck")
+    assert stuck["detail"].tolist() == [
+        "5 m3 repeated 6 times over 6 h",
+        "7 m3 repeated 7 times over 7 h",
+    ]
+    assert result.amounts["amount"].tolist() == [1, 2, 3, 4]
+
+
 def test_an_outlier_is_left_out(park: Park) -> None:
     table = meters(WATER)
     values = [100.0 + (i % 5) for i in range(48)]

@@ -85,13 +85,6 @@ class FlaggedReadings(Result):
         return table
 
 
-def _runs(starts: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """First and last position of each run, given where runs start."""
-    first = np.flatnonzero(starts)
-    last = np.r_[first[1:] - 1, n - 1] if len(first) else first
-    return first, last
-
-
 def _group_median(values: np.ndarray, groups: np.ndarray, size: int) -> np.ndarray:
     """Median of the values of each group 0..size-1 (NaN for a group without values)."""
     result = np.full(size, np.nan)
@@ -194,7 +187,6 @@ def flag_arrays(
     # amounts and the time they cover: up to the next reading, at most an interval
     start = np.where(counter, np.r_[s[:1], s[:-1]], s).astype(np.int64)
     end = np.where(counter, s, s + iv).astype(np.int64)
-    covered = np.where(counter, s - start, np.where(following, np.minimum(iv, step), iv))
     amount = np.where(k == 1, converted * iv / 3600.0, converted)
     amount = np.where(counter, converted - np.r_[0.0, converted[:-1]], amount)
     del converted
@@ -224,14 +216,21 @@ def flag_arrays(
     )
     # stuck
     repeated = same & ~counter & np.r_[False, (v[1:] == v[:-1]) & (u[1:] == u[:-1])]
-    first, last = _runs(~repeated, n)
+    # runs of two or more: from the reading before a stretch of repeats to its last repeat
+    edges = np.diff(np.r_[np.int8(0), repeated.view(np.int8), np.int8(0)])
+    first = np.flatnonzero(edges == 1) - 1
+    last = np.flatnonzero(edges == -1) - 1
+    del edges, repeated
     length = last - first + 1
     span = (end[last] - start[first]) / 3600.0
     stuck_run = (
         (length >= STUCK_READINGS) & (span >= STUCK_HOURS) & (v[first] != 0) & ~counter[first]
     )
-    run_of = np.cumsum(~repeated) - 1
-    stuck = stuck_run[run_of] if n else np.zeros(0, bool)
+    marks = np.zeros(n + 1, np.int8)
+    marks[first[stuck_run]] += 1  # a run may begin where the one before ends
+    marks[last[stuck_run] + 1] -= 1
+    stuck = np.cumsum(marks, dtype=np.int8)[:n] > 0
+    del marks
     at = np.flatnonzero(stuck_run)
     event(
         "stuck",
@@ -356,7 +355,9 @@ def flag_arrays(
         "start": start[valid],
         "end": end[valid],
         "amount": amount[valid],
-        "covered": covered[valid],
+        "covered": np.where(counter, s - start, np.where(following, np.minimum(iv, step), iv))[
+            valid
+        ],
     }
     flags = pd.concat(events, ignore_index=True) if events else _no_flags()
     return flags, amounts, interval
