@@ -145,6 +145,20 @@ def test_storing_again_replaces_each_meters_range_and_changes_nothing_more(
     assert count(engine) == 96 * 2 - 1
 
 
+def test_a_first_load_failing_leaves_nothing_and_the_next_one_works(
+    engine: Engine, parks: tuple[int, int]
+) -> None:
+    park, other = parks
+    store_readings(engine, other, frame("a", quarter_hours("2024-06-01", "2024-06-02"), 5.0))
+    day = frame("a", quarter_hours("2024-06-01", "2024-06-02"), 1.0)
+    with pytest.raises(SymbionetError, match="read twice"):
+        store_readings(engine, park, pd.concat([day, day.tail(1)], ignore_index=True))
+    assert stored(engine, park).empty
+    assert count(engine) == 96  # the other park's
+    store_readings(engine, park, day)
+    pd.testing.assert_frame_equal(stored(engine, park), expected(day))
+
+
 @pytest.mark.parametrize("rows", [7, 1_000])
 def test_a_load_failing_midway_leaves_the_old_readings_exactly(
     engine: Engine, parks: tuple[int, int], monkeypatch: pytest.MonkeyPatch, rows: int
@@ -378,12 +392,14 @@ def copying(engine: Engine) -> Callable[[], bool]:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("before", [96, 0], ids=["later load", "first load"])
 def test_a_load_killed_half_way_leaves_the_old_readings(
-    engine: Engine, parks: tuple[int, int], database_url: str
+    engine: Engine, parks: tuple[int, int], database_url: str, before: int
 ) -> None:
     park, _ = parks
-    old = frame("m00", quarter_hours("2024-01-01", "2024-01-02"), 1.0)
-    store_readings(engine, park, old)
+    old = frame("m00", quarter_hours("2024-01-01", "2024-01-02"), 1.0).head(before)
+    if before:
+        store_readings(engine, park, old)
     loader = subprocess.Popen(
         [sys.executable, "-c", LOADER, database_url, str(park)],
         stdout=subprocess.PIPE,
@@ -401,21 +417,30 @@ def test_a_load_killed_half_way_leaves_the_old_readings(
         loader.communicate()
     assert loader.returncode == -signal.SIGKILL
     engine.dispose()  # read again, as the next process would
-    pd.testing.assert_frame_equal(stored(engine, park), expected(old))
-    assert count(engine) == 96
+    assert count(engine) == before
+    if before:
+        pd.testing.assert_frame_equal(stored(engine, park), expected(old))
+    # the next load finds nothing half made
+    again = frame("m00", quarter_hours("2024-01-01", "2024-01-03"), 2.0)
+    store_readings(engine, park, again)
+    pd.testing.assert_frame_equal(stored(engine, park), expected(again))
 
 
-def test_the_verified_account_of_a_park_without_meters(
+def test_on_postgresql_each_park_has_a_partition_of_its_own(
     engine: Engine, parks: tuple[int, int]
 ) -> None:
-    import symbionet
-
-    park_id, _ = parks
-    park = symbionet.load_park(EXAMPLES / "kalundborg")
-    store_readings(engine, park_id, frame("a", quarter_hours("2024-06-01", "2024-06-02"), 1.0))
-    none = pd.DataFrame(columns=["id", "exchange", "stream", "unit", "kind", "interval"])
-    account = readings.verified_account(engine, park_id, park, 2024, none)
-    assert account.meters.empty
-    assert account.table["measured"].isna().all()  # operating exchanges, none metered
-    assert (account.table["coverage"] == 0).all()
-    assert len(account.table) == (park.exchanges["status"] == "operating").sum()
+    if engine.dialect.name != "postgresql":
+        pytest.skip("partitions are PostgreSQL's")
+    north, south = parks
+    day = quarter_hours("2024-06-01", "2024-06-02")
+    store_readings(engine, north, frame("a", day, 1.0))
+    store_readings(engine, south, frame("a", day[:10], 2.0))
+    store_readings(engine, north, frame("b", day, 3.0))  # into the partition made before
+    with engine.connect() as connection:
+        held = {
+            park: connection.exec_driver_sql(
+                f"SELECT count(*), sum(value) FROM {readings.partition_name(park)}"
+            ).one()
+            for park in parks
+        }
+    assert held == {north: (192, 96 * 1.0 + 96 * 3.0), south: (10, 20.0)}

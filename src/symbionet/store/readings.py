@@ -74,7 +74,11 @@ def declare_tables(metadata: MetaData) -> None:
     and :func:`store_readings` locks the park's row while it stores (``FOR KEY SHARE``, the
     lock a foreign key takes), refusing a park that does not exist. A foreign key would
     check each of the 35 million rows of a year of 1,000 meters on its own: 4.6 times the
-    server's work of the COPY and the key together (docs/benchmarks.md)."""
+    server's work of the COPY and the key together (docs/benchmarks.md).
+
+    On PostgreSQL the table is partitioned by park (:func:`partition_name`): a park's
+    first load fills a table of its own, keyed once at the end, instead of adding each
+    row to the key of every park's readings."""
     Table(
         "readings",
         metadata,
@@ -83,6 +87,7 @@ def declare_tables(metadata: MetaData) -> None:
         Column("at", DateTime(timezone=True), primary_key=True),
         Column("value", Double, nullable=True),
         Column("flag", SmallInteger, nullable=False),
+        postgresql_partition_by="LIST (park_id)",
     )
 
 
@@ -212,6 +217,16 @@ def _driver_integrity_error() -> type[Exception]:
     return IntegrityError
 
 
+def partition_name(park_id: int) -> str:
+    """The PostgreSQL table holding the readings of park ``park_id``: ``readings`` is
+    partitioned by park, one partition made by the park's first load."""
+    return f"readings_{int(park_id)}"
+
+
+_LOADING = 0x5EAD
+"""First key of the advisory lock that lets one load of a park's readings run at a time."""
+
+
 def _replace_postgresql(
     connection: Connection,
     park_id: int,
@@ -220,20 +235,51 @@ def _replace_postgresql(
     starts: np.ndarray,
     ends: np.ndarray,
 ) -> None:
+    """A park's first load makes its partition: a new table filled by ``COPY ... FREEZE``
+    (its rows written once, already visible to all), keyed afterwards in one sorted pass
+    and attached to ``readings``; all of it unseen by others until the commit. Later loads
+    delete each meter's range from the partition and copy the rows into it."""
+    from psycopg import sql
+
     raw = connection.connection.driver_connection
     assert raw is not None
+    partition = sql.Identifier(partition_name(park_id))
+    columns = sql.SQL("(park_id, meter, at, value, flag)")
     with raw.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_LOADING, park_id))
         cursor.execute(
-            "DELETE FROM readings AS r USING unnest(%s::text[], %s::timestamptz[], "
-            "%s::timestamptz[]) AS x(meter, first, last) WHERE r.park_id = %s "
-            "AND r.meter = x.meter AND r.at BETWEEN x.first AND x.last",
-            (meters, _datetimes(starts), _datetimes(ends), park_id),
+            "SELECT 1 FROM pg_inherits WHERE inhparent = 'readings'::regclass "
+            "AND inhrelid = to_regclass(%s)",
+            (partition_name(park_id),),
         )
+        first = cursor.fetchone() is None
+        if first:
+            cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(partition))
+            cursor.execute(sql.SQL("CREATE TABLE {} (LIKE readings)").format(partition))
+        else:
+            cursor.execute(
+                sql.SQL(
+                    "DELETE FROM {} AS r USING unnest(%s::text[], %s::timestamptz[], "
+                    "%s::timestamptz[]) AS x(meter, first, last) WHERE r.meter = x.meter "
+                    "AND r.at BETWEEN x.first AND x.last"
+                ).format(partition),
+                (meters, _datetimes(starts), _datetimes(ends)),
+            )
+        freeze = sql.SQL(", FREEZE" if first else "")
         with cursor.copy(
-            "COPY readings (park_id, meter, at, value, flag) FROM STDIN (FORMAT BINARY)"
+            sql.SQL("COPY {} {} FROM STDIN (FORMAT BINARY{})").format(partition, columns, freeze)
         ) as copy:
             for chunk in _copy_chunks(park_id, readings):
                 copy.write(chunk)
+        if first:
+            cursor.execute(
+                sql.SQL("ALTER TABLE {} ADD PRIMARY KEY (park_id, meter, at)").format(partition)
+            )
+            cursor.execute(
+                sql.SQL("ALTER TABLE readings ATTACH PARTITION {} FOR VALUES IN ({})").format(
+                    partition, sql.Literal(int(park_id))
+                )
+            )
 
 
 def _datetimes(microseconds: np.ndarray) -> list[datetime]:
@@ -640,6 +686,7 @@ __all__ = [
     "declare_tables",
     "flag_bits",
     "meter_totals",
+    "partition_name",
     "read_readings",
     "readings_of",
     "store_readings",

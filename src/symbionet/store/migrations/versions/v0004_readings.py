@@ -1,5 +1,6 @@
 """Metered readings: one row per park, meter and time, deleted with their park by a
-trigger (a foreign key would check every row of a load on its own).
+trigger (a foreign key would check every row of a load on its own); on PostgreSQL
+partitioned by park, each park's partition made by its first load.
 
 Revision ID: 0004
 Revises: 0003
@@ -23,6 +24,7 @@ def upgrade() -> None:
         sa.Column("value", sa.Double(), nullable=True),
         sa.Column("flag", sa.SmallInteger(), nullable=False),
         sa.PrimaryKeyConstraint("park_id", "meter", "at"),
+        postgresql_partition_by="LIST (park_id)",
     )
     if _postgresql():
         op.execute(
