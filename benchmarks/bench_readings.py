@@ -150,6 +150,16 @@ def main() -> None:
                 started = time.perf_counter()
                 verified_account(engine, park_id, park, YEAR, meters)
                 report("verified_account again", time.perf_counter() - started, rows)
+                month = frame[frame["at"] < frame["at"].min() + np.timedelta64(31, "D")]
+                started = time.perf_counter()
+                store_readings(engine, park_id, month)
+                report(
+                    "store a month again (replaces it)", time.perf_counter() - started, len(month)
+                )
+                again = verified_account(engine, park_id, park, YEAR, meters)
+                assert np.allclose(  # the same sums, added in another order
+                    again.table["measured"], account.table["measured"], rtol=1e-12, equal_nan=True
+                )
                 started = time.perf_counter()
                 memory = verify_flagged(flagged, park, YEAR)
                 report("verify_flagged in memory", time.perf_counter() - started, rows)
