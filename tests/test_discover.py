@@ -537,3 +537,13 @@ def test_discover_errors_exit_1_without_traceback(tiny: Path, tmp_path: Path) ->
     result = symbionet("discover", broken)
     assert result.returncode == 1
     assert "sites.csv:2:lat" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_rejected_exchange_is_not_an_existing_one(tiny: Path) -> None:
+    exchanges = tiny / "exchanges.csv"
+    exchanges.write_text(
+        exchanges.read_text(encoding="utf-8").replace("operating", "rejected"), encoding="utf-8"
+    )
+    table = discover(load_park(tiny)).candidates
+    row = table.set_index("supply").loc["gyp"]
+    assert not row["existing"] and row["status"] == "rejected"

@@ -19,7 +19,7 @@ from symbionet.options import options_from
 from symbionet.progress import Progress, silent
 from symbionet.register.catalogue import CLASSES, Catalogue
 from symbionet.register.magnitudes import check_magnitudes
-from symbionet.register.park import Park
+from symbionet.register.park import CLOSED, Park
 from symbionet.results import Result
 from symbionet.units import convert
 
@@ -234,7 +234,7 @@ def _table(park: Park, matcher: Matcher, found: Found, values: pd.DataFrame) -> 
     )
     status = status[~status.index.duplicated()]
     table["status"] = status.reindex(s.astype(np.int64) * len(demands) + d).to_numpy()
-    table["existing"] = table["status"].notna()
+    table["existing"] = table["status"].notna() & ~table["status"].isin(CLOSED)
     return table
 
 

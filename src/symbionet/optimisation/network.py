@@ -38,7 +38,7 @@ from symbionet.register.baseline import (
 )
 from symbionet.register.catalogue import Catalogue, Resource
 from symbionet.register.magnitudes import LARGEST, beyond, check_magnitudes
-from symbionet.register.park import Park
+from symbionet.register.park import CLOSED, Park
 from symbionet.units import annuity, convert
 
 DEFAULT_LIFETIME = 20.0
@@ -505,7 +505,7 @@ def _arcs(
     exchanges = exchanges[
         exchanges["supply"].isin(nodes.index)
         & exchanges["demand"].isin(nodes.index)
-        & (exchanges["status"] != "ended")
+        & ~exchanges["status"].isin(CLOSED)
     ]
     if mode == "operate":
         exchanges = exchanges[exchanges["status"] == "operating"]

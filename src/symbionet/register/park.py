@@ -33,6 +33,9 @@ from symbionet.register.validate import (
 )
 from symbionet.register.write import WRITERS, check_target, park_document, save_format
 
+CLOSED = ("ended", "rejected")
+"""Statuses of exchanges that do not run and will not: no longer, or never agreed."""
+
 CHECKS = (check_ids, check_references, check_units, check_pipeline)
 CATALOGUE_CHECKS = (resolve_resources, check_streams, check_exchanges, check_technologies)
 
