@@ -213,6 +213,18 @@ def test_a_duplicate_counts_once(park: Park) -> None:
     assert "99 m3 read again after 11 m3" in duplicate.iloc[0]["detail"]
 
 
+def test_a_reading_sent_three_times_counts_once(park: Park) -> None:
+    table = meters(WATER)
+    frame = series("w", "2024-04-02 00:00", [10.0, 11.0, 12.0])
+    again = frame.iloc[[1, 1]].assign(value=[98.0, 99.0])
+    result = flagged(park, table, pd.concat([frame, again], ignore_index=True))
+    assert result.amounts["amount"].tolist() == pytest.approx([10, 11, 12])
+    assert flags_of(result, "duplicate")["detail"].tolist() == [
+        "98 m3 read again after 11 m3: the first reading counts",
+        "99 m3 read again after 11 m3: the first reading counts",
+    ]
+
+
 def test_a_gap_is_flagged_and_not_filled(park: Park) -> None:
     table = meters(WATER)
     frame = series("w", "2024-05-01 00:00", [10.0] * 2 + [20.0] * 2 + [30.0] * 4)

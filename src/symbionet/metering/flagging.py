@@ -136,7 +136,9 @@ def flag_arrays(
     dup = same & np.r_[False, s[1:] == s[:-1]]
     if dup.any():
         at = np.flatnonzero(dup)
-        first = np.maximum.accumulate(np.where(dup, 0, np.arange(len(s))))[at]
+        first = at - 1  # the reading that counts: the last one before that is no duplicate
+        while (again := dup[first]).any():
+            first[again] -= 1
         event(
             "duplicate",
             c[at],
