@@ -429,11 +429,11 @@ def test_cli_design_rejects_bad_options() -> None:
 
 
 def test_a_rejected_exchange_is_not_in_the_network(tiny: Path) -> None:
-    in_place = design(symbionet.load_park(tiny), mode="operate")
+    in_place = design(symbionet.load_park(tiny))
     exchanges = tiny / "exchanges.csv"
     (exchange,) = in_place.flows.index.intersection(symbionet.load_park(tiny).exchanges.index)
     exchanges.write_text(
         exchanges.read_text(encoding="utf-8").replace("operating", "rejected"), encoding="utf-8"
     )
-    rejected = design(symbionet.load_park(tiny), mode="operate")
+    rejected = design(symbionet.load_park(tiny))
     assert exchange not in rejected.flows.index
