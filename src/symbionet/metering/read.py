@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -646,16 +645,4 @@ def read_readings(
     return readings
 
 
-def readings_text(readings: pd.DataFrame, timezone: str | None = None) -> str:
-    """Readings as CSV text: timestamp (local time with its offset), meter, value, unit."""
-    frame = readings[["time", "meter", "value", "unit"]].copy()
-    if timezone:
-        frame["time"] = frame["time"].dt.tz_convert(timezone)
-    buffer = io.StringIO()
-    frame.rename(columns={"time": "timestamp"}).to_csv(
-        buffer, index=False, date_format="%Y-%m-%dT%H:%M:%S%z"
-    )
-    return buffer.getvalue()
-
-
-__all__ = ["ALIASES", "read_readings", "readings_text"]
+__all__ = ["ALIASES", "read_readings"]
