@@ -55,6 +55,19 @@ _EXPORTS = {
     "SiteOptions": "symbionet.targeting.options",
     "HeatOptions": "symbionet.targeting.options",
     "WaterOptions": "symbionet.targeting.options",
+    "account": "symbionet.assessment.yearly",
+    "AccountResult": "symbionet.assessment.yearly",
+    "compare_years": "symbionet.assessment.yearly",
+    "ComparisonResult": "symbionet.assessment.yearly",
+    "case_sheet": "symbionet.present.case_sheet",
+    "read_readings": "symbionet.metering.read",
+    "flag_readings": "symbionet.metering.flagging",
+    "verify": "symbionet.metering.verification",
+    "VerifiedResult": "symbionet.metering.verification",
+    "run_scenarios": "symbionet.scenarios.compare",
+    "ScenarioOptions": "symbionet.scenarios.compare",
+    "ScenarioResult": "symbionet.scenarios.compare",
+    "apply_scenario": "symbionet.scenarios.edit",
 }
 
 if TYPE_CHECKING:
@@ -62,16 +75,28 @@ if TYPE_CHECKING:
     from symbionet.assessment.assess import Assessment, AssessOptions, assess_park
     from symbionet.assessment.resilience import StressOptions, StressResult, stress
     from symbionet.assessment.sharing import ShareOptions, ShareResult, share
+    from symbionet.assessment.yearly import (
+        AccountResult,
+        ComparisonResult,
+        account,
+        compare_years,
+    )
     from symbionet.discovery.engine import DiscoverOptions, DiscoveryResult, discover
     from symbionet.discovery.generate import generate_park
     from symbionet.discovery.screening import screen
     from symbionet.errors import Problem, SymbionetError
+    from symbionet.metering.flagging import flag_readings
+    from symbionet.metering.read import read_readings
+    from symbionet.metering.verification import VerifiedResult, verify
     from symbionet.optimisation.options import DesignOptions
     from symbionet.optimisation.result import DesignResult
     from symbionet.optimisation.solve import design
     from symbionet.optimisation.tradeoff import ParetoResult, pareto
+    from symbionet.present.case_sheet import case_sheet
     from symbionet.register.catalogue import Catalogue, load_catalogue
     from symbionet.register.park import Park, check_park, load_park, park_from_document
+    from symbionet.scenarios.compare import ScenarioOptions, ScenarioResult, run_scenarios
+    from symbionet.scenarios.edit import apply_scenario
     from symbionet.targeting.options import HeatOptions, SiteOptions, WaterOptions
     from symbionet.targeting.site import SiteTargets, targets
 
@@ -90,9 +115,11 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "AccountResult",
     "AssessOptions",
     "Assessment",
     "Catalogue",
+    "ComparisonResult",
     "DesignOptions",
     "DesignResult",
     "DiscoverOptions",
@@ -103,6 +130,8 @@ __all__ = [
     "ParetoResult",
     "Park",
     "Problem",
+    "ScenarioOptions",
+    "ScenarioResult",
     "ShareOptions",
     "ShareResult",
     "SiteOptions",
@@ -110,20 +139,29 @@ __all__ = [
     "StressOptions",
     "StressResult",
     "SymbionetError",
+    "VerifiedResult",
     "WaterOptions",
     "__version__",
+    "account",
+    "apply_scenario",
     "assess_park",
+    "case_sheet",
     "check_park",
+    "compare_years",
     "design",
     "discover",
+    "flag_readings",
     "generate_park",
     "impact",
     "load_catalogue",
     "load_park",
     "pareto",
     "park_from_document",
+    "read_readings",
+    "run_scenarios",
     "screen",
     "share",
     "stress",
     "targets",
+    "verify",
 ]
