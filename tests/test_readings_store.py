@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -444,3 +445,14 @@ def test_on_postgresql_each_park_has_a_partition_of_its_own(
             for park in parks
         }
     assert held == {north: (192, 96 * 1.0 + 96 * 3.0), south: (10, 20.0)}
+
+
+def test_two_first_loads_of_a_park_at_once_both_go_in_one_after_the_other(
+    engine: Engine, parks: tuple[int, int]
+) -> None:
+    park, _ = parks
+    year = quarter_hours("2024-01-01", "2024-03-01")
+    loads = [frame(meter, year, value) for meter, value in (("a", 1.0), ("b", 2.0))]
+    with ThreadPoolExecutor(2) as pool:
+        assert list(pool.map(lambda f: store_readings(engine, park, f), loads)) == [len(year)] * 2
+    pd.testing.assert_frame_equal(stored(engine, park), expected(*loads))

@@ -91,12 +91,6 @@ def declare_tables(metadata: MetaData) -> None:
     )
 
 
-def _table() -> Table:
-    from symbionet.store.model import metadata
-
-    return metadata().tables["readings"]
-
-
 class _Prepared:
     """A frame of readings checked and held as numpy arrays: meter codes into ``names``
     (sorted), times in microseconds since 1970 UTC, values (NaN for none) and flags."""
@@ -294,6 +288,10 @@ def _copy_chunks(park_id: int, readings: _Prepared) -> Iterator[bytes]:
     lengths = np.array([len(name) for name in encoded], dtype=np.int64)
     row_length = lengths[readings.codes]
     empty = np.isnan(readings.value)
+    by_size = {
+        size: np.array([n if len(n) == size else b"" for n in encoded], dtype=f"S{size}")
+        for size in {len(n) for n in encoded}
+    }
     yield _COPY_HEADER
     for start in range(0, len(readings), CHUNK_ROWS):
         part = slice(start, start + CHUNK_ROWS)
@@ -302,7 +300,7 @@ def _copy_chunks(park_id: int, readings: _Prepared) -> Iterator[bytes]:
         for kind in np.unique(kinds):
             size, null = divmod(int(kind), 2)
             rows = np.flatnonzero(kinds == kind) + start
-            names = np.array([n if len(n) == size else b"" for n in encoded], dtype=f"S{size}")
+            names = by_size[size]
             pieces.append(_records(park_id, readings, rows, names, size, bool(null)).tobytes())
         yield b"".join(pieces)
     yield _COPY_TRAILER
