@@ -44,6 +44,14 @@ def parks(engine: Engine) -> Iterator[tuple[int, int]]:
     yield new_park(engine, "North"), new_park(engine, "South")
 
 
+@pytest.fixture(params=["delete", "refill"])
+def later_loads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """How a load into a park's partition replaces rows on PostgreSQL: deleting each range,
+    or emptying the partition and filling it again (as a load of most of it does)."""
+    monkeypatch.setattr(readings, "_most_of", lambda *_: request.param == "refill")
+    return str(request.param)
+
+
 def frame(meter: str, at: Any, value: Any, flag: Any = 0) -> pd.DataFrame:
     at = pd.DatetimeIndex(at)
     values = np.broadcast_to(np.asarray(value, dtype=np.float64), (len(at),))
@@ -124,7 +132,7 @@ def test_reading_by_meter_and_time(engine: Engine, parks: tuple[int, int]) -> No
 
 
 def test_storing_again_replaces_each_meters_range_and_changes_nothing_more(
-    engine: Engine, parks: tuple[int, int]
+    engine: Engine, parks: tuple[int, int], later_loads: str
 ) -> None:
     park, _ = parks
     day = quarter_hours("2024-06-01", "2024-06-02")
@@ -162,7 +170,11 @@ def test_a_first_load_failing_leaves_nothing_and_the_next_one_works(
 
 @pytest.mark.parametrize("rows", [7, 1_000])
 def test_a_load_failing_midway_leaves_the_old_readings_exactly(
-    engine: Engine, parks: tuple[int, int], monkeypatch: pytest.MonkeyPatch, rows: int
+    engine: Engine,
+    parks: tuple[int, int],
+    monkeypatch: pytest.MonkeyPatch,
+    rows: int,
+    later_loads: str,
 ) -> None:
     park, _ = parks
     monkeypatch.setattr(readings, "CHUNK_ROWS", rows)
@@ -180,7 +192,7 @@ def test_a_load_failing_midway_leaves_the_old_readings_exactly(
 
 
 def test_an_import_stopped_while_writing_leaves_the_old_readings(
-    engine: Engine, parks: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+    engine: Engine, parks: tuple[int, int], monkeypatch: pytest.MonkeyPatch, later_loads: str
 ) -> None:
     park, _ = parks
     day = quarter_hours("2024-06-01", "2024-06-02")
@@ -244,7 +256,9 @@ def test_naive_times_and_unknown_parks_are_refused(engine: Engine, parks: tuple[
     assert count(engine) == 0
 
 
-def test_each_park_keeps_its_own_readings(engine: Engine, parks: tuple[int, int]) -> None:
+def test_each_park_keeps_its_own_readings(
+    engine: Engine, parks: tuple[int, int], later_loads: str
+) -> None:
     north, south = parks
     day = quarter_hours("2024-06-01", "2024-06-02")
     mine, theirs = frame("a", day, 1.0), frame("a", day, 2.0)
@@ -428,7 +442,7 @@ def test_a_load_killed_half_way_leaves_the_old_readings(
 
 
 def test_on_postgresql_each_park_has_a_partition_of_its_own(
-    engine: Engine, parks: tuple[int, int]
+    engine: Engine, parks: tuple[int, int], later_loads: str
 ) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("partitions are PostgreSQL's")

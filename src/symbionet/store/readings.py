@@ -55,6 +55,10 @@ CHUNK_ROWS = 1_000_000
 BATCH_ROWS = 100_000
 """Rows given to SQLite's ``executemany`` at once."""
 
+REFILL_ROWS = 1_000_000
+"""A load of at least this many rows, and of at least half the rows a park's partition
+holds, empties the partition and fills it again instead of deleting row by row."""
+
 _EPOCH_2000_US = 946_684_800_000_000
 """PostgreSQL's binary timestamps count microseconds from 2000-01-01 UTC."""
 
@@ -232,7 +236,9 @@ def _replace_postgresql(
     """A park's first load makes its partition: a new table filled by ``COPY ... FREEZE``
     (its rows written once, already visible to all), keyed afterwards in one sorted pass
     and attached to ``readings``; all of it unseen by others until the commit. Later loads
-    delete each meter's range from the partition and copy the rows into it."""
+    delete each meter's range from the partition and copy the rows into it; a load of most
+    of the partition (``REFILL_ROWS``) empties it and fills it again with the rows kept and
+    the new ones (the partition's readers wait for the commit meanwhile)."""
     from psycopg import sql
 
     raw = connection.connection.driver_connection
@@ -247,9 +253,30 @@ def _replace_postgresql(
             (partition_name(park_id),),
         )
         first = cursor.fetchone() is None
+        ranges = (meters, _datetimes(starts), _datetimes(ends))
+        anew = first or _most_of(cursor, park_id, len(readings))
         if first:
             cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(partition))
             cursor.execute(sql.SQL("CREATE TABLE {} (LIKE readings)").format(partition))
+        elif anew:
+            # most of the partition replaced: keep aside the rows outside the ranges, empty
+            # the partition and fill it again (in order), rather than delete row by row
+            cursor.execute(
+                sql.SQL(
+                    "CREATE TEMPORARY TABLE readings_kept ON COMMIT DROP AS "
+                    "SELECT r.* FROM {} AS r LEFT JOIN unnest(%s::text[], %s::timestamptz[], "
+                    "%s::timestamptz[]) AS x(meter, first, last) ON r.meter = x.meter "
+                    "AND r.at BETWEEN x.first AND x.last WHERE x.meter IS NULL"
+                ).format(partition),
+                ranges,
+            )
+            cursor.execute(sql.SQL("TRUNCATE {}").format(partition))
+            cursor.execute(
+                sql.SQL("INSERT INTO {} SELECT * FROM readings_kept ORDER BY meter, at").format(
+                    partition
+                )
+            )
+            cursor.execute("DROP TABLE readings_kept")
         else:
             cursor.execute(
                 sql.SQL(
@@ -257,9 +284,9 @@ def _replace_postgresql(
                     "%s::timestamptz[]) AS x(meter, first, last) WHERE r.meter = x.meter "
                     "AND r.at BETWEEN x.first AND x.last"
                 ).format(partition),
-                (meters, _datetimes(starts), _datetimes(ends)),
+                ranges,
             )
-        freeze = sql.SQL(", FREEZE" if first else "")
+        freeze = sql.SQL(", FREEZE" if anew else "")
         with cursor.copy(
             sql.SQL("COPY {} {} FROM STDIN (FORMAT BINARY{})").format(partition, columns, freeze)
         ) as copy:
@@ -274,6 +301,18 @@ def _replace_postgresql(
                     partition, sql.Literal(int(park_id))
                 )
             )
+
+
+def _most_of(cursor: Any, park_id: int, rows: int) -> bool:
+    """Whether a load of ``rows`` rows is large and at least half as many rows as the
+    park's partition holds (as PostgreSQL last counted them)."""
+    if rows < REFILL_ROWS:
+        return False
+    cursor.execute(
+        "SELECT reltuples FROM pg_class WHERE oid = to_regclass(%s)", (partition_name(park_id),)
+    )
+    found = cursor.fetchone()
+    return found is not None and rows >= float(found[0]) / 2
 
 
 def _datetimes(microseconds: np.ndarray) -> list[datetime]:
