@@ -11,7 +11,9 @@ then converting and flagging them (``flag_readings``). Then, in a fresh PostgreS
 run from Debian's binaries as the tests run it (durable commits, 128 MB of buffers, as
 ``bench_import.py`` runs it), times ``store_readings`` of the valid amounts into an empty
 table and ``verified_account`` of the year from the database, checked against
-``verify_flagged`` of the same readings in memory. The reference, in the same run: pandas
+``verify_flagged`` of the same readings in memory; then a month of every meter stored
+again, and the whole year stored again (both replace what they cover). The reference,
+in the same run: pandas
 ``to_sql`` (SQLAlchemy's executemany) of a 1 % sample into the same table, extrapolated to
 every row.
 """
@@ -160,6 +162,9 @@ def main() -> None:
                 assert np.allclose(  # the same sums, added in another order
                     again.table["measured"], account.table["measured"], rtol=1e-12, equal_nan=True
                 )
+                started = time.perf_counter()
+                store_readings(engine, park_id, frame)
+                report("store the year again (replaces it)", time.perf_counter() - started, rows)
                 started = time.perf_counter()
                 memory = verify_flagged(flagged, park, YEAR)
                 report("verify_flagged in memory", time.perf_counter() - started, rows)
