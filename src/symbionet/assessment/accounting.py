@@ -238,9 +238,7 @@ def impact(
     return ImpactResult(table, _partners(table, park), _park_totals(table), _assumptions(park))
 
 
-def _replaced_quantities(
-    supplied: pd.Series, quantities: pd.Series, known: pd.Index
-) -> pd.Series:
+def _replaced_quantities(supplied: pd.Series, quantities: pd.Series, known: pd.Index) -> pd.Series:
     """``supplied`` with the yearly quantities of ``quantities`` in place of the register's
     for the exchanges both hold; unknown ids, and amounts that are not finite numbers of 0
     or more, are refused."""

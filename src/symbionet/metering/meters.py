@@ -9,6 +9,7 @@ resource for an exchange), the unit in which the register gives ``annual_quantit
 from __future__ import annotations
 
 import zoneinfo
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -178,11 +179,28 @@ def _text(value: object) -> str | None:
     return text or None
 
 
+def read_meters(path: str | Path) -> pd.DataFrame:
+    """A meters table from a CSV file like meters.csv, typed and checked as the park's
+    own is (problems located at the file's rows)."""
+    from dataclasses import replace
+
+    from symbionet.register.schema import read_csv, tables
+    from symbionet.register.validate import coerce
+
+    frame, problems = coerce(read_csv(path), tables()["meters"])
+    errors = [replace(p, file=str(path)) for p in problems if p.severity == "error"]
+    if errors:
+        raise SymbionetError(errors)
+    frame.attrs["file"] = str(path)
+    return frame
+
+
 __all__ = [
     "DEFAULT_TIMEZONE",
     "KINDS",
     "meter_table",
     "parse_interval",
+    "read_meters",
     "reading_factor",
     "unit_kind",
 ]

@@ -11,9 +11,12 @@ import typer
 from symbionet.errors import Problem, SymbionetError
 from symbionet.pipeline.stages import STAGES
 from symbionet.present.output import (
+    CsvOption,
     ForceFlag,
     JsonFlag,
+    Output,
     ParkPath,
+    XlsxOption,
     console,
     print_json,
     say,
@@ -70,11 +73,19 @@ def _show(frame: pd.DataFrame, title: str, park: Park) -> None:
     console.print(rich_table(shown, title, True, period=None))
 
 
-def _write(park: Park, path: Path, names: tuple[str, ...]) -> None:
+def _write(
+    park: Park, path: Path, names: tuple[str, ...], done: str, as_json: bool = False
+) -> None:
+    """Write the changed tables of the park's files, and say what was done (as JSON)."""
     from symbionet.pipeline.files import write_pipeline
 
-    for file in write_pipeline(park, path, names):
+    written = [str(file) for file in write_pipeline(park, path, names)]
+    if as_json:
+        print_json({"done": done, "written": written})
+        return
+    for file in written:
         say(f"wrote {file}")
+    say(done)
 
 
 @pipeline_app.command("list")
@@ -83,19 +94,24 @@ def list_projects(
     stage: Annotated[Stage | None, typer.Option(help="Only the projects in this stage.")] = None,
     partner: PartnerOption = None,
     as_json: JsonFlag = False,
+    csv: CsvOption = None,
+    xlsx: XlsxOption = None,
+    force: ForceFlag = False,
 ) -> None:
     """The projects of the pipeline, by stage."""
     from symbionet.pipeline.figures import projects
     from symbionet.results import records
 
+    out = Output(as_json, csv, xlsx, force)
     loaded = _load(park)
     table = projects(loaded, None if stage is None else str(stage.value), partner)
     order = {s: i for i, s in enumerate(STAGES)}
     table = table.iloc[table["stage"].map(order).argsort(kind="stable")]
-    if as_json:
-        print_json({"projects": records(table), "currency": loaded.currency})
-        return
-    _show(table[LISTED], f"Pipeline of {loaded.name}: {len(table)} projects", loaded)
+    out.send(
+        {"projects": table},
+        lambda: {"projects": records(table), "currency": loaded.currency},
+        lambda: _show(table[LISTED], f"Pipeline of {loaded.name}: {len(table)} projects", loaded),
+    )
 
 
 def _candidate(park: Park, pair: str) -> pd.Series:
@@ -175,6 +191,7 @@ def add(
     notes: Annotated[str | None, typer.Option(help="Free notes.")] = None,
     date: DateOption = None,
     author: AuthorOption = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Add a synergy to the pipeline, typed in or carried over from a candidate."""
     from symbionet.pipeline.edits import from_candidate as carried
@@ -219,8 +236,8 @@ def add(
             loaded, title, id=id, stage=str(stage.value), on=date, author=author, **given
         )
     added = changed.table("pipeline").index[-1]
-    _write(changed, park, ("pipeline", "pipeline_log"))
-    say(f"added {added} at {changed.table('pipeline').at[added, 'stage']}")
+    stage = changed.table("pipeline").at[added, "stage"]
+    _write(changed, park, ("pipeline", "pipeline_log"), f"added {added} at {stage}", as_json)
 
 
 @pipeline_app.command()
@@ -247,6 +264,7 @@ def move(
     next_step: Annotated[str | None, typer.Option("--next-step", help="Next thing to do.")] = None,
     due: Annotated[str | None, typer.Option(help="Date the next step is due.")] = None,
     author: AuthorOption = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Move a project to another stage if the rules allow; an operating one is an exchange."""
     from symbionet.pipeline.edits import move as move_project
@@ -268,8 +286,8 @@ def move(
     )
     names = ("exchanges", "pipeline", "pipeline_log")
     unchanged = changed.table("exchanges").equals(loaded.table("exchanges"))
-    _write(changed, park, names[1:] if unchanged else names)
-    say(f"moved {project} to {stage.value}")
+    done = f"moved {project} to {stage.value}"
+    _write(changed, park, names[1:] if unchanged else names, done, as_json)
 
 
 @pipeline_app.command()
@@ -285,6 +303,7 @@ def decide(
         str | None, typer.Option(help="regulatory, technical, economic, organisational; by ;.")
     ] = None,
     author: AuthorOption = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Log a decision about a project without moving it; update its next step and more."""
     from symbionet.pipeline.edits import decide as decided
@@ -301,8 +320,8 @@ def decide(
         if v is not None
     }
     changed = decided(loaded, project, decision, on=date, author=author, **fields)
-    _write(changed, park, ("pipeline", "pipeline_log"))
-    say(f"logged the decision on {project}")
+    done = f"logged the decision on {project}"
+    _write(changed, park, ("pipeline", "pipeline_log"), done, as_json)
 
 
 class Category(StrEnum):
@@ -326,6 +345,7 @@ def risk(
     category: Annotated[Category, typer.Option(help="Kind of risk.")] = Category.other,
     mitigation: Annotated[str | None, typer.Option(help="What is done to lower it.")] = None,
     owner: Annotated[str | None, typer.Option(help="Actor that watches it.")] = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Add a risk to a project (risks.csv written in place)."""
     from symbionet.pipeline.edits import add_risk
@@ -341,22 +361,31 @@ def risk(
         mitigation=mitigation,
         owner=owner,
     )
-    _write(changed, park, ("risks",))
-    say(f"added a risk to {project}: score {likelihood * impact}")
+    done = f"added a risk to {project}: score {likelihood * impact}"
+    _write(changed, park, ("risks",), done, as_json)
 
 
 @pipeline_app.command()
-def funnel(park: ParkPath, partner: PartnerOption = None, as_json: JsonFlag = False) -> None:
+def funnel(
+    park: ParkPath,
+    partner: PartnerOption = None,
+    as_json: JsonFlag = False,
+    csv: CsvOption = None,
+    xlsx: XlsxOption = None,
+    force: ForceFlag = False,
+) -> None:
     """Projects per stage and the yearly savings expected of them."""
     from symbionet.pipeline.figures import funnel as stage_funnel
     from symbionet.results import records
 
+    out = Output(as_json, csv, xlsx, force)
     loaded = _load(park)
     table = stage_funnel(loaded, partner)
-    if as_json:
-        print_json({"funnel": records(table), "currency": loaded.currency})
-        return
-    _show(table, f"Pipeline funnel of {loaded.name} (expected savings a year)", loaded)
+    out.send(
+        {"funnel": table},
+        lambda: {"funnel": records(table), "currency": loaded.currency},
+        lambda: _show(table, f"Pipeline funnel of {loaded.name} (expected savings a year)", loaded),
+    )
 
 
 @pipeline_app.command()
@@ -368,6 +397,9 @@ def stalls(
     ] = 180,
     partner: PartnerOption = None,
     as_json: JsonFlag = False,
+    csv: CsvOption = None,
+    xlsx: XlsxOption = None,
+    force: ForceFlag = False,
 ) -> None:
     """Projects past their due date or long in one stage, and the days spent per stage."""
     import datetime as dt
@@ -376,15 +408,21 @@ def stalls(
     from symbionet.pipeline.figures import stalls as stalled
     from symbionet.results import records
 
+    out = Output(as_json, csv, xlsx, force)
     loaded = _load(park)
     day = today or dt.date.today().isoformat()
     table = stalled(loaded, day, days, partner)
     times = stage_times(loaded, day, partner)
-    if as_json:
-        print_json({"stalls": records(table), "stages": records(times)})
-        return
-    _show(table, f"Stalled projects on {day}", loaded)
-    _show(times, "Days spent per stage", loaded)
+
+    def show() -> None:
+        _show(table, f"Stalled projects on {day}", loaded)
+        _show(times, "Days spent per stage", loaded)
+
+    out.send(
+        {"stalls": table, "stages": times},
+        lambda: {"stalls": records(table), "stages": records(times)},
+        show,
+    )
 
 
 @pipeline_app.command()
@@ -392,6 +430,7 @@ def export(
     park: ParkPath,
     out: Annotated[Path, typer.Option("--out", help="A .csv (the projects) or .xlsx file.")],
     force: ForceFlag = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Write the projects to a .csv, or them, the log, risks, funnel and times to an .xlsx."""
     from symbionet.pipeline.figures import funnel as stage_funnel
@@ -408,4 +447,7 @@ def export(
         "time_to_operation": time_to_operation(loaded).projects,
     }
     written = export_tables(sheets, out, force)
+    if as_json:
+        print_json({"written": str(written)})
+        return
     say(f"wrote {written}")

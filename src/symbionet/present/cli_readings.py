@@ -15,6 +15,7 @@ from symbionet.present.output import (
     ParkPath,
     XlsxOption,
     console,
+    print_json,
     say,
 )
 
@@ -44,21 +45,9 @@ MetersOption = Annotated[
 
 def _meters(park: Park, path: Path | None) -> pd.DataFrame | None:
     """The meters of a CSV file, typed and checked like the park's meters.csv."""
-    if path is None:
-        return None
-    from dataclasses import replace
+    from symbionet.metering.meters import read_meters
 
-    from symbionet.errors import SymbionetError
-    from symbionet.register.schema import read_csv, tables
-    from symbionet.register.validate import coerce
-
-    raw = read_csv(path)
-    frame, problems = coerce(raw, tables()["meters"])
-    errors = [replace(p, file=str(path)) for p in problems if p.severity == "error"]
-    if errors:
-        raise SymbionetError(errors)
-    frame.attrs["file"] = str(path)
-    return frame
+    return None if path is None else read_meters(path)
 
 
 def _prepare(
@@ -166,6 +155,7 @@ def synthesize(
         ),
     ] = None,
     force: ForceFlag = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Write synthetic readings: one meter per operating exchange, a year summing to its
     registered quantity, with known faults, as a SCADA CSV; the meters table is written
@@ -199,6 +189,9 @@ def synthesize(
         meters, readings = made.meters, made.readings
         write_scada_csv(readings, target)
     meters.to_csv(meters_file, index=False)
+    if as_json:
+        print_json({"readings": str(target), "meters": str(meters_file), "rows": len(readings)})
+        return
     say(
         f"wrote {len(readings)} readings of {len(meters)} meters to {target}, "
         f"the meters to {meters_file}"
