@@ -88,3 +88,26 @@ def test_the_public_page_shows_no_partner_figures_and_no_register(
     assert "Key figures" in page.text and "Exchanges by resource" in page.text
     assert "/tables/" not in page.text and "Your figures" not in page.text
     assert "/static/plotly.min.js" in page.text and "cdn" not in page.text.lower()
+
+
+def test_scenarios_are_shown_side_by_side_each_at_its_own_rate(
+    platform_client: Platform,
+) -> None:
+    from symbionet.present.tables import number
+    from tests.test_web import wait_for
+
+    client = platform_client.client("secretariat")
+    names = ["gas_price_doubles", "weaker_krone"]
+    started = client.post(
+        "/api/parks/1/jobs", json={"kind": "scenarios", "options": {"names": names}}
+    )
+    job = wait_for(client, started.json()["id"])
+    assert job["status"] == "done", job
+    saving = job["result"]["figures"]["design_saving_eur"]
+    rates = {row["run"]: row["rate"] for row in job["result"]["runs"]}
+    assert rates["weaker_krone"] > rates["base"]  # the krone is weaker: more DKK to the EUR
+    page = client.get(f"/parks/1/jobs/{job['id']}").text
+    row = re.search(r"design_saving_dkk.*?</tr>", page, re.S)
+    assert row is not None
+    for run in ("base", *names):
+        assert number(saving[run] * rates[run]) in row.group(0), run

@@ -486,16 +486,21 @@ def _result_parts(
     for name, value in (result or {}).items():
         title = f"{prefix}{name}".replace("_", " ")
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            frame = money.frame(pd.DataFrame.from_records(value).head(200))
-            tables.append((title, html_table(frame, index=False)))
+            frame = pd.DataFrame.from_records(value).head(200)
+            first = frame.columns[0]
+            if any(money.name(str(key)) != str(key) for key in frame[first]):  # amounts by row
+                shown = money.frame(frame.set_index(first), rows=True)
+                tables.append((title, html_table(shown, row_units=True)))
+            else:
+                tables.append((title, html_table(money.frame(frame), index=False)))
         elif isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
             inner_tables, inner_values = _result_parts(value, money, f"{title}: ")
             if inner_tables or inner_values:
                 tables += inner_tables
                 values += inner_values
             else:
-                frame = pd.DataFrame.from_dict(value, orient="index")
-                tables.append((title, html_table(money.frame(frame))))
+                frame = money.frame(pd.DataFrame.from_dict(value, orient="index"), rows=True)
+                tables.append((title, html_table(frame)))
         elif not isinstance(value, list | dict):
             values.append((title, number(value) if isinstance(value, float) else str(value)))
     return tables, values
@@ -508,6 +513,10 @@ def job_page(request: Request, park_id: int, job_id: int) -> HTMLResponse:
     job = service.find_job(platform(request), job_id, park_id)
     money = Money.of(stored.park)
     tables, values = _result_parts(job.result, money)
+    if job.kind == "scenarios" and job.status == "done":  # each run at its own rate
+        result = service.artifact(platform(request), job)
+        shown = {**result.in_currency(), "runs": result.runs, "changes": result.changes}
+        tables = [(name.replace("_", " "), html_table(t)) for name, t in shown.items()]
     figures = []
     if job.kind == "pareto" and job.result:
         curve = pd.DataFrame.from_records(
