@@ -459,6 +459,12 @@ def test_on_postgresql_each_park_has_a_partition_of_its_own(
             for park in parks
         }
     assert held == {north: (192, 96 * 1.0 + 96 * 3.0), south: (10, 20.0)}
+    with engine.connect() as connection:
+        # the planner's statistics of a new partition, made by its first load
+        described = connection.exec_driver_sql(
+            "SELECT count(*) FROM pg_stats WHERE tablename = %s", (readings.partition_name(south),)
+        ).scalar_one()
+    assert described == 5
 
 
 def test_two_first_loads_of_a_park_at_once_both_go_in_one_after_the_other(
