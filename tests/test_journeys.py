@@ -551,3 +551,34 @@ def test_a_partner_proposes_a_synergy_and_the_secretariat_brings_it_to_operation
     exchanges = page.request.get("/api/parks/1/exchanges").json()
     made = [e for e in exchanges if e["supply"] == "novo_condensate"]
     assert [(e["demand"], e["status"]) for e in made] == [("refinery_boiler_water", "operating")]
+
+
+def test_the_secretariat_uploads_a_year_of_readings_and_reads_the_verified_account(
+    visitor: Callable[[], Visitor], tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    from symbionet.metering.synthetic import synthetic_year
+    from symbionet.register.park import load_park
+
+    made = synthetic_year(load_park(ROOT / "examples" / "kalundborg"), year=2024, seed=11)
+    scada = made.write(tmp_path / "scada.csv")
+    page = visitor().sign_in("secretariat", "/parks/1/account")
+    page.goto("/parks/1/account?year=2024")
+    page.get_by_label("Readings file").set_input_files(
+        files=[{"name": "scada.csv", "mimeType": "text/csv", "buffer": scada.read_bytes()}]
+    )
+    page.get_by_role("button", name="Upload readings").click()
+    page.locator("#flags").wait_for()
+    expect(page.locator(".notice")).to_contain_text("readings of scada.csv")
+    flags = {r["meter"]: r for r in table_rows(page.locator("#flags table"))}
+    for fault in made.faults.itertuples():
+        assert int(flags[fault.meter][fault.fault.replace("_", " ")].replace(",", "")) >= 1, fault
+    page.goto("/parks/1/account?year=2024")
+    expect(page.locator("main")).to_contain_text("of the net saving is verified by readings")
+    verified = {r["exchange"]: r for r in table_rows(page.locator("#verified table"))}
+    for exchange, truth in made.truth.iterrows():
+        assert float(verified[exchange]["measured"].replace(",", "")) == pytest.approx(
+            truth["valid"], rel=1e-4
+        )
+    screenshot(page, "account")

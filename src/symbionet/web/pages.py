@@ -628,7 +628,8 @@ def _synergies_page(
         figures={
             "open_projects": figures["open_projects"],
             "open_co2e": number(figures["open_co2e_t"]),
-            "median_days": figures["median_days_to_operation"],
+            "median_days": None if (days := figures["median_days_to_operation"]) is None
+            else number(days),
         },
         currency=money.currency, stage=stage, partner=partner,
         actors=list(park.actors["name"].items()), streams=list(park.streams.index),
@@ -780,7 +781,8 @@ def _account_page(
     comparison = None
     if found["comparison"] is not None:
         change = pd.DataFrame.from_dict(found["comparison"]["table"], orient="index")
-        comparison = html_table(money.frame(change.astype(float), rows=True), row_units=True)
+        change = money.frame(change.astype(float), rows=True).rename_axis("key figure")
+        comparison = html_table(change, period="yr", row_units=True)
     public = stored.park.visible_to(None).exchanges
     sheets = [
         (exchange, f"{row['supply']} to {row['demand']}")
@@ -790,7 +792,11 @@ def _account_page(
     return _page(
         request, "account.html", "Account", user, access, stored, status=status,
         year=found["year"], compare=compare,
-        park_table=html_table(money.frame(park_figures, rows=True), row_units=True),
+        park_table=html_table(
+            money.frame(park_figures, rows=True).rename_axis("key figure"),
+            period="yr",
+            row_units=True,
+        ),
         partners_table=html_table(money.frame(pd.DataFrame.from_dict(result["partners"]))),
         verified_table=html_table(verified),
         comparison_table=comparison, sheets=sheets,
