@@ -29,6 +29,7 @@ from symbionet.register.baseline import (
 )
 from symbionet.register.catalogue import Catalogue
 from symbionet.register.park import Park
+from symbionet.register.schema import tables
 from symbionet.results import Result, plain
 from symbionet.units import annuity, convert
 
@@ -88,16 +89,8 @@ class ImpactResult(Result):
         }
 
 
-STATUSES = (
-    "idea",
-    "screening",
-    "feasibility",
-    "agreement",
-    "implementation",
-    "operating",
-    "ended",
-    "rejected",
-)
+STATUSES = tuple(tables()["exchanges"].column("status").choices)  # type: ignore[union-attr]
+"""The statuses of exchanges, as the register declares them (the pipeline's stages)."""
 
 
 @dataclass(frozen=True)

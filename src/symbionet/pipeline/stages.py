@@ -12,17 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from symbionet.errors import Problem, SymbionetError
+from symbionet.register.schema import tables
 
-STAGES = (
-    "idea",
-    "screening",
-    "feasibility",
-    "agreement",
-    "implementation",
-    "operating",
-    "ended",
-    "rejected",
-)
+STAGES = tuple(tables()["pipeline"].column("stage").choices)  # type: ignore[union-attr]
 """Every stage, in the order of the funnel (``rejected`` last)."""
 
 FLOW = STAGES[:7]
