@@ -25,6 +25,7 @@ from symbionet import Park, SymbionetError, load_park
 from symbionet.present.cli import app
 from symbionet.register.io import read_xlsx
 from symbionet.register.park import check_park
+from symbionet.register.schema import tables
 from symbionet.register.transfer import (
     DOWNLOADS,
     excel_template,
@@ -623,15 +624,7 @@ def test_the_template_reads_back_as_an_empty_park(
     raw = read_xlsx(path)
     assert not raw.problems
     assert all(table.frame.empty for table in raw.tables.values())
-    assert set(raw.tables) == {
-        "actors",
-        "sites",
-        "streams",
-        "exchanges",
-        "technologies",
-        "profiles",
-        "plots",
-    }
+    assert set(raw.tables) == set(tables()) - {"park"}
     with pytest.raises(SymbionetError) as error:
         read_upload(path.read_bytes(), "template.xlsx")
     assert problems_of(error) == ["template.xlsx[park]:name: required key is missing"]
@@ -732,14 +725,5 @@ def test_the_template_command_writes_the_workbook(tmp_path: Path) -> None:
 
 def test_the_template_has_a_sheet_per_table_then_the_lists() -> None:
     book = load_workbook(io.BytesIO(excel_template()))
-    assert book.sheetnames == [
-        "park",
-        "actors",
-        "sites",
-        "streams",
-        "exchanges",
-        "technologies",
-        "profiles",
-        "plots",
-        "lists",
-    ]
+    assert book.sheetnames == [*tables(), "lists"]
+    assert book.sheetnames[:4] == ["park", "actors", "sites", "streams"]
