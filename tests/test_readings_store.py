@@ -476,3 +476,30 @@ def test_two_first_loads_of_a_park_at_once_both_go_in_one_after_the_other(
     with ThreadPoolExecutor(2) as pool:
         assert list(pool.map(lambda f: store_readings(engine, park, f), loads)) == [len(year)] * 2
     pd.testing.assert_frame_equal(stored(engine, park), expected(*loads))
+
+
+def test_the_verified_account_of_kalundborgs_own_meters_from_the_database(
+    engine: Engine, parks: tuple[int, int]
+) -> None:
+    """Interval, rate and counter meters, in Copenhagen's time, with the synthetic faults
+    (gaps, stuck values, outliers, a counter reset): the same figures as in memory."""
+    import symbionet
+    from symbionet.metering import flag_readings
+    from symbionet.metering import read_readings as read_files
+    from symbionet.metering.synthetic import synthetic_year
+    from symbionet.metering.verification import verify_flagged
+
+    park_id, _ = parks
+    park = symbionet.load_park(EXAMPLES / "kalundborg")
+    made = synthetic_year(park, 2024, seed=3, interval="1h")
+    flagged = flag_readings(read_files(made.readings, park, made.meters), park, made.meters)
+    store_readings(engine, park_id, readings.readings_of(flagged))
+
+    account = readings.verified_account(engine, park_id, park, 2024, made.meters)
+
+    memory = verify_flagged(flagged, park, 2024)
+    same = ["expected", "unit", "meters", "readings"]
+    pd.testing.assert_frame_equal(account.table[same], memory.table[same])
+    np.testing.assert_allclose(account.table["measured"], memory.table["measured"], rtol=1e-12)
+    np.testing.assert_allclose(account.table["coverage"], memory.table["coverage"], rtol=1e-12)
+    assert (memory.table["coverage"] < 1).any()  # the faults left some hours uncovered
