@@ -173,9 +173,22 @@ def verify_flagged(flagged: FlaggedReadings, park: Park, year: int | None = None
             per_meter[column] = pd.Series(dtype=float)
         for name in FLAGS:
             per_meter[name] = pd.Series(dtype=int)
-    exchanges = _targets(park, per_meter, years, "exchange")
-    streams = _targets(park, per_meter, years, "stream")
-    return VerifiedResult(table=exchanges, streams=streams, meters=per_meter, flags=flagged.flags)
+    return verified_from_meters(park, per_meter, years, flagged.flags)
+
+
+def verified_from_meters(
+    park: Park, per_meter: pd.DataFrame, years: list[int], flags: pd.DataFrame
+) -> VerifiedResult:
+    """The verified quantities of the park's exchanges and metered streams from each
+    meter's figures per year (``per_meter``, indexed by meter and year: ``target``,
+    ``target_type``, ``measured``, ``coverage``, ``unit``, ``readings`` and a count per
+    flag), however they were summed: in memory or in a database."""
+    return VerifiedResult(
+        table=_targets(park, per_meter, years, "exchange"),
+        streams=_targets(park, per_meter, years, "stream"),
+        meters=per_meter,
+        flags=flags,
+    )
 
 
 def _targets(park: Park, per_meter: pd.DataFrame, years: list[int], kind: str) -> pd.DataFrame:
@@ -231,4 +244,4 @@ def verify(
     return verify_flagged(flagged, park, year)
 
 
-__all__ = ["COLUMNS", "VerifiedResult", "verify", "verify_flagged"]
+__all__ = ["COLUMNS", "VerifiedResult", "verified_from_meters", "verify", "verify_flagged"]

@@ -675,7 +675,7 @@ def verified_account(
     in ``meters``)."""
     from symbionet.metering.flagging import DEFAULT_INTERVAL_S, FLAGS
     from symbionet.metering.meters import meter_table
-    from symbionet.metering.verification import VerifiedResult, _targets
+    from symbionet.metering.verification import verified_from_meters
 
     resolved = meter_table(park, meters)
     parts = []
@@ -713,12 +713,8 @@ def verified_account(
     per_meter["readings"] = totals["valid"].to_numpy(np.int64)
     for name in FLAGS:
         per_meter[name] = totals[name].to_numpy(np.int64)
-    return VerifiedResult(
-        table=_targets(park, per_meter, [year], "exchange"),
-        streams=_targets(park, per_meter, [year], "stream"),
-        meters=per_meter,
-        flags=pd.DataFrame({"meter": [], "start": [], "end": [], "flag": [], "detail": []}),
-    )
+    no_flags = pd.DataFrame({"meter": [], "start": [], "end": [], "flag": [], "detail": []})
+    return verified_from_meters(park, per_meter, [year], no_flags)
 
 
 __all__ = [
