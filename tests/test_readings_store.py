@@ -441,11 +441,10 @@ def test_a_load_killed_half_way_leaves_the_old_readings(
     pd.testing.assert_frame_equal(stored(engine, park), expected(again))
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_on_postgresql_each_park_has_a_partition_of_its_own(
     engine: Engine, parks: tuple[int, int], later_loads: str
 ) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("partitions are PostgreSQL's")
     north, south = parks
     day = quarter_hours("2024-06-01", "2024-06-02")
     store_readings(engine, north, frame("a", day, 1.0))
