@@ -106,9 +106,19 @@ def test_partners_cannot_propose_for_others_nor_name_hidden_streams(
     assert other.status_code == 403
     secret = editor.post("/api/parks/1/synergies", json={"title": "x", "supply": "asnaes_steam"})
     assert secret.status_code == 422 and "no stream 'asnaes_steam'" in secret.text
-    assert (
-        secretariat.post(
-            "/api/parks/1/synergies", json={"title": "x", "supply": "asnaes_steam"}
-        ).status_code
-        == 200
-    )
+    # the secretariat's project on the hidden stream, with Novo Nordisk as its owner: its
+    # figures are the hidden stream's, so Novo Nordisk does not see it
+    secret_project = {
+        "title": "More steam",
+        "supply": "asnaes_steam",
+        "demand": "novo_steam",
+        "owner": NOVO,
+        "quantity": 215317,
+        "unit": "t/yr",
+    }
+    made = secretariat.post("/api/parks/1/synergies", json=secret_project)
+    assert made.status_code == 200, made.text
+    for path in ("/api/parks/1/synergies", "/api/parks/1/pipeline", "/parks/1/synergies"):
+        seen = editor.get(path).text
+        assert "More steam" not in seen and "215317" not in seen and "215,317" not in seen
+    assert "More steam" in secretariat.get("/api/parks/1/synergies").text

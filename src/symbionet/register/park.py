@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from symbionet.errors import Problem, SymbionetError
-from symbionet.pipeline.checks import check_pipeline
+from symbionet.pipeline.checks import check_pipeline, split
 from symbionet.register.catalogue import Catalogue, default_catalogue, parse_catalogue
 from symbionet.register.io import RawPark, RawTable, park_format, read_document, read_park
 from symbionet.register.schema import tables
@@ -99,8 +99,8 @@ class Park:
     def visible_to(self, actor: str | None) -> Park:
         """The park as ``actor`` sees it (``None``: the public): other actors' confidential
         streams left out, with the exchanges, meters and time profiles that only they use;
-        only the synergy projects ``actor`` takes part in, without the hidden streams and
-        exchanges they name; no scenarios (the secretariat's)."""
+        only the synergy projects ``actor`` takes part in that name no hidden stream or
+        exchange; no scenarios (the secretariat's)."""
         if actor is not None and actor not in self.actors.index:
             raise SymbionetError([Problem("", None, None, f"unknown actor {actor!r}")])
         streams = self.streams
@@ -174,18 +174,19 @@ class Park:
 def _projects_of(
     projects: pd.DataFrame, actor: str | None, streams: pd.Index, exchanges: pd.Index
 ) -> pd.DataFrame:
-    """The synergy projects ``actor`` owns or takes part in (none for the public), with
-    the streams and exchanges hidden from it left out."""
+    """The synergy projects ``actor`` owns or takes part in (none for the public), but
+    those naming a stream or exchange hidden from it: their figures are that stream's."""
     if actor is None:
         return projects.iloc[0:0]
-    partners = projects["partners"].fillna("").astype(str).str.split(";")
-    taking_part = (projects["owner"] == actor) | partners.map(
-        lambda ids: actor in [i.strip() for i in ids]
+    taking_part = (projects["owner"] == actor) | projects["partners"].map(
+        lambda cell: actor in split(cell)
     )
-    mine = projects[taking_part.astype(bool)].copy()
-    for column, gone in (("supply", streams), ("demand", streams), ("exchange", exchanges)):
-        mine[column] = mine[column].where(~mine[column].isin(gone))
-    return mine
+    hidden = (
+        projects["supply"].isin(streams)
+        | projects["demand"].isin(streams)
+        | projects["exchange"].isin(exchanges)
+    )
+    return projects[taking_part.astype(bool) & ~hidden]
 
 
 def _with_index(name: str, columns: list[str]) -> list[str]:
