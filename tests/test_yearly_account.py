@@ -217,6 +217,18 @@ def test_readings_of_exchanges_not_counted_are_left_out_and_said(park: Park) -> 
     assert any("old" in note for note in result.notes)
 
 
+def test_readings_of_another_year_only_are_said_and_kept_in_a_comparison(park: Park) -> None:
+    readings = pd.DataFrame({"exchange": ["g"], "year": [2016], "measured": [7.0]}).assign(
+        coverage=1.0
+    )
+    result = account(park, 2023, readings)
+    assert result.notes == ["the readings given hold no amount of 2023: every figure is estimated"]
+    assert not account(park, 2023).notes  # no readings given: nothing to say
+    comparison = compare_years(park, 2016, 2023, readings)
+    assert f"2023: {result.notes[0]}" in comparison.notes
+    assert comparison.to_dict()["notes"] == comparison.notes
+
+
 @pytest.mark.parametrize(
     ("table", "message"),
     [

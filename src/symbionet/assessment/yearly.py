@@ -107,8 +107,17 @@ class ComparisonResult(Result):
     first: AccountResult = field(metadata={"json": False})
     second: AccountResult = field(metadata={"json": False})
 
+    @property
+    def notes(self) -> list[str]:
+        """The notes of both accounts, each with its year."""
+        return [f"{a.year}: {note}" for a in (self.first, self.second) for note in a.notes]
+
     def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "table": plain(self.table.to_dict(orient="index"))}
+        return {
+            **super().to_dict(),
+            "table": plain(self.table.to_dict(orient="index")),
+            "notes": self.notes,
+        }
 
 
 def account(
@@ -130,6 +139,8 @@ def account(
     running = _running(counted.exchanges, year)
     used = readings[readings.index.isin(running)]
     notes = []
+    if verified is not None and not len(readings):
+        notes.append(f"the readings given hold no amount of {year}: every figure is estimated")
     ignored = [str(e) for e in readings.index if e not in used.index]
     if ignored:
         notes.append(f"readings of exchanges not counted in {year} left out: {', '.join(ignored)}")

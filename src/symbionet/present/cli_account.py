@@ -128,8 +128,10 @@ def print_account(park: Park, result: AccountResult, money: Money) -> None:
 
 
 def print_comparison(name: str, result: ComparisonResult, money: Money) -> None:
-    """The change between two accounts: per key figure and per exchange."""
+    """The change between two accounts: per key figure and per exchange, and their notes."""
     say(f"{name}: from {result.year_a} to {result.year_b}", style="bold")
+    for note in result.notes:
+        say(f"note: {note}")
     _table(
         result.table,
         "Change per key figure: exchanges started, ended, and volume of the others",

@@ -144,7 +144,9 @@ def synthesize(
         Path, typer.Option("--out", help="Readings file to write (.csv; .parquet with --count).")
     ],
     seed: Annotated[int, typer.Option("--seed", help="Seed of the random numbers.")] = 0,
-    year: Annotated[int, typer.Option("--year", help="Calendar year of the readings.")] = 2024,
+    year: Annotated[
+        int | None, typer.Option("--year", help="Calendar year of the readings (the park's).")
+    ] = None,
     interval: Annotated[
         str, typer.Option("--interval", help="Interval of the readings: 1h, 15min...")
     ] = "1h",
@@ -181,6 +183,7 @@ def synthesize(
     except ValueError as error:
         raise SymbionetError(f"--interval: {error}") from None
     loaded = load_park(park)
+    year = year if year is not None else int(loaded.meta.get("year", 2024))
     if count is not None:
         meters, readings = benchmark_readings(loaded, count, year, interval, seed)
         write_readings(readings, target)
