@@ -117,7 +117,13 @@ class Output:
 
             shown = {k: money.frame(v, rows=True) if money else v for k, v in tables.items()}
             written = export_tables(shown, self.file, self.force)
-            say(f"wrote {_plural(len(tables), 'table')} to {written}")
+            if written.suffix.lower() == ".csv" and len(tables) > 1:  # the main table only
+                say(
+                    f"wrote {written}: {next(iter(tables))}, the first of {len(tables)} tables "
+                    "(--xlsx writes them all)"
+                )
+            else:
+                say(f"wrote {_plural(len(tables), 'table')} to {written}")
         else:
             show()
             note = money.note() if money is not None else None
