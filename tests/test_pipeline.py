@@ -124,9 +124,7 @@ def test_each_refused_move_names_its_rule(gypsum: Park) -> None:
     assert "moving back from agreement to feasibility needs a reason" in message
     assert "rule 'reason to go back'" in message
     back = move(agreed, "more_gypsum", "feasibility", on="2020-04-01", reason="price reopened")
-    assert back.table("pipeline").at["more_gypsum", "agreement_date"] is None or (
-        back.table("pipeline")["agreement_date"].isna().all()
-    )
+    assert pd.isna(back.table("pipeline").at["more_gypsum", "agreement_date"])
     assert back.table("pipeline_log")["decision"].iloc[-1] == "price reopened"
 
     rejected = move(gypsum, "more_gypsum", "rejected", on="2020-02-01", reason="too far")

@@ -80,8 +80,9 @@ def shown_park(park: Park, exchange: str, public: bool = True) -> Park:
     """The park a case sheet of ``exchange`` is made from: the public's, unless ``public``
     is False; an unknown exchange, or one the public may not see, is refused."""
     if exchange not in park.exchanges.index:
-        known = ", ".join(map(str, park.exchanges.index[:10]))
-        more = ", ..." if len(park.exchanges) > 10 else ""
+        listed = (park.visible_to(None) if public else park).exchanges.index
+        known = ", ".join(map(str, listed[:10]))
+        more = ", ..." if len(listed) > 10 else ""
         raise _refused(f"unknown exchange {exchange!r} (the park has {known}{more})")
     if not public:
         return park

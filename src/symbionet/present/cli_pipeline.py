@@ -33,17 +33,9 @@ pipeline_app = typer.Typer(
 )
 
 
-class Stage(StrEnum):
-    """A stage of the pipeline (``symbionet.pipeline.STAGES``)."""
-
-    idea = "idea"
-    screening = "screening"
-    feasibility = "feasibility"
-    agreement = "agreement"
-    implementation = "implementation"
-    operating = "operating"
-    ended = "ended"
-    rejected = "rejected"
+Stage = StrEnum("Stage", {stage: stage for stage in STAGES})  # type: ignore[misc]
+"""A stage of the pipeline (``symbionet.pipeline.STAGES``)."""
+FIRST = Stage(STAGES[0])
 
 
 LISTED = ["title", "stage", "owner", "partners", "readiness", "next_step", "due", "saving"]
@@ -160,7 +152,7 @@ def add(
     id: Annotated[str | None, typer.Option("--id", help="Project id (default from the title).")] = (
         None
     ),
-    stage: Annotated[Stage, typer.Option(help="idea, screening or feasibility.")] = Stage.idea,
+    stage: Annotated[Stage, typer.Option(help="idea, screening or feasibility.")] = FIRST,
     owner: Annotated[str | None, typer.Option(help="Actor that leads it.")] = None,
     partners: Annotated[
         str | None, typer.Option(help="Actors involved, ids separated by ;.")
