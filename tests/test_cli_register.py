@@ -32,6 +32,18 @@ def test_check_passes_on_both_examples() -> None:
         assert "ok" in result.output
 
 
+def test_check_finds_what_the_readings_and_scenario_commands_would_refuse(
+    kalundborg: Path,
+) -> None:
+    _edit(kalundborg / "meters.csv", "m_tisso_novo", "unit", "kWh")
+    _edit(kalundborg / "scenarios.csv", "gas_x2", "target", "natral_gas")
+    result = symbionet("check", kalundborg)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    said = result.stdout + result.stderr
+    assert "meters.csv:4:unit: meter 'm_tisso_novo': 'kWh' cannot measure surface_water" in said
+    assert "scenarios.csv:2:target: 'natral_gas' is no resource or stream" in said
+
+
 def _edit(path: Path, row: str, column: str, value: object) -> None:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     frame.loc[frame["id"] == row, column] = str(value)

@@ -116,9 +116,11 @@ def check(
     loaded: Park | None = None
     try:
         loaded = _load(park)
-        problems = loaded.warnings
+        problems = [*loaded.warnings, *_plan_problems(loaded)]
     except SymbionetError as error:
         problems = error.problems
+    if any(p.severity == "error" for p in problems):
+        loaded = None
     if out.terminal:
         if loaded is None:
             raise SymbionetError(problems)
@@ -132,6 +134,26 @@ def check(
     out.send({"problems": table}, lambda: [p.to_dict() for p in problems], lambda: None)
     if loaded is None:
         raise typer.Exit(1)
+
+
+def _plan_problems(park: Park) -> list[Problem]:
+    """What the readings and scenario commands would refuse in the park's meters and
+    scenarios (their units, time zones, targets): found by ``check`` already."""
+    from symbionet.metering.meters import meter_table
+    from symbionet.scenarios.changes import declared
+    from symbionet.scenarios.edit import apply_scenario
+
+    problems: list[Problem] = []
+    try:
+        meter_table(park)
+    except SymbionetError as error:
+        problems += error.problems
+    try:
+        for scenario in declared(park).values():
+            apply_scenario(park, scenario)
+    except SymbionetError as error:
+        problems += error.problems
+    return problems
 
 
 def park_tables(park: Park) -> dict[str, pd.DataFrame]:
