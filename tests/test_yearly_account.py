@@ -314,16 +314,24 @@ def test_the_account_command_in_the_park_currency_and_bad_input() -> None:
 
 def test_bad_input_ends_with_a_message_and_no_traceback(tmp_path: Path) -> None:
     readings = tmp_path / "verified.csv"
-    readings.write_text("exchange,year,measured,coverage\nnope,2023,1,2\n", encoding="utf-8")
     command = Path(sys.executable).parent / "symbionet"
-    done = subprocess.run(
-        [str(command), "account", str(EXAMPLES / "kalundborg"), "--verified", str(readings)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 1
-    assert "unknown exchanges nope" in done.stderr and "Traceback" not in done.stderr
+
+    def account_of(rows: str) -> str:
+        readings.write_text(f"exchange,year,measured,coverage\n{rows}", encoding="utf-8")
+        done = subprocess.run(
+            [str(command), "account", str(EXAMPLES / "kalundborg"), "--verified", str(readings)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 1 and "Traceback" not in done.stderr
+        return done.stderr
+
+    assert "unknown exchanges nope" in account_of("nope,2023,1,1\n")
+    # a coverage in percent, as `readings verify` shows it, located at its row
+    said = account_of("tisso_novo,2023,1,99.5\ntisso_asnaes,2023,-3,1\n")
+    assert f"{readings}:2:coverage: 99.5: a share from 0 to 1" in said
+    assert f"{readings}:3:measured: -3: an amount of 0 or more" in said
 
 
 def test_the_table_metering_verifies_is_taken_as_it_comes(park: Park) -> None:

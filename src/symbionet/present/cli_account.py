@@ -70,11 +70,22 @@ def read_verified(path: Path | None) -> pd.DataFrame | None:
     missing = [c for c in ("exchange", "year", "measured", "coverage") if c not in frame.columns]
     if missing:
         raise refused(f"has no column {', '.join(missing)}")
-    years = pd.to_numeric(frame["year"], errors="coerce")
-    wrong = [str(i + 2) for i, y in enumerate(years) if not (y == y and float(y).is_integer())]
-    if wrong:
-        raise refused(f"year must be a whole year (rows {', '.join(wrong)})")
-    return frame.assign(year=years.astype(int))
+    problems = []
+    columns = ("year", "measured", "coverage")
+    numbers = {c: pd.to_numeric(frame[c], errors="coerce") for c in columns}
+    for line, (year, measured, coverage) in enumerate(zip(*numbers.values(), strict=True), 2):
+        given = {c: frame[c].iloc[line - 2] for c in columns}
+        if not (year == year and float(year).is_integer()):
+            problems.append(Problem(str(path), line, "year", "a whole year such as 2024"))
+        if not (measured >= 0 or pd.isna(given["measured"])):
+            message = f"{given['measured']}: an amount of 0 or more"
+            problems.append(Problem(str(path), line, "measured", message))
+        if not 0 <= coverage <= 1:
+            message = f"{given['coverage']}: a share from 0 to 1 (0.5 for half the year)"
+            problems.append(Problem(str(path), line, "coverage", message))
+    if problems:
+        raise SymbionetError(problems)
+    return frame.assign(year=numbers["year"].astype(int))
 
 
 def _table(
