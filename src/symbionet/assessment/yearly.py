@@ -133,7 +133,7 @@ def account(
     optionally ``expected`` (the yearly quantity the readings are checked against; the
     register's ``annual_quantity`` when absent) and ``unit``.
     """
-    year = _year(park, year)
+    year = account_year(park, year)
     counted = _counted(park)
     readings = _readings(park, verified, year)
     running = _running(counted.exchanges, year)
@@ -303,7 +303,7 @@ def compare_years(
     )
 
 
-def _year(park: Park, year: object) -> int:
+def account_year(park: Park, year: object) -> int:
     """The year asked for, or the park's; a whole year from 1900 to 2100."""
     if year is None:
         year = park.meta.get("year")
@@ -447,5 +447,6 @@ __all__ = [
     "AccountResult",
     "ComparisonResult",
     "account",
+    "account_year",
     "compare_years",
 ]

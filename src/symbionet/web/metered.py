@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 from fastapi import HTTPException
 
-from symbionet.assessment.yearly import account, compare_years
+from symbionet.assessment.yearly import account, account_year, compare_years
 from symbionet.errors import Problem, SymbionetError
 from symbionet.metering.flagging import flag_readings
 from symbionet.metering.meters import meter_table
@@ -83,10 +83,6 @@ def verified(platform: Platform, stored: StoredPark, year: int) -> VerifiedResul
     return stored_readings.verified_account(platform.engine, stored.id, stored.park, year)
 
 
-def _year(park: Park, year: int | None) -> int:
-    return int(year if year is not None else park.meta.get("year", pd.Timestamp.now().year))
-
-
 def yearly_account(
     platform: Platform,
     stored: StoredPark,
@@ -100,7 +96,7 @@ def yearly_account(
     if access.role != "secretariat":
         raise HTTPException(403, "the park's secretariat keeps the yearly account")
     park = stored.park
-    year = _year(park, year)
+    year = account_year(park, year)
     try:
         checked = verified(platform, stored, year)
         result = account(park, year, checked.table).to_dict()
@@ -133,7 +129,7 @@ def case_sheet_file(
     park = stored.park
     if exchange not in park.visible_to(None).exchanges.index:
         raise HTTPException(404, f"no public exchange {exchange!r}")
-    year = _year(park, year)
+    year = account_year(park, year)
     content = case_sheet(
         park, exchange, verified(platform, stored, year).table, language, format, year=year
     )
