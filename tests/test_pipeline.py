@@ -598,7 +598,7 @@ def test_a_move_is_not_dated_before_the_proposal_of_a_project_without_log(
 
 def test_an_exchange_takes_the_stages_of_the_pipeline() -> None:
     from symbionet.assessment.accounting import STATUSES
-    from symbionet.pipeline.stages import STAGES
+    from symbionet.register.stages import STAGES
 
     # declared twice in the register (pipeline.csv's stage, exchanges.csv's status)
     assert STAGES == STATUSES

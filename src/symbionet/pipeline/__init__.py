@@ -11,8 +11,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
-    "STAGES": "symbionet.pipeline.stages",
-    "RULES": "symbionet.pipeline.stages",
+    "STAGES": "symbionet.register.stages",
+    "RULES": "symbionet.register.stages",
     "propose": "symbionet.pipeline.edits",
     "from_candidate": "symbionet.pipeline.edits",
     "move": "symbionet.pipeline.edits",
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
         time_to_operation,
     )
     from symbionet.pipeline.files import write_pipeline
-    from symbionet.pipeline.stages import RULES, STAGES
+    from symbionet.register.stages import RULES, STAGES
 
 
 def __getattr__(name: str) -> Any:

@@ -12,9 +12,9 @@ from typing import Any
 import pandas as pd
 
 from symbionet.errors import Problem, SymbionetError
-from symbionet.pipeline.stages import ENTRY, STAGES, check_move, parse_date, refuse
 from symbionet.register.park import Park, park_from_document
 from symbionet.register.schema import tables
+from symbionet.register.stages import ENTRY, STAGES, check_move, parse_date, refuse
 from symbionet.register.write import park_document
 from symbionet.results import plain
 from symbionet.units import convert

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from symbionet.errors import Problem, SymbionetError
-from symbionet.pipeline.checks import split
-from symbionet.pipeline.stages import ACTIVE, STAGES, parse_date
 from symbionet.register.park import Park
+from symbionet.register.stage_checks import split
+from symbionet.register.stages import ACTIVE, STAGES, parse_date
 from symbionet.results import Result
 
 FIGURES = ("co2e_t", "water_m3", "materials_t", "saving")

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from symbionet.errors import Problem, SymbionetError
-from symbionet.pipeline.stages import STAGES
 from symbionet.present.output import (
     CsvOption,
     ForceFlag,
@@ -21,6 +20,7 @@ from symbionet.present.output import (
     print_json,
     say,
 )
+from symbionet.register.stages import STAGES
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -13,10 +13,10 @@ from typing import Any
 import pandas as pd
 
 from symbionet.errors import Problem, SymbionetError
-from symbionet.pipeline.checks import check_pipeline, split
 from symbionet.register.catalogue import Catalogue, default_catalogue, parse_catalogue
 from symbionet.register.io import RawPark, RawTable, park_format, read_document, read_park
 from symbionet.register.schema import tables
+from symbionet.register.stage_checks import check_pipeline, split
 from symbionet.register.validate import (
     Checker,
     Tables,

@@ -11,8 +11,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from symbionet.analyses import ANALYSES
-from symbionet.pipeline import stages as pipeline_stages
 from symbionet.register import schema
+from symbionet.register.stages import STAGES
 from symbionet.store.model import ROW_TABLES
 
 TYPES: dict[str, Any] = {
@@ -121,7 +121,7 @@ Proposal = create_model(
 class Move(BaseModel):
     """A synergy project's move to another stage, with what the move needs."""
 
-    stage: Literal[pipeline_stages.STAGES]  # type: ignore[valid-type]
+    stage: Literal[STAGES]  # type: ignore[valid-type]
     on: date | None = Field(None, description="date of the move (today)")
     reason: str | None = Field(None, description="why: logged; needed to reject or go back")
     agreement_date: date | None = Field(None, description="needed to reach agreement")

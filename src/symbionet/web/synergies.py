@@ -12,8 +12,8 @@ from fastapi import HTTPException
 
 from symbionet import pipeline
 from symbionet.errors import Problem, SymbionetError
-from symbionet.pipeline.stages import ACTIVE
 from symbionet.register.park import Park
+from symbionet.register.stages import ACTIVE
 from symbionet.results import plain, records
 from symbionet.store import repository
 from symbionet.store.accounts import Access

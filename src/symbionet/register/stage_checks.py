@@ -7,7 +7,7 @@ from itertools import pairwise
 
 import pandas as pd
 
-from symbionet.pipeline.stages import BARRIERS
+from symbionet.register.stages import BARRIERS
 from symbionet.register.validate import Tables, _close
 
 
