@@ -120,6 +120,11 @@ class ComparisonResult(Result):
         }
 
 
+SHOWN = ["supplier", "receiver", "resource", "amount", "unit", "quantity_from", "verified_pct"]
+SHOWN += ["co2e_t", "groundwater_m3", "net_saving_eur"]
+"""The columns an account's exchanges are shown with."""
+
+
 def account(
     park: Park, year: int | None = None, verified: pd.DataFrame | None = None
 ) -> AccountResult:
@@ -444,6 +449,7 @@ def _sources(park: Park, table: pd.DataFrame) -> pd.DataFrame:
 __all__ = [
     "ACCOUNT_METHOD",
     "COUNTED",
+    "SHOWN",
     "AccountResult",
     "ComparisonResult",
     "account",

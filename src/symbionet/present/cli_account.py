@@ -38,9 +38,6 @@ VerifiedOption = Annotated[
 YearOption = Annotated[
     int | None, typer.Option(help="The year of the account (default: the park's year).")
 ]
-EXCHANGE_COLUMNS = ["supplier", "receiver", "resource", "amount", "unit", "quantity_from"]
-EXCHANGE_COLUMNS += ["verified_pct", "co2e_t", "groundwater_m3", "net_saving_eur"]
-"""Columns of the account per exchange shown on the terminal."""
 CHANGE_COLUMNS = ["supplier", "receiver", "resource", "change", "amount_before", "amount_after"]
 CHANGE_COLUMNS += ["unit", "co2e_t", "groundwater_m3", "net_saving_eur"]
 """Columns of the change per exchange shown on the terminal."""
@@ -110,7 +107,7 @@ def print_account(park: Park, result: AccountResult, money: Money) -> None:
     """The account on the terminal: the park, the partners, the exchanges, notes, method
     and sources."""
     from symbionet.assessment.accounting import METHOD
-    from symbionet.assessment.yearly import ACCOUNT_METHOD
+    from symbionet.assessment.yearly import ACCOUNT_METHOD, SHOWN
 
     count = len(result.exchanges)
     verified = int((result.exchanges["quantity_from"] != "register").sum())
@@ -129,7 +126,7 @@ def print_account(park: Park, result: AccountResult, money: Money) -> None:
     _table(result.partners, "Per partner", money)
     if verified:
         _table(result.partners_verified, "Per partner: verified by readings", money)
-    _table(result.exchanges[EXCHANGE_COLUMNS], "Per exchange", money)
+    _table(result.exchanges[SHOWN], "Per exchange", money)
     for note in result.notes:
         say(note)
     say(f"Method: {ACCOUNT_METHOD}{METHOD} Data: {park.catalogue.label}.", style="dim")

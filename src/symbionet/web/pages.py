@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from symbionet.analyses import ANALYSES
 from symbionet.assessment.accounting import impact as impact_of
+from symbionet.assessment.yearly import SHOWN
 from symbionet.errors import SymbionetError
 from symbionet.present.maps import park_map
 from symbionet.present.report import flow_sankey
@@ -798,6 +799,10 @@ def _account_page(
             row_units=True,
         ),
         partners_table=html_table(money.frame(pd.DataFrame.from_dict(result["partners"]))),
+        exchanges_table=html_table(
+            money.frame(pd.DataFrame.from_records(result["exchanges"]).set_index("exchange")[SHOWN]),
+            period="yr",
+        ),
         verified_table=html_table(verified),
         comparison_table=comparison, sheets=sheets,
         verified_note=(
