@@ -4,6 +4,7 @@ zones and daylight saving, counters, verified totals and coverage."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import cache
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from hypothesis import strategies as st
 from symbionet import load_park
 from symbionet.errors import SymbionetError
 from symbionet.metering import flag_readings, meter_table, read_readings, verify
+from symbionet.metering.meters import reading_factor
 from symbionet.register.park import Park
+from symbionet.units import UnitProblem
 from tests.conftest import EXAMPLES
 
 HOURS_2024 = 366 * 24
@@ -525,7 +528,9 @@ def test_bad_input_is_named_by_file_row_and_column(park: Park, tmp_path: Path) -
     )
     found = _problems(park, meters(WATER, HEAT), path)
     assert (3, "meter", "unknown meter 'nowhere' (meters.csv has w, h)") in found
-    assert (4, "timestamp", "'yesterday' is not a timestamp") in found
+    (said,) = [m for r, c, m in found if (r, c) == (4, "timestamp")]
+    assert said.startswith("'yesterday' is not a timestamp: write 2024-12-31 23:45 (ISO")
+    assert "31-12-2024 23:45 (the day first)" in said
     assert (7, "value", "'lots' is not a number") in found
     unit = [f for f in found if f[1] == "unit"]
     assert [(r, c) for r, c, _ in unit] == [(5, "unit"), (6, "unit")]
@@ -533,6 +538,15 @@ def test_bad_input_is_named_by_file_row_and_column(park: Park, tmp_path: Path) -
     assert (
         "'MWh' is not a rate" in unit[1][2] and "declare the meter's kind as interval" in unit[1][2]
     )
+
+
+@pytest.mark.parametrize(
+    ("unit", "meant"), [("M3", "m3"), ("mwh", "MWh"), ("Kwh", "kWh"), ("m3/H", "m3/h")]
+)
+def test_a_misspelt_unit_is_refused_with_the_unit_meant(unit: str, meant: str) -> None:
+    water = load_park(EXAMPLES / "kalundborg").catalogue.resources["surface_water"]
+    with pytest.raises(UnitProblem, match=f"did you mean {re.escape(meant)}\\?"):
+        reading_factor(unit, "interval", water)
 
 
 def test_a_unit_that_cannot_measure_the_resource(park: Park, tmp_path: Path) -> None:

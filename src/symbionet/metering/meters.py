@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from symbionet.errors import Problem, SymbionetError
-from symbionet.units import UnitProblem, annual_factor, parse_unit, ureg
+from symbionet.units import ACCEPTED, UnitProblem, annual_factor, parse_unit, ureg
 
 if TYPE_CHECKING:
     from symbionet.register.catalogue import Resource
@@ -41,16 +41,34 @@ def unit_kind(unit: str) -> str:
     return "other"
 
 
+def _near_unit(unit: str) -> str | None:
+    """The meter unit ``unit`` is most likely a misspelling of (``M3`` for m3), if any."""
+    import difflib
+
+    units = [u for spellings in ACCEPTED.values() for u in spellings if unit_kind(u) != "other"]
+    lower = {u.lower(): u for u in reversed(units)}
+    if unit.lower() in lower:
+        return lower[unit.lower()]
+    found = difflib.get_close_matches(unit, units, n=1, cutoff=0.75)
+    return found[0] if found else None
+
+
 def reading_factor(unit: str, kind: str, resource: Resource) -> float:
     """Factor turning one reading in ``unit`` into the resource's canonical amount: per
     reading for interval and counter meters, per hour of the interval for rate meters.
     Raises UnitProblem saying why a unit does not fit."""
-    found = unit_kind(unit)
+    try:
+        found = unit_kind(unit)
+    except UnitProblem as problem:
+        near = _near_unit(unit)
+        raise UnitProblem(f"{problem}: did you mean {near}?" if near else str(problem)) from None
     if kind == "rate" and found != "rate":
         raise UnitProblem(
             f"{unit!r} is not a rate: a rate meter reads m3/h, MW, t/h and the like"
             + (" (declare the meter's kind as interval or counter)" if found == "amount" else "")
         )
+    if found == "other" and (near := _near_unit(unit)) is not None:
+        raise UnitProblem(f"{unit!r} is no unit of an amount or a rate: did you mean {near}?")
     if kind != "rate" and found != "amount":
         raise UnitProblem(
             f"{unit!r} is not an amount: a{'n' if kind == 'interval' else ''} {kind} meter "

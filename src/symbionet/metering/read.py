@@ -462,7 +462,8 @@ def _tidy(frame: pd.DataFrame, file: str, meters: pd.DataFrame, resources: Any) 
             where,
             found["time"],
             [
-                f"{t!r} is not a timestamp"
+                f"{t!r} is not a timestamp: write 2024-12-31 23:45 (ISO, with an offset "
+                "or in the meter's time zone) or 31-12-2024 23:45 (the day first)"
                 if pd.isna(t) or not mixed
                 else f"{t!r}: give every timestamp of a file an offset (+01:00, Z) or none"
                 for t, mixed in zip(
