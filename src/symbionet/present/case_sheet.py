@@ -29,7 +29,7 @@ from symbionet.present.language import Language, language_of
 from symbionet.present.report import CLASS_COLOURS, STYLE, print_pdf
 from symbionet.present.tables import Money
 from symbionet.register.park import Park
-from symbionet.units import annuity, convert
+from symbionet.units import convert
 
 FORMATS = ("html", "pdf")
 """The formats a case sheet is written in."""
@@ -179,9 +179,8 @@ class _Sheet:
         self.lifetime = 20.0 if lifetime is None or pd.isna(lifetime) else float(lifetime)
         self.rate = float(park.meta.get("discount_rate", 0.05))
         # the avoided costs less the operating cost: what pays the investment back
-        self.cash_saving_eur = float(self.row["net_saving_eur"]) + self.capex_eur * float(
-            annuity(self.rate, self.lifetime)
-        )
+        avoided = float(self.row["supplier_saving_eur"]) + float(self.row["receiver_saving_eur"])
+        self.cash_saving_eur = avoided - self.opex_eur
 
     def page(self) -> str:
         lang = self.lang

@@ -33,13 +33,11 @@ def _own_meters(park: Park, actor: str) -> set[str]:
     meters = meter_table(park)
     actor_of = park.streams["site"].map(park.sites["actor"])
     sides = park.exchanges[["supply", "demand"]].apply(lambda s: s.map(actor_of))
-    exchanges = set(sides.index[(sides == actor).any(axis=1)])
-    streams = set(actor_of.index[actor_of == actor])
-    return {
-        str(meter)
-        for meter, row in meters.iterrows()
-        if row["target"] in (exchanges if row["target_type"] == "exchange" else streams)
-    }
+    exchanges = sides.index[(sides == actor).any(axis=1)]
+    streams = actor_of.index[actor_of == actor]
+    on_exchange = meters["target_type"] == "exchange"
+    mine = meters["target"].isin(exchanges).where(on_exchange, meters["target"].isin(streams))
+    return {str(meter) for meter in meters.index[mine.astype(bool)]}
 
 
 def upload_readings(
