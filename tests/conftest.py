@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser
+    from playwright.sync_api import Browser, Page
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -66,6 +66,26 @@ def browser() -> Iterator[Browser]:
         launched = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
         yield launched
         launched.close()
+
+
+def open_offline(
+    browser: Browser, path: Path, viewport: dict[str, int]
+) -> tuple[Page, list[str], list[str]]:
+    """A page showing the file at ``path``, with the script errors it meets and the
+    addresses it asks for on the network (a self-contained file asks for none)."""
+    page = browser.new_page(viewport=viewport)  # type: ignore[arg-type]
+    errors: list[str] = []
+    remote: list[str] = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "request",
+        lambda request: remote.append(request.url) if request.url.startswith("http") else None,
+    )
+    page.goto(path.as_uri())
+    return page, errors, remote
 
 
 CHROMIUM_FLAGS = [

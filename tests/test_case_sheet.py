@@ -17,7 +17,7 @@ from symbionet import Park, load_park
 from symbionet.errors import SymbionetError
 from symbionet.present.case_sheet import case_sheet
 from symbionet.present.cli import app
-from tests.conftest import EXAMPLES, write_park
+from tests.conftest import EXAMPLES, open_offline, write_park
 from tests.test_yearly_account import HAND
 
 if TYPE_CHECKING:
@@ -191,18 +191,7 @@ def test_the_case_sheet_renders_offline_without_console_errors(
 ) -> None:
     target = tmp_path / "case.html"
     target.write_bytes(case_sheet(park, "g", READINGS))
-    page = browser.new_page(viewport={"width": 900, "height": 1200})
-    errors: list[str] = []
-    remote: list[str] = []
-    page.on(
-        "console", lambda message: errors.append(message.text) if message.type == "error" else None
-    )
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on(
-        "request",
-        lambda request: remote.append(request.url) if request.url.startswith("http") else None,
-    )
-    page.goto(target.as_uri())
+    page, errors, remote = open_offline(browser, target, {"width": 900, "height": 1200})
     page.wait_for_selector("#case-sankey .sankey", timeout=20_000)
     assert page.locator("#case-sankey .sankey-link").count() == 2  # verified and estimated
     assert errors == [] and remote == []

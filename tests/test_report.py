@@ -13,7 +13,7 @@ from symbionet import load_park, share, stress
 from symbionet.present.cli import app
 from symbionet.present.report import render, share_section, stress_section, write_report
 from symbionet.present.tables import Money
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, open_offline
 
 SCIENTIFIC = re.compile(r"\d[eE][+-]?\d")
 NOTE = "Amounts in DKK at 7.46038 DKK/EUR (ERM II central rate, Danmarks Nationalbank)"
@@ -26,18 +26,7 @@ def readable(page: str) -> str:
 
 def test_report_renders_offline_without_console_errors(tmp_path: Path, browser) -> None:  # type: ignore[no-untyped-def]
     target = write_report(load_park(EXAMPLES / "kalundborg"), tmp_path)
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    errors: list[str] = []
-    remote: list[str] = []
-    page.on(
-        "console", lambda message: errors.append(message.text) if message.type == "error" else None
-    )
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on(
-        "request",
-        lambda request: remote.append(request.url) if request.url.startswith("http") else None,
-    )
-    page.goto(target.as_uri())
+    page, errors, remote = open_offline(browser, target, {"width": 1280, "height": 900})
     page.wait_for_selector("#sankey-figure .sankey", timeout=20_000)
     assert errors == []
     assert remote == []
