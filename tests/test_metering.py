@@ -20,7 +20,7 @@ from symbionet.metering import flag_readings, meter_table, read_readings, verify
 from symbionet.metering.meters import reading_factor
 from symbionet.register.park import Park
 from symbionet.units import UnitProblem
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, write_park
 
 HOURS_2024 = 366 * 24
 
@@ -611,6 +611,25 @@ def test_a_park_without_meters_loads_and_verifies_nothing(park: Park) -> None:
     assert list(verified.table.index.get_level_values("exchange")) == list(operating)
     assert verified.table["measured"].isna().all()
     assert (verified.table["coverage"] == 0).all()
+
+
+def test_readings_of_a_park_without_meters_are_refused_with_what_to_do(
+    tmp_path: Path,
+) -> None:
+    park = load_park(write_park(tmp_path / "mine"))
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "Tidspunkt;Målepunkt;Værdi;Enhed\n01-01-2024 00:00;m_heat;1,5;MWh\n", encoding="utf-8"
+    )
+    with pytest.raises(SymbionetError) as error:
+        read_readings(path, park)
+    assert [(p.row, p.column, p.message) for p in error.value.problems] == [
+        (
+            2,
+            "Målepunkt",
+            "unknown meter 'm_heat' (the park has no meters: declare them in meters.csv)",
+        )
+    ]
 
 
 def test_a_table_posted_by_a_script_is_checked(park: Park) -> None:

@@ -436,7 +436,11 @@ def _tidy(frame: pd.DataFrame, file: str, meters: pd.DataFrame, resources: Any) 
     unknown = codes < 0
     where = np.zeros(len(frame), bool)
     if unknown.any():
-        known = ", ".join(meters.index[:8]) + (", ..." if len(meters) > 8 else "")
+        known = (
+            "meters.csv has " + ", ".join(meters.index[:8]) + (", ..." if len(meters) > 8 else "")
+            if len(meters)
+            else "the park has no meters: declare them in meters.csv"
+        )
         where[positions[unknown]] = True
         given = meter_names.to_numpy(dtype=object)
         _located(
@@ -445,9 +449,7 @@ def _tidy(frame: pd.DataFrame, file: str, meters: pd.DataFrame, resources: Any) 
             where,
             found["meter"],
             [
-                f"unknown meter {given[m]!r} (meters.csv has {known})"
-                if m >= 0
-                else "no meter given"
+                f"unknown meter {given[m]!r} ({known})" if m >= 0 else "no meter given"
                 for m in meter_codes[unknown]
             ],
         )
@@ -551,7 +553,7 @@ def _units(
     unit_codes = np.where(
         given >= 0,
         from_given[np.maximum(given, 0)] if len(from_given) else -1,
-        from_meter[np.maximum(codes, 0)],
+        from_meter[np.maximum(codes, 0)] if len(from_meter) else -1,
     )
     return pd.Categorical.from_codes(unit_codes, categories=every)
 
