@@ -199,3 +199,27 @@ def test_a_bad_meters_file_is_located(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert f"{meters}:2:kind: 'sometimes' is not one of interval, rate, counter" in result.stderr
+
+
+def test_a_park_without_operating_exchanges_has_nothing_to_synthesize(tmp_path: Path) -> None:
+    park = tmp_path / "empty"
+    park.mkdir()
+    (park / "park.yaml").write_text("name: Empty\nyear: 2024\n", encoding="utf-8")
+    (park / "actors.csv").write_text("id,name\na,Alpha\n", encoding="utf-8")
+    (park / "sites.csv").write_text("id,actor,lat,lon\ns,a,56,10\n", encoding="utf-8")
+    (park / "streams.csv").write_text(
+        "id,site,direction,resource,quantity,unit\n", encoding="utf-8"
+    )
+    for extra in ([], ["--count", "5"]):
+        out = tmp_path / f"readings{len(extra)}.csv"
+        made = CliRunner().invoke(
+            app, ["readings", "synthesize", str(park), "--out", str(out), *extra]
+        )
+        assert made.exit_code == 1 and not out.exists()
+        assert "no operating exchange carries anything to meter" in str(made.exception)
+    sheet = CliRunner().invoke(
+        app, ["case-sheet", str(park), "x", "--out", str(tmp_path / "c.html")]
+    )
+    assert sheet.exit_code == 1 and "unknown exchange 'x' (the park has no exchanges)" in str(
+        sheet.exception
+    )

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from symbionet.errors import Problem, SymbionetError
 from symbionet.metering.meters import DEFAULT_TIMEZONE, parse_interval
 
 if TYPE_CHECKING:
@@ -82,6 +83,16 @@ def _grid(year: int, interval_s: float, zone: str, extra: int = 0) -> pd.Datetim
     return pd.date_range(start, periods=count, freq=step)
 
 
+def _metered(park: Park) -> pd.DataFrame:
+    """The park's operating exchanges that carry something: those meters are made for."""
+    exchanges = park.exchanges
+    operating = exchanges[(exchanges["status"] == "operating") & (exchanges["annual_quantity"] > 0)]
+    if operating.empty:
+        nothing = "no operating exchange carries anything to meter"
+        raise SymbionetError([Problem("exchanges", None, "status", nothing)])
+    return operating
+
+
 def synthetic_year(
     park: Park, year: int = 2024, seed: int = 0, interval: str = "1h"
 ) -> SyntheticReadings:
@@ -89,8 +100,7 @@ def synthetic_year(
     rng = np.random.default_rng(seed)
     interval_s = parse_interval(interval)
     zone = DEFAULT_TIMEZONE
-    exchanges = park.exchanges
-    operating = exchanges[(exchanges["status"] == "operating") & (exchanges["annual_quantity"] > 0)]
+    operating = _metered(park)
     canonical = operating["supply"].map(park.streams["annual_unit"])
     counters = [i for i in operating.index if canonical[i] in {"t", "m3"}][-1:]
     rows = []
@@ -300,8 +310,7 @@ def benchmark_readings(
     system exports them, with a few gaps, duplicates and negative readings. Made with
     numpy: a million readings in well under a second."""
     rng = np.random.default_rng(seed)
-    exchanges = park.exchanges
-    operating = exchanges[(exchanges["status"] == "operating") & (exchanges["annual_quantity"] > 0)]
+    operating = _metered(park)
     targets = operating.index.to_numpy()[np.arange(n_meters) % len(operating)]
     canonical = operating["supply"].map(park.streams["annual_unit"])
     ids = np.asarray([f"b{i:05d}" for i in range(n_meters)], dtype=object)

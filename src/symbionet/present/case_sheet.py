@@ -81,9 +81,8 @@ def shown_park(park: Park, exchange: str, public: bool = True) -> Park:
     is False; an unknown exchange, or one the public may not see, is refused."""
     if exchange not in park.exchanges.index:
         listed = (park.visible_to(None) if public else park).exchanges.index
-        known = ", ".join(map(str, listed[:10]))
-        more = ", ..." if len(listed) > 10 else ""
-        raise _refused(f"unknown exchange {exchange!r} (the park has {known}{more})")
+        known = ", ".join(map(str, listed[:10])) + (", ..." if len(listed) > 10 else "")
+        raise _refused(f"unknown exchange {exchange!r} (the park has {known or 'no exchanges'})")
     if not public:
         return park
     visible = park.visible_to(None)
