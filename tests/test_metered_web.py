@@ -4,6 +4,7 @@ against the generator's truth, and who may do what; on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -70,3 +71,32 @@ def test_readings_and_the_account_by_role(
     sheet = editor.get("/api/parks/1/case-sheets/yeast_biogas?language=da")
     assert sheet.status_code == 200 and "Novo Nordisk" in sheet.text
     assert editor.get("/api/parks/1/case-sheets/nonesuch").status_code == 404
+
+
+def test_the_account_of_a_park_without_exchanges_and_readings_of_no_meter(
+    platform_client: Platform,
+) -> None:
+    secretariat = platform_client.client("secretariat")
+    nearly_empty = {
+        "park": {"name": "Kalundborg Symbiosis", "year": 2024},
+        "actors": [{"id": "a", "name": "Alpha"}],
+        "sites": [{"id": "s", "actor": "a", "lat": 55.7, "lon": 11.1}],
+        "streams": [],
+    }
+    replaced = secretariat.post(
+        "/api/parks/1/upload",
+        files={"file": ("park.json", json.dumps(nearly_empty).encode())},
+    )
+    assert replaced.status_code == 200, replaced.text
+    page = secretariat.get("/parks/1/account?compare=2020")
+    assert page.status_code == 200 and "No readings yet" in page.text
+    assert secretariat.get("/api/parks/1/account").json()["verified"] == []
+    sent = secretariat.post(
+        "/api/parks/1/readings",
+        files={
+            "file": ("export.csv", b"timestamp,meter,value,unit\n2024-01-01T00:00:00Z,m1,5,m3\n")
+        },
+    )
+    assert sent.status_code == 422
+    assert sent.json()["problems"][0]["location"] == "export.csv:2:meter"
+    assert "the park has no meters" in sent.json()["detail"]

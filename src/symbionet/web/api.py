@@ -482,7 +482,7 @@ def yearly_account(
     quantities beside the expected ones; the change since ``compare`` explained."""
     access = _access(request, park_id, user)
     state = platform(request)
-    return metered.yearly_account(state, state.stored(park_id), access, year, compare)
+    return metered.yearly_account(state, state.stored(park_id), access, year, compare).to_dict()
 
 
 @router.get(

@@ -4,13 +4,20 @@ upload readings for which meters, and what each role may read of the account."""
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from fastapi import HTTPException
 
-from symbionet.assessment.yearly import account, account_year, compare_years
+from symbionet.assessment.yearly import (
+    AccountResult,
+    ComparisonResult,
+    account,
+    account_year,
+    compare_years,
+)
 from symbionet.errors import Problem, SymbionetError
 from symbionet.metering.flagging import flag_readings
 from symbionet.metering.meters import meter_table
@@ -60,7 +67,10 @@ def upload_readings(
         with tempfile.TemporaryDirectory() as scratch:
             path = Path(scratch) / name
             path.write_bytes(data)
-            read = read_readings(path, park)
+            try:
+                read = read_readings(path, park)
+            except SymbionetError as error:  # named as the user named the file
+                raise SymbionetError([replace(p, file=name) for p in error.problems]) from None
         if access.actor is not None:
             mine = _own_meters(park, access.actor)
             others = sorted(set(read["meter"].astype(str)) - mine)
@@ -81,13 +91,31 @@ def verified(platform: Platform, stored: StoredPark, year: int) -> VerifiedResul
     return stored_readings.verified_account(platform.engine, stored.id, stored.park, year)
 
 
+@dataclass(frozen=True)
+class YearlyAccount:
+    """The account of ``year``, its verified quantities and the change since another year."""
+
+    year: int
+    account: AccountResult
+    verified: VerifiedResult
+    comparison: ComparisonResult | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "account": self.account.to_dict(),
+            "verified": records(self.verified.table),
+            "comparison": None if self.comparison is None else self.comparison.to_dict(),
+        }
+
+
 def yearly_account(
     platform: Platform,
     stored: StoredPark,
     access: Access,
     year: int | None = None,
     compare: int | None = None,
-) -> dict[str, Any]:
+) -> YearlyAccount:
     """The park's symbiosis account of ``year`` (the secretariat's): verified from the
     stored readings where there are any, estimated from the register elsewhere; the
     verified quantities beside the expected ones; and the change since ``compare``."""
@@ -97,19 +125,14 @@ def yearly_account(
     year = account_year(park, year)
     try:
         checked = verified(platform, stored, year)
-        result = account(park, year, checked.table).to_dict()
+        result = account(park, year, checked.table)
         change = None
         if compare is not None:
             both = pd.concat([verified(platform, stored, compare).table, checked.table])
-            change = compare_years(park, compare, year, both).to_dict()
+            change = compare_years(park, compare, year, both)
     except SymbionetError as error:
         raise scrubbed(error, platform, stored, access) from None
-    return {
-        "year": year,
-        "account": result,
-        "verified": records(checked.table),
-        "comparison": change,
-    }
+    return YearlyAccount(year, result, checked, change)
 
 
 def case_sheet_file(
@@ -135,4 +158,11 @@ def case_sheet_file(
     return content, f"{exchange}-{language}.{format}", media
 
 
-__all__ = ["READING_FILES", "case_sheet_file", "upload_readings", "verified", "yearly_account"]
+__all__ = [
+    "READING_FILES",
+    "YearlyAccount",
+    "case_sheet_file",
+    "upload_readings",
+    "verified",
+    "yearly_account",
+]

@@ -17,8 +17,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from symbionet.analyses import ANALYSES
+from symbionet.assessment.accounting import METHOD
 from symbionet.assessment.accounting import impact as impact_of
-from symbionet.assessment.yearly import SHOWN
+from symbionet.assessment.yearly import ACCOUNT_METHOD, SHOWN
 from symbionet.errors import SymbionetError
 from symbionet.present.maps import park_map
 from symbionet.present.report import flow_sankey
@@ -770,50 +771,46 @@ def _account_page(
     compare = _query_year(request, "compare")
     found = metered.yearly_account(state, stored, access, year, compare)
     money = Money.of(stored.park)
-    result = found["account"]
-    park_figures = pd.DataFrame.from_dict(result["park"], orient="index").astype(float)
-    verified = pd.DataFrame.from_records(found["verified"]).set_index("exchange")
+    result = found.account
     shown = ["expected", "measured", "coverage", "unit", "meters", "readings"]
+    verified = found.verified.table.droplevel("year")
     verified = (
         verified[[c for c in shown if c in verified]]
         .assign(coverage=lambda t: (t["coverage"] * 100).round(1))
         .rename(columns={"coverage": "coverage_pct"})
     )
     comparison = None
-    if found["comparison"] is not None:
-        change = pd.DataFrame.from_dict(found["comparison"]["table"], orient="index")
-        change = money.frame(change.astype(float), rows=True).rename_axis("key figure")
+    if found.comparison is not None:
+        change = money.frame(found.comparison.table.astype(float), rows=True)
         comparison = html_table(change, period="yr", row_units=True)
     public = stored.park.visible_to(None).exchanges
     sheets = [
         (exchange, f"{row['supply']} to {row['demand']}")
         for exchange, row in public[public["status"] == "operating"].iterrows()
     ]
-    share = result["verified_pct"].get("net_saving_eur")
+    share = result.verified_pct.get("net_saving_eur")
     return _page(
         request, "account.html", "Account", user, access, stored, status=status,
-        year=found["year"], compare=compare,
+        year=found.year, compare=compare,
         park_table=html_table(
-            money.frame(park_figures, rows=True).rename_axis("key figure"),
+            money.frame(result.park.astype(float), rows=True).rename_axis("key figure"),
             period="yr",
             row_units=True,
         ),
-        partners_table=html_table(money.frame(pd.DataFrame.from_dict(result["partners"]))),
-        exchanges_table=html_table(
-            money.frame(pd.DataFrame.from_records(result["exchanges"]).set_index("exchange")[SHOWN]),
-            period="yr",
-        ),
+        partners_table=html_table(money.frame(result.partners)),
+        exchanges_table=html_table(money.frame(result.exchanges[SHOWN]), period="yr"),
         verified_table=html_table(verified),
         comparison_table=comparison, sheets=sheets,
         verified_note=(
             "No readings yet: every figure is estimated from the register."
-            if not share else f"{number(share)} % of the net saving is verified by readings; "
+            if not share or pd.isna(share)
+            else f"{number(share)} % of the net saving is verified by readings; "
             "the rest is estimated from the register."
         ),
-        method=result["method"],
+        method=ACCOUNT_METHOD + METHOD,
         sources=[
-            " · ".join(str(s[k]) for k in ("reference", "title", "url") if s.get(k))
-            for s in result.get("sources") or []
+            " · ".join(str(v) for v in (key, source.get("title"), source.get("url")) if pd.notna(v))
+            for key, source in result.sources.iterrows()
         ],
         **context,
     )  # fmt: skip
