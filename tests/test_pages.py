@@ -111,3 +111,29 @@ def test_scenarios_are_shown_side_by_side_each_at_its_own_rate(
     assert row is not None
     for run in ("base", *names):
         assert number(saving[run] * rates[run]) in row.group(0), run
+
+
+def test_the_secretariat_carries_a_new_candidate_into_the_pipeline(
+    platform_client: Platform,
+) -> None:
+    from tests.test_web import wait_for
+
+    client = sign_in_by_form(platform_client, "secretariat")
+    token = csrf_of(client.get("/parks/1/analyses").text)
+    started = client.post(
+        "/api/parks/1/jobs", json={"kind": "discover"}, headers={"X-CSRF-Token": token}
+    )
+    assert wait_for(client, started.json()["id"])["status"] == "done"
+    candidates = client.get("/api/parks/1/candidates").json()["candidates"]
+    new = [n for n, c in enumerate(candidates, start=1) if not c["existing"]]
+    page = client.get("/parks/1/candidates").text
+    # only a candidate that is no exchange yet can go into the pipeline
+    assert re.findall(r"/candidates/(\d+)/synergy", page) == [str(n) for n in new]
+    carried = client.post(
+        f"/parks/1/candidates/{new[0]}/synergy", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert carried.status_code == 303 and carried.headers["location"] == "/parks/1/synergies"
+    row = candidates[new[0] - 1]
+    projects = client.get("/api/parks/1/synergies").json()["projects"]
+    (made,) = [p for p in projects if p["supply"] == row["supply"] and p["demand"] == row["demand"]]
+    assert made["stage"] == "idea" and made["co2e_t"] == row["co2e_t"]

@@ -566,7 +566,8 @@ def candidates(request: Request, park_id: int) -> HTMLResponse:
     shown = []
     for number_, row in enumerate(rows, start=1):
         cells = {money.name(c): _cell(row.get(c), c, money) for c in columns}
-        shown.append({**cells, "number": row.get("number", number_)})
+        new = not row.get("existing")  # an exchange already: nothing to carry over
+        shown.append({**cells, "number": row.get("number", number_), "new": new})
     return _page(
         request,
         "candidates.html",
