@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,10 @@ import pytest
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
+
+# The test databases are thrown away: their passwords are hashed with argon2id at its
+# lowest cost (1 pass over 8 MiB), here and in the servers the tests start.
+os.environ.setdefault("SYMBIONET_ARGON2", "1,8192")
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -11,12 +11,13 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from alembic.operations import Operations
+from alembic.runtime.environment import EnvironmentContext
 from alembic.script import ScriptDirectory
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, select, update
 
 import symbionet
+import symbionet.store.accounts as accounts_module
 from symbionet.register import schema
 from symbionet.store import load_stored_park, migrate, open_database, save_park
 from symbionet.store.accounts import (
@@ -97,7 +98,11 @@ def test_an_unknown_email_takes_about_as_long_as_a_wrong_password(engine: Engine
     assert fastest("bob@example.com") > 0.25 * fastest("ada@example.com")
 
 
-def test_a_hash_made_with_older_parameters_is_renewed_at_login(engine: Engine) -> None:
+def test_a_hash_made_with_older_parameters_is_renewed_at_login(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the recommended parameters, as a server without SYMBIONET_ARGON2 has them
+    monkeypatch.setattr(accounts_module, "_hasher", PasswordHasher())
     user = create_user(engine, "ada@example.com", "Ada Lovelace", PASSWORD)
     old = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
     users = metadata().tables["users"]
@@ -183,20 +188,29 @@ def test_the_token_text_is_never_stored(engine: Engine) -> None:
 # ("own", here partner "power"), of another partner ("other", "board") and of no single
 # partner ("none": the park's settings, exchanges between two partners, profiles, plots).
 MATRIX = """
-table         secretariat   editor own/other/none   viewer own/other/none
-park          yes           no  no  no              no no no
-actors        yes           yes no  no              no no no
-sites         yes           yes no  no              no no no
-streams       yes           yes no  no              no no no
-exchanges     yes           no  no  no              no no no
-technologies  yes           yes no  no              no no no
-profiles      yes           no  no  no              no no no
-plots         yes           no  no  no              no no no
-meters        yes           no  no  no              no no no
-pipeline      yes           no  no  no              no no no
-pipeline_log  yes           no  no  no              no no no
-risks         yes           no  no  no              no no no
-scenarios     yes           no  no  no              no no no
+table             secretariat   editor own/other/none   viewer own/other/none
+park              yes           no  no  no              no no no
+actors            yes           yes no  no              no no no
+sites             yes           yes no  no              no no no
+streams           yes           yes no  no              no no no
+exchanges         yes           no  no  no              no no no
+technologies      yes           yes no  no              no no no
+profiles          yes           no  no  no              no no no
+plots             yes           no  no  no              no no no
+meters            yes           no  no  no              no no no
+pipeline          yes           no  no  no              no no no
+pipeline_log      yes           no  no  no              no no no
+risks             yes           no  no  no              no no no
+scenarios         yes           no  no  no              no no no
+contacts          yes           no  no  no              no no no
+facilities        yes           no  no  no              no no no
+bookings          yes           no  no  no              no no no
+projects          yes           no  no  no              no no no
+project_partners  yes           no  no  no              no no no
+calls             yes           no  no  no              no no no
+call_rules        yes           no  no  no              no no no
+programmes        yes           no  no  no              no no no
+solutions         yes           no  no  no              no no no
 """
 
 
@@ -302,39 +316,52 @@ def config() -> Config:
     return shipped
 
 
-def upgrade_to(url: str, revision: str) -> None:
-    """Run the shipped migrations up to ``revision`` only, and record it."""
+def downgrade_to(url: str, revision: str) -> None:
+    """Run the shipped migrations' downgrades from the head back to ``revision``."""
     script = ScriptDirectory.from_config(config())
     engine = open_database(url)
-    with engine.begin() as connection:
-        context = MigrationContext.configure(connection)
-        with Operations.context(context):
-            for step in reversed(list(script.iterate_revisions(revision, "base"))):
-                step.module.upgrade()
-        context.stamp(script, revision)
-    engine.dispose()
+    try:
+        with (
+            engine.begin() as connection,
+            EnvironmentContext(
+                config(),
+                script,
+                fn=lambda current, _: script._downgrade_revs(revision, current),
+                destination_rev=revision,
+            ) as environment,
+        ):
+            environment.configure(connection=connection)
+            with environment.begin_transaction():
+                environment.run_migrations()
+    finally:
+        engine.dispose()
 
 
-def test_the_accounts_migration_keeps_the_parks_saved_before(database_url: str, tiny: Path) -> None:
-    upgrade_to(database_url, "0001")
-    engine = open_database(database_url)
-    with engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0001"
-    park = symbionet.load_park(tiny)
-    with engine.begin() as connection:
-        # Saved through the tables of 0001 only: the later tables do not exist yet.
-        for table in ("users", "memberships", "tokens", "sessions", "jobs", "consents"):
-            assert not engine.dialect.has_table(connection, table)
-    park_id = save_park(engine, park, "test")
+def test_a_park_saved_under_the_first_schema_survives_every_migration(
+    database_url: str, tiny: Path
+) -> None:
     migrate(database_url)
-    with engine.connect() as connection:
-        context = MigrationContext.configure(connection)
-        assert (
-            context.get_current_revision()
-            == ScriptDirectory.from_config(config()).get_current_head()
+    park = symbionet.load_park(tiny)
+    engine = open_database(database_url)
+    try:
+        park_id = save_park(engine, park, "test")
+        downgrade_to(database_url, "0001")
+        with engine.connect() as connection:
+            assert MigrationContext.configure(connection).get_current_revision() == "0001"
+            for table in ("users", "memberships", "tokens", "sessions", "jobs", "consents"):
+                assert not engine.dialect.has_table(connection, table)
+        migrate(database_url)
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection)
+            assert (
+                context.get_current_revision()
+                == ScriptDirectory.from_config(config()).get_current_head()
+            )
+            assert compare_metadata(context, metadata()) == []
+        assert load_stored_park(engine, park_id).to_document() == park.to_document()
+        ada = create_user(engine, "ada@example.com", "Ada Lovelace", PASSWORD)
+        assert grant(engine, ada, park_id, "editor", "power") == Access(
+            ada, park_id, "editor", "power"
         )
-        assert compare_metadata(context, metadata()) == []
-    assert load_stored_park(engine, park_id).to_document() == park.to_document()
-    ada = create_user(engine, "ada@example.com", "Ada Lovelace", PASSWORD)
-    assert grant(engine, ada, park_id, "editor", "power") == Access(ada, park_id, "editor", "power")
-    engine.dispose()
+    finally:
+        engine.dispose()

@@ -6,7 +6,6 @@ on PostgreSQL alike."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +22,6 @@ from symbionet.web.bootstrap import first_start
 from tests.servers import KALUNDBORG, sign_in
 
 EXAMPLES = 20  # generated requests per operation
-SECONDS = 120  # at most, for all the operations of one run
 
 #: park and job ids no database row has: past a 32-bit and a 64-bit integer, and below 1
 HUGE = [2**31, 2**63, 10**30, 0, -1, -(2**63) - 1]
@@ -104,7 +102,6 @@ def _fuzz(
     schema = schemathesis.openapi.from_asgi("/api/openapi.json", api.app)
     failures: list[str] = []
     operations = 0
-    started = time.monotonic()
     for result in schema.get_all_operations():
         operation = result.ok()
         if mode is GenerationMode.NEGATIVE and not _inputs(operation):
@@ -133,7 +130,6 @@ def _fuzz(
                 )
 
         run()
-    assert time.monotonic() - started < SECONDS, "the fuzzing takes too long"
     return failures, operations
 
 

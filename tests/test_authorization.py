@@ -19,6 +19,7 @@ And every change a signed-in browser sends without its session's CSRF token is r
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import shutil
 import zipfile
@@ -69,6 +70,15 @@ ROWS = {
     "pipeline_log": "residues_to_biogas-1",
     "risks": "holbaek_cooling_late",
     "scenarios": "gas_x2",
+    "contacts": "novo_contact",
+    "facilities": "pilot_plant",
+    "bookings": "novo_booking",
+    "projects": "proj_scale",
+    "project_partners": "proj_scale_novo",
+    "calls": "call_open",
+    "call_rules": "call_open_partners",
+    "programmes": "prog_process",
+    "solutions": "novo_solution",
 }
 #: a new row of each table whose id is taken already: refused after the role is checked
 TAKEN = {
@@ -95,6 +105,38 @@ TAKEN = {
         "impact": 1,
     },
     "scenarios": {"id": "gas_x2", "scenario": "gas", "change": "price"},
+    "contacts": {"id": "novo_contact", "organisation": A, "name": "Ann", "consent": "2026-01-01"},
+    "facilities": {"id": "pilot_plant", "name": "Pilot plant", "owner": "novonesis"},
+    "bookings": {
+        "id": "novo_booking",
+        "facility": "pilot_plant",
+        "organisation": A,
+        "start": "2027-06-01",
+        "end": "2027-06-02",
+    },
+    "projects": {"id": "proj_scale", "name": "ScaleUp"},
+    "project_partners": {"id": "proj_scale_novo", "project": "proj_scale", "organisation": A},
+    "calls": {"id": "call_open", "title": "Open call"},
+    "call_rules": {"id": "call_open_partners", "call": "call_open", "rule": "partners"},
+    "programmes": {"id": "prog_process", "provider": "kommune", "name": "Process operator"},
+    "solutions": {"id": "novo_solution", "organisation": A, "name": "S", "takes": "biomethane"},
+}
+#: the hub's tables, and rows of each (of A, or of no partner), in both parks
+HUB_FILES = {
+    "contacts": "id,organisation,name,email,consent\n"
+    "novo_contact,novo_nordisk,Ann Example,ann@novo.example,2026-01-01\n"
+    "orsted_contact,orsted,Bo Example,bo@orsted.example,2026-01-01\n",
+    "facilities": "id,name,owner,kind,capacity,capacity_unit,price,available_from,available_to\n"
+    "pilot_plant,Pilot plant,novonesis,pilot_plant,100,L,1000,2027-01-01,2027-12-31\n",
+    "bookings": "id,facility,organisation,contact,start,end,status\n"
+    "novo_booking,pilot_plant,novo_nordisk,novo_contact,2027-02-01,2027-02-05,confirmed\n",
+    "projects": "id,name,lead,status,topic\nproj_scale,ScaleUp,novo_nordisk,running,scale-up\n",
+    "project_partners": "id,project,organisation,role\nproj_scale_novo,proj_scale,novo_nordisk,lead\n",
+    "calls": "id,title,funder,topic,status\ncall_open,Open call,kommune,fermentation,open\n",
+    "call_rules": "id,call,rule,min,max\ncall_open_partners,call_open,partners,2,3\n",
+    "programmes": "id,provider,name,skills\nprog_process,kommune,Process operator,process operation\n",
+    "solutions": "id,organisation,name,takes,gives\n"
+    "novo_solution,novo_nordisk,Methane to protein,biomethane,feed_protein\n",
 }
 
 # --- the expected outcomes -----------------------------------------------------------------
@@ -124,6 +166,7 @@ PARK_TABLES = (
     "pipeline_log",
     "risks",
     "scenarios",
+    *HUB_FILES,
 )
 
 EXPECTED: dict[tuple[str, str], dict[str, str]] = {
@@ -203,6 +246,26 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/parks/{park_id}/candidates/{number}/synergy"): {"": "login ok 403 403 403 404"},
     ("GET", "/parks/{park_id}/account"): {"": "login ok 403 403 403 404"},
     ("POST", "/parks/{park_id}/readings"): {"A's meter": "login ok 403 403 403 404"},
+    # the knowledge hub: a member's own offers, bookings and contacts; consortia are the
+    # secretariat's; another organisation's contact answers as one that does not exist
+    ("GET", "/api/parks/{park_id}/hub"): {"": "401 ok ok ok ok 404"},
+    ("PATCH", "/api/parks/{park_id}/hub/profile"): {"": "401 ok ok 403 ok 404"},
+    ("GET", "/api/parks/{park_id}/hub/matches"): {"": "401 ok ok ok ok 404"},
+    ("GET", "/api/parks/{park_id}/hub/facilities/free"): {"": "401 ok ok ok ok 404"},
+    ("POST", "/api/parks/{park_id}/hub/bookings"): {"": "401 ok ok 403 ok 404"},
+    ("GET", "/api/parks/{park_id}/hub/calls/{call}"): {"": "401 ok ok ok ok 404"},
+    ("GET", "/api/parks/{park_id}/hub/calls/{call}/consortium"): {"": "401 ok 403 403 403 404"},
+    ("GET", "/api/parks/{park_id}/hub/contacts"): {"": "401 ok ok ok ok 404"},
+    ("GET", "/api/parks/{park_id}/hub/contacts/{contact}"): {"A's": "401 ok ok ok 404 404"},
+    ("DELETE", "/api/parks/{park_id}/hub/contacts/{contact}"): {"A's": "401 ok ok 403 404 404"},
+    ("GET", "/parks/{park_id}/hub"): {"": "login ok ok ok ok 404"},
+    ("POST", "/parks/{park_id}/hub/profile"): {"": "login ok ok 403 ok 404"},
+    ("GET", "/parks/{park_id}/hub/facilities"): {"": "login ok ok ok ok 404"},
+    ("POST", "/parks/{park_id}/hub/bookings"): {"": "login ok ok 403 ok 404"},
+    ("GET", "/parks/{park_id}/hub/calls"): {"": "login ok ok ok ok 404"},
+    ("GET", "/parks/{park_id}/hub/calls/{call}"): {"": "login ok ok ok ok 404"},
+    ("GET", "/parks/{park_id}/hub/contacts"): {"": "login ok ok ok ok 404"},
+    ("POST", "/parks/{park_id}/hub/contacts/{contact}/erase"): {"A's": "login ok ok 403 404 404"},
 }
 for _table in (*PARTNER_TABLES, *PARK_TABLES):
     _partner = _table in PARTNER_TABLES
@@ -222,6 +285,11 @@ for _table in (*PARTNER_TABLES, *PARK_TABLES):
 for _method in ("PATCH", "DELETE"):
     EXPECTED[(_method, "/api/parks/{park_id}/risks/{row_id}")] = {"": "401 ok 403 403 404 404"}
     EXPECTED[(_method, "/api/parks/{park_id}/scenarios/{row_id}")] = {"": "401 ok 404 404 404 404"}
+    # A's contact and booking are A's and the secretariat's to see
+    for _table in ("contacts", "bookings"):
+        EXPECTED[(_method, f"/api/parks/{{park_id}}/{_table}/{{row_id}}")] = {
+            "": "401 ok 403 403 404 404"
+        }
 
 #: requests in park 1 aimed elsewhere than the park's own rows and jobs, declared whole
 ASIDE: dict[tuple[str, str], dict[str, str]] = {
@@ -297,6 +365,8 @@ def park_folder(folder: Path, name: str | None = None) -> Path:
     lines = technologies.read_text(encoding="utf-8").splitlines()
     mine = lines[1].replace("wastewater_heat_pump,wwtp,", "novo_heat_pump,novo_site,", 1)
     technologies.write_text("\n".join([*lines, mine]) + "\n", encoding="utf-8")
+    for table, text in HUB_FILES.items():
+        (folder / f"{table}.csv").write_text(text, encoding="utf-8")
     if name is not None:
         meta = yaml.safe_load((folder / "park.yaml").read_text(encoding="utf-8"))
         meta["name"] = name
@@ -510,6 +580,26 @@ UNKNOWN_PARTNER = {
     "actor": "no_such",
 }
 
+#: a search for free facility days, and a request for a facility that does not exist
+DAYS = {"days": 1, "earliest": "2027-01-01", "latest": "2027-01-31"}
+NO_FACILITY = {"facility": "no_such", "start": "2027-01-04", "end": "2027-01-05"}
+_contacts = itertools.count(1)
+
+
+def _new_contact(world: World, park: str) -> str:
+    """A new contact of A, added by the park's secretariat for a request that erases it
+    (none in a park that does not exist)."""
+    contact = f"erasable_{next(_contacts)}"
+    if park in ("park1", "park2"):
+        client = world.clients["secretariat" if park == "park1" else "other_park"]
+        person = {"id": contact, "organisation": A, "name": f"Person {contact}"}
+        made = client.post(
+            f"/api/parks/{world.park(park)}/contacts", json={**person, "consent": "2026-01-01"}
+        )
+        assert made.status_code == 200, made.text
+    return contact
+
+
 BUILDS: dict[tuple[str, str], dict[str, Build]] = {
     ("POST", "/api/session"): {"sign in": _sign_in_api},
     ("DELETE", "/api/session"): {
@@ -625,6 +715,56 @@ BUILDS: dict[tuple[str, str], dict[str, Build]] = {
     ("GET", "/parks/{park_id}/account"): {"": _simple("GET", "/parks/{park}/account")},
     ("POST", "/parks/{park_id}/readings"): {
         "A's meter": _simple("POST", "/parks/{park}/readings", files=READINGS)
+    },
+    ("GET", "/api/parks/{park_id}/hub"): {"": _simple("GET", "/api/parks/{park}/hub")},
+    ("PATCH", "/api/parks/{park_id}/hub/profile"): {
+        "": _simple("PATCH", "/api/parks/{park}/hub/profile", json={"version": 0, "offers": "x"})
+    },
+    ("GET", "/api/parks/{park_id}/hub/matches"): {
+        "": _simple("GET", "/api/parks/{park}/hub/matches")
+    },
+    ("GET", "/api/parks/{park_id}/hub/facilities/free"): {
+        "": _simple("GET", "/api/parks/{park}/hub/facilities/free", params=DAYS)
+    },
+    ("POST", "/api/parks/{park_id}/hub/bookings"): {
+        "": _simple("POST", "/api/parks/{park}/hub/bookings", json=NO_FACILITY)
+    },
+    ("GET", "/api/parks/{park_id}/hub/calls/{call}"): {
+        "": _simple("GET", "/api/parks/{park}/hub/calls/call_open")
+    },
+    ("GET", "/api/parks/{park_id}/hub/calls/{call}/consortium"): {
+        "": _simple("GET", "/api/parks/{park}/hub/calls/call_open/consortium")
+    },
+    ("GET", "/api/parks/{park_id}/hub/contacts"): {
+        "": _simple("GET", "/api/parks/{park}/hub/contacts")
+    },
+    ("GET", "/api/parks/{park_id}/hub/contacts/{contact}"): {
+        "A's": _simple("GET", "/api/parks/{park}/hub/contacts/novo_contact")
+    },
+    ("DELETE", "/api/parks/{park_id}/hub/contacts/{contact}"): {
+        "A's": lambda w, park, role: Call(
+            "DELETE", f"/api/parks/{w.park(park)}/hub/contacts/{_new_contact(w, park)}"
+        )
+    },
+    ("GET", "/parks/{park_id}/hub"): {"": _simple("GET", "/parks/{park}/hub")},
+    ("POST", "/parks/{park_id}/hub/profile"): {
+        "": _simple("POST", "/parks/{park}/hub/profile", data={"_version": "0", "offers": "x"})
+    },
+    ("GET", "/parks/{park_id}/hub/facilities"): {
+        "": _simple("GET", "/parks/{park}/hub/facilities", params=DAYS)
+    },
+    ("POST", "/parks/{park_id}/hub/bookings"): {
+        "": _simple("POST", "/parks/{park}/hub/bookings", data=NO_FACILITY)
+    },
+    ("GET", "/parks/{park_id}/hub/calls"): {"": _simple("GET", "/parks/{park}/hub/calls")},
+    ("GET", "/parks/{park_id}/hub/calls/{call}"): {
+        "": _simple("GET", "/parks/{park}/hub/calls/call_open", params={"build": "1"})
+    },
+    ("GET", "/parks/{park_id}/hub/contacts"): {"": _simple("GET", "/parks/{park}/hub/contacts")},
+    ("POST", "/parks/{park_id}/hub/contacts/{contact}/erase"): {
+        "A's": lambda w, park, role: Call(
+            "POST", f"/parks/{w.park(park)}/hub/contacts/{_new_contact(w, park)}/erase"
+        )
     },
 }
 for _table in (*PARTNER_TABLES, *PARK_TABLES):

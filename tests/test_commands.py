@@ -75,6 +75,7 @@ def light_commands(park: Path, out: Path) -> list[list[object]]:
         ["discover", park, "--json"],
         ["discover", park, "--top", 0, "--max-km", 5, "--resource", "water", "--internal"],
         ["discover", park, "--per-demand", 1, "--csv", out / "candidates.csv"],
+        ["discover", park, "--regions", 3, "--workers", 1, "--json"],
         ["discover", park, "--screen"],
         ["discover", park, "--screen", "--json"],
         ["target", "site", park],

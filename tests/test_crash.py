@@ -279,7 +279,7 @@ def test_two_server_processes_share_jobs_and_edits_losing_none(database_url: str
         def edit(change: tuple[str, int, float]) -> tuple[str, float, int, str]:
             row, version, quantity = change
             with httpx.Client(
-                base_url=server.url, timeout=120, cookies=cookies, headers=headers
+                base_url=server.url, timeout=600, cookies=cookies, headers=headers
             ) as one:
                 sent = one.patch(
                     f"/api/parks/1/streams/{row}",

@@ -151,7 +151,7 @@ def test_unwritable_outputs_are_refused_before_any_work(tiny: Path, tmp_path: Pa
         assert result.returncode == 1, (args, result.stderr)
         assert "Traceback" not in result.stderr
         assert f"{blocker} is not a folder" in result.stderr, result.stderr
-        assert time.monotonic() - started < 20
+        assert time.monotonic() - started < 120  # refused, not waited on
     assert blocker.read_text(encoding="utf-8") == "x"
 
 

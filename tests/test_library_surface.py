@@ -175,6 +175,8 @@ def test_every_command_has_json_and_every_table_command_exports() -> None:
         "case-sheet",
         "convert",
         "generate",
+        "hub book",
+        "hub contact",
         "pipeline add",
         "pipeline decide",
         "pipeline export",

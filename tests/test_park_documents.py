@@ -147,7 +147,7 @@ EXPECTED = [
     "actors[3].nace: '99.999' is not a NACE code",
     "actors[4].name: value required",
     "actors[5].sector: unknown column",
-    "actors[6].kind: '7' is not one of company, utility",
+    "actors[6].kind: '7' is not one of company, startup, utility",
     "sites[2].name: must be a single value (text, a number, true or false), not a list",
     "streams[1]: must be an object of fields, not a list",
     "technologies[0].capacity: must be a single value (text, a number, true or false), not an object",

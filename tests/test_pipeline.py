@@ -449,7 +449,8 @@ def test_any_allowed_moves_keep_the_log_consistent_with_the_stage(
 def test_a_write_stopped_between_files_leaves_a_park_that_loads(
     kalundborg: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from symbionet.pipeline import files, write_pipeline
+    from symbionet.pipeline import write_pipeline
+    from symbionet.register import rewrite as files
 
     park = load_park(kalundborg)
     park = propose(
@@ -497,7 +498,7 @@ def test_a_screening_proposal_brings_its_partners_and_evidence(tiny_park: Park) 
         "supplier": "power",
         "receiver": "board",
         "what": "FGD gypsum",
-        "resources": "fgd_gypsum",
+        "resources": ["fgd_gypsum"],
         "evidence": "Asnæs → Gyproc (Kalundborg, 1993)",
         "existing": False,
     }

@@ -21,7 +21,8 @@ from symbionet.assessment.sharing import (
     share,
 )
 from symbionet.errors import SymbionetError
-from symbionet.optimisation.coalitions import Coalitions, run_tasks
+from symbionet.executors import run_tasks
+from symbionet.optimisation.coalitions import Coalitions
 from symbionet.optimisation.network import build_network
 from symbionet.optimisation.solve import design, design_network
 from symbionet.optimisation.tradeoff import pareto

@@ -468,7 +468,7 @@ def test_rows_of_a_table_the_park_lacks_are_added(tiny_park: Park) -> None:
     park = merge_table_upload(tiny_park, upload, "plots.csv")
     assert park.plots.loc["lot7", "area_m2"] == 40000
     assert park.to_document()["plots"] == [
-        {"id": "lot7", "lat": 55.65, "lon": 11.1, "area_m2": 40000.0}
+        {"id": "lot7", "lat": 55.65, "lon": 11.1, "area_m2": 40000.0, "port": False}
     ]
 
 

@@ -28,11 +28,13 @@ _EXPORTS = {
     "park_from_document": "symbionet.register.park",
     "Problem": "symbionet.errors",
     "SymbionetError": "symbionet.errors",
+    "executor_for": "symbionet.executors",
     "discover": "symbionet.discovery.engine",
     "DiscoverOptions": "symbionet.discovery.engine",
     "DiscoveryResult": "symbionet.discovery.engine",
     "generate_park": "symbionet.discovery.generate",
     "screen": "symbionet.discovery.screening",
+    "load_national": "symbionet.national.dataset",
     "DesignResult": "symbionet.optimisation.result",
     "design": "symbionet.optimisation.solve",
     "DesignOptions": "symbionet.optimisation.options",
@@ -68,6 +70,9 @@ _EXPORTS = {
     "ScenarioOptions": "symbionet.scenarios.compare",
     "ScenarioResult": "symbionet.scenarios.compare",
     "apply_scenario": "symbionet.scenarios.edit",
+    "site": "symbionet.siting.placement",
+    "SitingOptions": "symbionet.siting.placement",
+    "SitingResult": "symbionet.siting.placement",
 }
 
 if TYPE_CHECKING:
@@ -85,9 +90,11 @@ if TYPE_CHECKING:
     from symbionet.discovery.generate import generate_park
     from symbionet.discovery.screening import screen
     from symbionet.errors import Problem, SymbionetError
+    from symbionet.executors import executor_for
     from symbionet.metering.flagging import flag_readings
     from symbionet.metering.read import read_readings
     from symbionet.metering.verification import VerifiedResult, verify
+    from symbionet.national.dataset import load_national
     from symbionet.optimisation.options import DesignOptions
     from symbionet.optimisation.result import DesignResult
     from symbionet.optimisation.solve import design
@@ -97,6 +104,7 @@ if TYPE_CHECKING:
     from symbionet.register.park import Park, check_park, load_park, park_from_document
     from symbionet.scenarios.compare import ScenarioOptions, ScenarioResult, run_scenarios
     from symbionet.scenarios.edit import apply_scenario
+    from symbionet.siting.placement import SitingOptions, SitingResult, site
     from symbionet.targeting.options import HeatOptions, SiteOptions, WaterOptions
     from symbionet.targeting.site import SiteTargets, targets
 
@@ -136,6 +144,8 @@ __all__ = [
     "ShareResult",
     "SiteOptions",
     "SiteTargets",
+    "SitingOptions",
+    "SitingResult",
     "StressOptions",
     "StressResult",
     "SymbionetError",
@@ -150,10 +160,12 @@ __all__ = [
     "compare_years",
     "design",
     "discover",
+    "executor_for",
     "flag_readings",
     "generate_park",
     "impact",
     "load_catalogue",
+    "load_national",
     "load_park",
     "pareto",
     "park_from_document",
@@ -161,6 +173,7 @@ __all__ = [
     "run_scenarios",
     "screen",
     "share",
+    "site",
     "stress",
     "targets",
     "verify",

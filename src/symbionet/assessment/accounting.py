@@ -28,6 +28,7 @@ from symbionet.register.baseline import (
     stream_baseline,
 )
 from symbionet.register.catalogue import Catalogue
+from symbionet.register.estimates import estimate_labels, estimated_share
 from symbionet.register.park import Park
 from symbionet.register.schema import tables
 from symbionet.results import Result, plain
@@ -79,6 +80,9 @@ class ImpactResult(Result):
     partners: pd.DataFrame
     park: pd.DataFrame
     assumptions: dict[str, Any] = field(default_factory=dict)
+    estimated_share: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    """Per KPI, the share of the park's total (absolute, over exchanges) that rests on an
+    estimated stream (``provenance = estimated``): 0 when every stream is measured or reported."""
     main_table = "exchanges"
 
     def to_dict(self) -> dict[str, Any]:
@@ -228,7 +232,12 @@ def impact(
         + demand.map(base["basis"]).astype(str)
     )
     table["reference"] = exchanges["reference"]
-    return ImpactResult(table, _partners(table, park), _park_totals(table), _assumptions(park))
+    table["estimated"] = estimate_labels(park, supply, demand)
+    share = pd.Series(
+        {k: estimated_share(table[k], supply, demand, park) for k in KPIS}, dtype=float
+    )
+    totals = _park_totals(table)
+    return ImpactResult(table, _partners(table, park), totals, _assumptions(park), share)
 
 
 def _replaced_quantities(supplied: pd.Series, quantities: pd.Series, known: pd.Index) -> pd.Series:

@@ -21,7 +21,8 @@ import pandas as pd
 from symbionet.assessment.accounting import impact
 from symbionet.assessment.sharing import operating, players
 from symbionet.errors import SymbionetError, invalid
-from symbionet.optimisation.coalitions import Coalitions, Part, bundles, run_tasks
+from symbionet.executors import run_tasks
+from symbionet.optimisation.coalitions import Coalitions, Part, bundles
 from symbionet.optimisation.network import (
     MODES,
     Network,

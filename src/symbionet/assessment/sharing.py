@@ -25,7 +25,8 @@ import xarray as xr
 
 from symbionet.assessment import games
 from symbionet.errors import SymbionetError, invalid
-from symbionet.optimisation.coalitions import Coalitions, Part, bundles, run_tasks
+from symbionet.executors import run_tasks
+from symbionet.optimisation.coalitions import Coalitions, Part, bundles
 from symbionet.optimisation.model import Built, build_model
 from symbionet.optimisation.network import (
     MODES,

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from symbionet.discovery.transport import Defaults, Transport, value
+from symbionet.discovery.transport import Defaults, Transport, places, value
 from symbionet.register.catalogue import Catalogue
 from symbionet.register.park import Park
 
@@ -68,6 +68,7 @@ def stream_sides(park: Park) -> tuple[pd.DataFrame, pd.DataFrame]:
             "lat": sites["lat"].to_numpy(dtype=float),
             "lon": sites["lon"].to_numpy(dtype=float),
             "port": sites["port"].fillna(False).to_numpy(dtype=bool),
+            "rail": sites["rail"].fillna(False).to_numpy(dtype=bool),
             "direction": streams["direction"].to_numpy(),
             "resource": streams["resource"].to_numpy(),
             "amount": streams["annual_quantity"].to_numpy(dtype=float),
@@ -171,6 +172,11 @@ class Matcher:
         self.xyz_s = unit_vectors(self.supplies["lat"].to_numpy(), self.supplies["lon"].to_numpy())
         self.xyz_d = unit_vectors(self.demands["lat"].to_numpy(), self.demands["lon"].to_numpy())
         self.codes_s = transport.code(self.supplies["resource"].to_numpy())
+        where = ["lat", "lon", "port", "rail"]
+        both = pd.concat([self.supplies[where], self.demands[where]])
+        first = np.unique(sites, return_index=True)[1]
+        at = places(*(both[c].to_numpy()[first] for c in where))
+        self.places_s, self.places_d = at.take(self.site_s), at.take(self.site_d)
         self.shares, self.profile_s = profile_shares(park, self.supplies["profile"])
         self.profile_d = profile_shares(park, self.demands["profile"])[1]
         self.flat = len(self.shares) - 1
@@ -276,7 +282,8 @@ class Matcher:
             self.codes_s[s],
             km,
             self.site_s[s] == self.site_d[d],
-            self.supplies["port"].to_numpy()[s] & self.demands["port"].to_numpy()[d],
+            self.places_s.take(s),
+            self.places_d.take(d),
         )
         if not self.internal:
             keep &= self.actor_s[s] != self.actor_d[d]

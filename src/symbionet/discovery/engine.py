@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -12,12 +13,13 @@ from rapidfuzz import fuzz
 
 from symbionet.discovery.candidates import Found, Matcher
 from symbionet.discovery.explain import explain
-from symbionet.discovery.transport import Transport, load_defaults, value
+from symbionet.discovery.transport import Defaults, Transport, load_defaults, value
 from symbionet.discovery.value import evaluate
 from symbionet.errors import invalid
 from symbionet.options import options_from
 from symbionet.progress import Progress, silent
 from symbionet.register.catalogue import CLASSES, Catalogue
+from symbionet.register.estimates import estimate_labels
 from symbionet.register.magnitudes import check_magnitudes
 from symbionet.register.park import CLOSED, Park
 from symbionet.results import Result
@@ -40,6 +42,7 @@ COLUMNS = [
     "mode",
     "route",
     "distance_km",
+    "route_km",
     "co2e_t",
     "freshwater_m3",
     "groundwater_m3",
@@ -56,6 +59,7 @@ COLUMNS = [
     "existing",
     "status",
     "unverified",
+    "estimated",
     "conditions",
     "explanation",
 ]
@@ -132,22 +136,22 @@ def resource_filter(catalogue: Catalogue, resource: str | None) -> Callable[[str
     return lambda supply, demand: key in {supply, demand}
 
 
-def discover(
-    park: Park,
-    options: DiscoverOptions | None = None,
-    *,
-    progress: Progress = silent,
-    **overrides: Any,
-) -> DiscoveryResult:
-    """Candidate exchanges from supply to demand streams, best first, as ``options`` say
-    (see :class:`DiscoverOptions` and docs/discovery.md; keyword arguments override single
-    options). ``progress`` receives (message, resource pairs matched, pairs to match)."""
-    options = options_from(DiscoverOptions, options, overrides)
-    check_magnitudes(park)
-    top, max_km, resource = options.top, options.max_km, options.resource
-    internal, per_demand, co2_price = options.internal, options.per_demand, options.co2_price
-    blend = options.blend
-    keep = resource_filter(park.catalogue, resource)
+@dataclass(frozen=True)
+class Search:
+    """A park's matcher, with the transport, defaults and CO2 price it values candidates at."""
+
+    park: Park
+    options: DiscoverOptions
+    keep: Callable[[str, str], bool]
+    matcher: Matcher
+    transport: Transport
+    defaults: Defaults
+    co2_price: float
+
+
+def prepare(park: Park, options: DiscoverOptions) -> Search:
+    """What discovery in ``park`` needs: its matcher, transport and ranking CO2 price."""
+    keep, co2_price = resource_filter(park.catalogue, options.resource), options.co2_price
     defaults = load_defaults(park.catalogue, park.meta.get("transport"))
     if co2_price is None:
         own = float(park.meta.get("co2_price") or 0.0) * convert(1.0, park.currency, "EUR")
@@ -158,38 +162,83 @@ def discover(
         discount_rate=float(park.meta.get("discount_rate", 0.05)),
         electricity_eur_per_mwh=park.catalogue.price_eur("electricity") or 0.0,
         electricity_t_per_mwh=park.catalogue.emission_t("electricity") or 0.0,
+        country=park.meta.get("country"),
     )
     matcher = Matcher(
         park,
         defaults,
         transport,
-        internal=internal,
-        per_demand=per_demand,
-        max_km=max_km,
-        blend=blend,
+        internal=options.internal,
+        per_demand=options.per_demand,
+        max_km=options.max_km,
+        blend=options.blend,
     )
-    pairs = matcher.live_pairs(keep)
-    search = matcher.search if options.method == "index" else matcher.every_pair
+    return Search(park, options, keep, matcher, transport, defaults, co2_price)
+
+
+def find(search: Search, progress: Progress = silent) -> Found:
+    """The ``per_demand`` nearest compatible supplies of each demand."""
+    matcher, options = search.matcher, search.options
+    pairs = matcher.live_pairs(search.keep)
+    look = matcher.search if options.method == "index" else matcher.every_pair
     parts = []
     for done, (_, pair) in enumerate(pairs.iterrows()):
         if done % PROGRESS_EVERY == 0:
             progress("matching resource pairs", done, len(pairs))
-        parts.append(search(pair))
+        parts.append(look(pair))
     progress("matching resource pairs", len(pairs), len(pairs))
-    found = Found.join(parts).nearest(per_demand)
-    values = evaluate(park, matcher, transport, defaults, found, co2_price)
+    return Found.join(parts).nearest(options.per_demand)
+
+
+def tabulate(search: Search, found: Found) -> tuple[pd.DataFrame, int, float]:
+    """The best ``top`` of ``found`` valued and explained, best first (ties: supply, then
+    demand, in stream order), without their score; how many were found; the largest
+    absolute benefit among them."""
+    park, matcher, options = search.park, search.matcher, search.options
+    values = evaluate(park, matcher, search.transport, search.defaults, found, search.co2_price)
     benefit = values["benefit_eur"].to_numpy()
-    order = np.lexsort((found.demand, found.supply, -benefit))[: top or None]
+    order = np.lexsort((found.demand, found.supply, -benefit))[: options.top or None]
     scale = float(np.abs(benefit).max()) if len(benefit) else 0.0
     chosen = found.take(order)
     table = _table(park, matcher, chosen, values.iloc[order].reset_index(drop=True))
-    table["score"] = table["benefit_eur"] / (scale or 1.0)
     table["unverified"] = _unverified(matcher, chosen)
-    if blend:
+    if options.blend:
         table["conditions"] = _blend_conditions(matcher, chosen, table["conditions"])
     table["explanation"] = explain(table, park.actors["name"])
+    return table, len(benefit), scale
+
+
+def ranked(
+    table: pd.DataFrame, found: int, scale: float, options: DiscoverOptions
+) -> DiscoveryResult:
+    """Candidates scored against the largest absolute benefit ``scale``, indexed by rank."""
+    table["score"] = table["benefit_eur"] / (scale or 1.0)
     table.index = pd.RangeIndex(1, len(table) + 1, name="rank")
-    return DiscoveryResult(table[COLUMNS], len(benefit), options)
+    return DiscoveryResult(table[COLUMNS], found, options)
+
+
+def discover(
+    park: Park,
+    options: DiscoverOptions | None = None,
+    *,
+    progress: Progress = silent,
+    executor: Executor | None = None,
+    regions: int | None = None,
+    **overrides: Any,
+) -> DiscoveryResult:
+    """Candidate exchanges from supply to demand streams, best first, as ``options`` say
+    (see :class:`DiscoverOptions` and docs/discovery.md; keyword arguments override single
+    options). ``progress`` receives (message, steps done, steps to do). ``regions``: the
+    park split into that many regions, each searched as one task on ``executor`` (see
+    :func:`symbionet.discovery.regions.discover_regions`); the same answer."""
+    options = options_from(DiscoverOptions, options, overrides)
+    check_magnitudes(park)
+    if regions is not None:
+        from symbionet.discovery.regions import discover_regions
+
+        return discover_regions(park, options, regions, executor=executor, progress=progress)
+    search = prepare(park, options)
+    return ranked(*tabulate(search, find(search, progress)), options)
 
 
 def _categories(values: pd.Series, rows: np.ndarray) -> pd.Categorical:
@@ -235,6 +284,7 @@ def _table(park: Park, matcher: Matcher, found: Found, values: pd.DataFrame) -> 
     status = status[~status.index.duplicated()]
     table["status"] = status.reindex(s.astype(np.int64) * len(demands) + d).to_numpy()
     table["existing"] = table["status"].notna() & ~table["status"].isin(CLOSED)
+    table["estimated"] = estimate_labels(park, table["supply"], table["demand"])
     return table
 
 
@@ -265,6 +315,11 @@ __all__ = [
     "PROGRESS_EVERY",
     "DiscoverOptions",
     "DiscoveryResult",
+    "Search",
     "discover",
+    "find",
+    "prepare",
+    "ranked",
     "resource_filter",
+    "tabulate",
 ]

@@ -81,7 +81,7 @@ def explain(table: pd.DataFrame, names: pd.Series) -> pd.Series:
         when(
             (table["mode"] == "onsite").to_numpy(),
             " on site",
-            join(" by ", text(table["mode"]), " over ", amounts(table["distance_km"]), " km"),
+            join(" by ", text(table["mode"]), " (", text(table["route"]), ")"),
         ),
         when(
             share < 0.995,

@@ -4,15 +4,25 @@ Sites cluster around Danish industrial towns (more and wider around the larger o
 their sectors follow a national mix (many farms, workshops, building firms and shops, few
 power stations, refineries and cement works), and each sector has its typical supply and
 demand streams, with sizes drawn around typical values. The same seed gives the same park.
+
+On request a park also gets a port operator at each of its port towns, rail sidings at
+some sites, and free plots: a subdivided estate at each town, the plots next to the quay
+at a port town; and :func:`write_national` writes a national dataset of parks, one per
+cluster of towns. Every such figure is synthetic, and says so in its ``reference``.
 """
 
 from __future__ import annotations
 
 import io
+import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
+from scipy.cluster.vq import kmeans2
 
+from symbionet.errors import Problem, SymbionetError
 from symbionet.register.catalogue import default_catalogue
 from symbionet.register.io import RawPark, RawTable
 from symbionet.register.park import Park, build_park
@@ -258,6 +268,14 @@ PROFILES = {
     "cooling": [4, 4, 6, 8, 10, 12, 14, 14, 10, 7, 6, 5],
 }
 SPREAD = 0.8  # standard deviation of the log of stream sizes around the sector's median
+RAIL_SHARE = 0.05  # share of sites with a rail siding
+ESTATE_COLUMNS = 3  # plots side by side along the estate's road
+PLOT_M = 150.0  # distance between the centres of neighbouring plots
+ESTATE_KM = 2.0  # the estate lies this far east of the town centre
+ZONES = ("heavy industry", "light industry", "port")
+PRICE_EUR_M2 = (30.0, 90.0)  # synthetic range of industrial land prices, EUR per m2
+SYNTHETIC = "synthetic (symbionet generate)"
+_DANISH = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})  # for park keys
 
 
 def _ids(prefix: str, count: int, width: int) -> np.ndarray:
@@ -277,22 +295,106 @@ def _quality(templates: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(cells, index=templates.index)
 
 
-def generate_tables(sites: int, seed: int = 0) -> dict[str, pd.DataFrame]:
-    """The tables of a synthetic park of ``sites`` sites, one actor each."""
+def _offset(lat: np.ndarray, lon: np.ndarray, north_km: np.ndarray, east_km: np.ndarray) -> tuple:
+    """Points ``north_km`` and ``east_km`` from (``lat``, ``lon``), in degrees."""
+    return lat + north_km / 111.2, lon + east_km / (111.2 * np.cos(np.radians(lat)))
+
+
+def _estates(towns: pd.DataFrame, per_town: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Free plots: an estate of ``per_town`` plots east of each town, in rows of
+    ``ESTATE_COLUMNS`` along a road, each adjacent to its neighbours; at a port town the
+    first row lies at the quay."""
+    count = len(towns) * per_town
+    town = np.repeat(np.arange(len(towns)), per_town)
+    place = np.tile(np.arange(per_town), len(towns))
+    row, column = place // ESTATE_COLUMNS, place % ESTATE_COLUMNS
+    lat, lon = _offset(
+        towns["lat"].to_numpy()[town],
+        towns["lon"].to_numpy()[town],
+        row * PLOT_M / 1000,
+        ESTATE_KM + column * PLOT_M / 1000,
+    )
+    ids = _ids("plot", count, 4)
+    first = town * per_town
+    neighbours = np.stack(
+        [
+            np.where(column > 0, first + place - 1, -1),
+            np.where((column < ESTATE_COLUMNS - 1) & (place + 1 < per_town), first + place + 1, -1),
+            np.where(row > 0, first + place - ESTATE_COLUMNS, -1),
+            np.where(place + ESTATE_COLUMNS < per_town, first + place + ESTATE_COLUMNS, -1),
+        ]
+    )
+    named = pd.DataFrame(np.where(neighbours >= 0, ids[np.maximum(neighbours, 0)], "").T)
+    joined = named[0].str.cat([named[i] for i in range(1, 4)], sep=";")
+    adjacent = joined.str.replace(";;+", ";", regex=True).str.strip(";")
+    quay = towns["port"].to_numpy()[town] & (row == 0)
+    area = np.round(rng.uniform(5_000, 50_000, count), -2)
+    return pd.DataFrame(
+        {
+            "id": ids,
+            "name": "Estate " + towns["town"].to_numpy()[town] + " " + (place + 1).astype(str),
+            "lat": lat.round(5),
+            "lon": lon.round(5),
+            "area_m2": area,
+            "zoning": np.where(quay, ZONES[2], np.where(row % 2 == 0, ZONES[0], ZONES[1])),
+            "price": np.round(rng.uniform(*PRICE_EUR_M2, count), 1),
+            "adjacent": adjacent.to_numpy(),
+            "port": quay,
+            "reference": SYNTHETIC,
+        }
+    )
+
+
+def _port_operators(towns: pd.DataFrame, first: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """An actor and a site at the quay of each port town (NACE 52.22: water transport services)."""
+    ports = towns[towns["port"]]
+    ids = np.char.add("port", np.arange(first, first + len(ports)).astype(str))
+    actors = pd.DataFrame(
+        {
+            "id": ids,
+            "name": "Port of " + ports["town"].to_numpy(),
+            "kind": "company",
+            "nace": "52.22",
+        }
+    )
+    sites = pd.DataFrame(
+        {
+            "id": ids,
+            "actor": ids,
+            "lat": ports["lat"].to_numpy(),
+            "lon": ports["lon"].to_numpy(),
+            "port": True,
+            "rail": True,
+            "reference": SYNTHETIC + ": the town centre's coordinates",
+        }
+    )
+    return actors, sites
+
+
+def generate_tables(
+    sites: int,
+    seed: int = 0,
+    *,
+    towns: pd.DataFrame = TOWNS,
+    plots: int = 0,
+    ports: bool = False,
+) -> dict[str, pd.DataFrame]:
+    """The tables of a synthetic park of ``sites`` sites, one actor each, around ``towns``;
+    with ``ports`` a port operator at each port town and rail sidings at some sites, and
+    ``plots`` free plots at each town."""
     rng = np.random.default_rng(seed)
-    weights = TOWNS["weight"].to_numpy(dtype=float)
-    town = rng.choice(len(TOWNS), size=sites, p=weights / weights.sum())
+    weights = towns["weight"].to_numpy(dtype=float)
+    town = rng.choice(len(towns), size=sites, p=weights / weights.sum())
     spread = np.clip(rng.normal(size=(sites, 2)), -2.5, 2.5)  # no far-flung outliers
-    offset_km = spread * TOWNS["km"].to_numpy()[town, None]
-    centre = TOWNS[["lat", "lon"]].to_numpy()[town]
-    lat = centre[:, 0] + offset_km[:, 0] / 111.2
-    lon = centre[:, 1] + offset_km[:, 1] / (111.2 * np.cos(np.radians(centre[:, 0])))
-    at_port = TOWNS["port"].to_numpy()[town] & (np.hypot(*offset_km.T) < PORT_KM)
+    offset_km = spread * towns["km"].to_numpy()[town, None]
+    centre = towns[["lat", "lon"]].to_numpy()[town]
+    lat, lon = _offset(centre[:, 0], centre[:, 1], offset_km[:, 0], offset_km[:, 1])
+    at_port = towns["port"].to_numpy()[town] & (np.hypot(*offset_km.T) < PORT_KM)
     port = at_port & (rng.random(sites) < 0.5)
     shares = SECTORS["weight"].to_numpy(dtype=float)
     sector = rng.choice(len(SECTORS), size=sites, p=shares / shares.sum())
     site_ids, actor_ids = _ids("site", sites, 6), _ids("a", sites, 6)
-    names = SECTORS["name"].to_numpy()[sector] + " " + TOWNS["town"].to_numpy()[town]
+    names = SECTORS["name"].to_numpy()[sector] + " " + towns["town"].to_numpy()[town]
     actors = pd.DataFrame(
         {
             "id": actor_ids,
@@ -337,18 +439,24 @@ def generate_tables(sites: int, seed: int = 0) -> dict[str, pd.DataFrame]:
     )
     profiles = pd.DataFrame({"period": range(1, 13), **PROFILES})
     meta = {"name": f"Synthetic Denmark: {sites} sites, seed {seed}", "country": "DK"}
-    return {
-        "park": pd.DataFrame([meta]),
-        "actors": actors,
-        "sites": site_table,
-        "streams": streams,
-        "profiles": profiles,
-    }
+    frames = {"actors": actors, "sites": site_table, "streams": streams, "profiles": profiles}
+    extra = np.random.default_rng([seed, 1])  # the draws above stay as they were
+    if ports:
+        site_table["rail"] = extra.random(sites) < RAIL_SHARE
+        operators, quays = _port_operators(towns, 1)
+        frames["actors"] = pd.concat([actors, operators], ignore_index=True)
+        frames["sites"] = pd.concat([site_table, quays], ignore_index=True)
+    if plots:
+        frames["plots"] = _estates(towns, plots, extra)
+    return {"park": pd.DataFrame([meta]), **frames}
 
 
-def generate_park(sites: int, seed: int = 0) -> Park:
-    """A synthetic park of ``sites`` sites, validated like any park read from files."""
-    frames = generate_tables(sites, seed)
+def generate_park(
+    sites: int, seed: int = 0, *, towns: pd.DataFrame = TOWNS, plots: int = 0, ports: bool = False
+) -> Park:
+    """A synthetic park of ``sites`` sites, validated like any park read from files (see
+    :func:`generate_tables` for the options)."""
+    frames = generate_tables(sites, seed, towns=towns, plots=plots, ports=ports)
     raw = {
         name: RawTable(
             name,
@@ -362,7 +470,72 @@ def generate_park(sites: int, seed: int = 0) -> Park:
     return build_park(RawPark("generated", frames["park"].iloc[0].to_dict(), "park.yaml", raw))
 
 
+def town_clusters(parks: int) -> np.ndarray:
+    """The cluster (0 to ``parks`` - 1) of each town: k-means on the towns' positions,
+    started from the ``parks`` largest towns (every cluster keeps at least one town, for
+    1 to 30 parks)."""
+    if not 1 <= parks <= len(TOWNS):
+        raise ValueError(f"parks must be 1 to {len(TOWNS)}, not {parks}")
+    lat = TOWNS["lat"].to_numpy()
+    points = np.column_stack([lat, TOWNS["lon"].to_numpy() * np.cos(np.radians(lat))])
+    order = np.argsort(-TOWNS["weight"].to_numpy(), kind="stable")
+    _, labels = kmeans2(points, points[order[:parks]], minit="matrix")
+    return np.unique(labels, return_inverse=True)[1].astype(np.int64)
+
+
+def _national_target(target: Path, force: bool) -> None:
+    """Refuse to write over anything but a national dataset, and over one without ``force``."""
+    refused = None
+    if target.exists() and not target.is_dir():
+        refused = "exists and is not a folder"
+    elif target.exists() and any(target.iterdir()):
+        if not (target / "national.yaml").is_file():
+            refused = "holds files that are not a national dataset: not overwritten"
+        elif not force:
+            refused = "is a national dataset already: it is replaced only with force"
+    if refused:
+        raise SymbionetError([Problem(str(target), None, None, refused)])
+
+
+def write_national(
+    out: Path | str, parks: int, sites: int, seed: int = 0, plots: int = 6, force: bool = False
+) -> dict[str, Park]:
+    """Write a national dataset of ``parks`` synthetic parks, one per cluster of towns, with
+    ``sites`` sites in all (shared by the towns' weights), port operators, rail sidings and
+    ``plots`` free plots per town: ``national.yaml`` and one park folder each. A national
+    dataset already there is replaced only with ``force`` (its parks of the same names
+    replaced, ``national.yaml`` naming the new ones)."""
+    target = Path(out)
+    _national_target(target, force)
+    cluster = town_clusters(parks)
+    weights = np.bincount(cluster, TOWNS["weight"].to_numpy(dtype=float))
+    counts = np.maximum(1, np.floor(sites * weights / weights.sum())).astype(int)
+    counts[np.argmax(weights)] += sites - counts.sum()
+    written = {}
+    for k in range(parks):
+        towns = TOWNS[cluster == k].reset_index(drop=True)
+        main = towns.loc[towns["weight"].idxmax(), "town"]
+        key = re.sub(r"[^a-z0-9]+", "-", str(main).lower().translate(_DANISH))
+        park = generate_park(int(counts[k]), seed + k, towns=towns, plots=plots, ports=True)
+        park.meta["name"] = f"Synthetic {main} region"
+        park.meta["description"] = f"{SYNTHETIC}: towns {', '.join(towns['town'])}"
+        park.save(target / key, force=force)
+        written[key] = park
+    national = {
+        "name": f"Synthetic Denmark: {parks} parks, {sites} sites, seed {seed}",
+        "description": SYNTHETIC,
+        "country": "DK",
+        "currency": "EUR",
+        "parks": list(written),
+    }
+    (target / "national.yaml").write_text(
+        yaml.safe_dump(national, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    return written
+
+
 __all__ = [
+    "ESTATE_COLUMNS",
     "PORT_KM",
     "PROFILES",
     "SECTORS",
@@ -371,4 +544,6 @@ __all__ = [
     "TOWNS",
     "generate_park",
     "generate_tables",
+    "town_clusters",
+    "write_national",
 ]

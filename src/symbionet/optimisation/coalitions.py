@@ -9,22 +9,14 @@ nothing and send nothing.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Collection, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
 from symbionet.optimisation.network import Network, joined
 from symbionet.optimisation.solve import BINARIES_TOGETHER
-from symbionet.progress import Progress, silent
-
-#: Worker processes take a while to start: with no executor given, fewer tasks than this
-#: run in this process.
-PARALLEL_FROM = 8
 
 #: Nodes of the parts solved as one model at most (with up to ``BINARIES_TOGETHER``
 #: build decisions, as in a design).
@@ -32,42 +24,6 @@ NODES_TOGETHER = 200
 
 #: A part: its node ids, and the arcs between them that are left out.
 Part = tuple[tuple[str, ...], tuple[str, ...]]
-
-Item = TypeVar("Item")
-Outcome = TypeVar("Outcome")
-
-
-def run_tasks(
-    function: Callable[[Item], Outcome],
-    items: Sequence[Item],
-    executor: Executor | None = None,
-    progress: Progress = silent,
-    message: str = "solving",
-) -> list[Outcome]:
-    """``function`` of each item, in the items' order, on ``executor`` (None: a process pool
-    sized to the machine, shut down before returning; fewer than ``PARALLEL_FROM`` items
-    in this process). ``function`` and the items must pickle for a process or Dask
-    executor. ``progress(message, done, total)`` follows each finished item."""
-    total = len(items)
-    progress(message, 0, total)
-    if executor is None and total < PARALLEL_FROM:
-        outcomes = []
-        for done, item in enumerate(items, start=1):
-            outcomes.append(function(item))
-            progress(message, done, total)
-        return outcomes
-    pool = executor or ProcessPoolExecutor(max_workers=os.cpu_count() or 1)
-    futures: list[Future[Outcome]] = [pool.submit(function, item) for item in items]
-    try:
-        for done, future in enumerate(as_completed(futures), start=1):
-            future.result()
-            progress(message, done, total)
-        return [future.result() for future in futures]
-    finally:
-        for future in futures:
-            future.cancel()
-        if executor is None:
-            pool.shutdown()
 
 
 @dataclass(frozen=True)
@@ -132,4 +88,4 @@ def bundles(parts: Sequence[Network]) -> list[list[Network]]:
     return bundles
 
 
-__all__ = ["NODES_TOGETHER", "PARALLEL_FROM", "Coalitions", "Part", "bundles", "run_tasks"]
+__all__ = ["NODES_TOGETHER", "Coalitions", "Part", "bundles"]

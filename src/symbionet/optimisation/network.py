@@ -426,13 +426,15 @@ def _arc_costs(
         return {**free, "reach_km": 0.0}
     free["reach_km"] = value(mode.max_km, "km", np.inf)
     route_km = km * value(mode.circuity, "1", 1.0)
-    if mode.kind in {"truck", "ship"}:
-        per_t = (
-            value(mode.handling_per_t, "EUR/t") + value(mode.cost_per_tkm, "EUR/t/km") * route_km
+    if mode.kind in {"truck", "ship", "rail"}:  # factors per t, or per m3 (a tanker)
+        load = mode.payload
+        per_load = (
+            value(mode.handling_per_t, f"EUR/{load}")
+            + value(mode.cost_per_tkm, f"EUR/{load}/km") * route_km
         )
-        t_per_unit = 1.0 / canonical_per("t", entry)
-        co2 = value(mode.emission_per_tkm, "t/t/km") * route_km
-        return {**free, "unit_cost": per_t * t_per_unit, "unit_co2e": co2 * t_per_unit}
+        load_per_unit = 1.0 / canonical_per(load, entry)
+        co2 = value(mode.emission_per_tkm, f"t/{load}/km") * route_km
+        return {**free, "unit_cost": per_load * load_per_unit, "unit_co2e": co2 * load_per_unit}
     if mode.kind == "grid":
         mwh_per_unit = 1.0 / canonical_per("MWh", entry)
         return {**free, "unit_cost": value(mode.cost_per_unit, "EUR/MWh") * mwh_per_unit}

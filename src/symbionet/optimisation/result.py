@@ -75,6 +75,9 @@ class DesignResult(Result):
     solution: xr.Dataset
     periods: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
+    estimated_share: dict[str, float] = field(default_factory=dict)
+    """Per unit of the resources moved (t, m3, MWh...), the share of the yearly amount on
+    built arcs that rests on an estimated stream (``provenance = estimated``)."""
     main_table = "built"
 
     @property
@@ -142,6 +145,7 @@ class DesignResult(Result):
             "unmet": records(self.unmet.reset_index()),
             "prices": records(self.prices.reset_index()),
             "timings": self.timings,
+            "estimated_share": plain(self.estimated_share),
         }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import time as clock
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from symbionet.executors import run_tasks
 from symbionet.optimisation.model import KPIS, Built, build_model, fixed_charge
 from symbionet.optimisation.network import Network, build_network, restrict
 from symbionet.optimisation.options import DesignOptions
@@ -28,6 +30,7 @@ from symbionet.optimisation.result import (
 )
 from symbionet.options import options_from
 from symbionet.progress import Progress, silent
+from symbionet.register.estimates import estimated_flow_shares
 from symbionet.register.park import Park
 from symbionet.solver import NO_SOLUTION, gap_and_bound
 from symbionet.solver import solve as highs
@@ -35,8 +38,18 @@ from symbionet.solver import solve as highs
 # Independent parts of a MILP are solved on their own (smaller branch-and-bound trees);
 # small ones together, up to this many binaries, to save building many tiny models.
 BINARIES_TOGETHER = 30
+# An LP over more periods than this goes to HiGHS's interior point method without crossover:
+# the simplex stalls on a year of hours, where each build and size reaches into every hour.
+INTERIOR_PERIODS = 24 * 7 * 4
+INTERIOR = {"solver": "ipx", "run_crossover": "off"}
 
 Report = Callable[[str, float], None]
+
+#: How every part of a network is solved: objective, caps, linear, fixed design, solver
+#: options, prices, horizon and the network's number of periods.
+Settings = tuple[
+    str, dict[str, float], bool, dict[str, float] | None, dict[str, Any], bool, int, int
+]
 
 
 def baseline_cost(park: Park, actors: Sequence[str] | None = None) -> float:
@@ -55,13 +68,15 @@ def design(
     park: Park,
     options: DesignOptions | None = None,
     *,
+    executor: Executor | None = None,
     progress: Progress = silent,
     **overrides: Any,
 ) -> DesignResult:
     """The best network for a park (or a coalition of its actors), as ``options`` say
     (see :class:`DesignOptions`; keyword arguments override single options, as in
-    ``design(park, actors=["a", "b"], mode="operate")``). ``progress`` receives
-    (message, share done, 1.0)."""
+    ``design(park, actors=["a", "b"], mode="operate")``). The independent parts of the
+    network are solved on ``executor`` (None: a process pool for the call when there are
+    many). ``progress`` receives (message, share done, 1.0)."""
     chosen = options_from(DesignOptions, options, overrides)
     started = clock.perf_counter()
     progress("reading the park", 0.0, 1.0)
@@ -74,9 +89,13 @@ def design(
         exclude=chosen.exclude_exchanges,
     )
     result = design_network(
-        net, replace(chosen, actors=None, exclude_exchanges=()), progress=progress
+        net,
+        replace(chosen, actors=None, exclude_exchanges=()),
+        executor=executor,
+        progress=progress,
     )
     result.timings["total_s"] = clock.perf_counter() - started
+    result.estimated_share = estimated_flow_shares(park, result.built)
     progress("done", 1.0, 1.0)
     return result
 
@@ -85,13 +104,15 @@ def design_network(
     net: Network,
     options: DesignOptions | None = None,
     *,
+    executor: Executor | None = None,
     progress: Progress = silent,
     **overrides: Any,
 ) -> DesignResult:
     """The best design of a network built once by :func:`build_network`, for the coalition
     ``actors`` of the options without their ``exclude_exchanges``: many coalitions or
     failures of one park are solved without building its network again. The network keeps
-    the time, mode and candidates it was built with (those options are not read)."""
+    the time, mode and candidates it was built with (those options are not read); its
+    independent parts are solved on ``executor`` as in :func:`design`."""
     chosen = options_from(DesignOptions, options, overrides)
     sub = net.of_actors(chosen.actors, chosen.exclude_exchanges)
     fixed = _complete_fix(sub, None if chosen.fix is None else dict(chosen.fix))
@@ -106,6 +127,7 @@ def design_network(
         chosen.prices,
         chosen.horizon,
         lambda message, done: progress(message, done, 1.0),
+        executor,
     )
     result.baseline = baseline_kpis(sub)
     return result
@@ -152,34 +174,47 @@ def _solve(
     prices: bool,
     horizon: int,
     say: Report,
+    executor: Executor | None = None,
 ) -> DesignResult:
     """Solve each independent part of the network on its own and put the parts together.
 
     Parts that share no arc, technology or bound can be solved apart (a bound on a KPI
     links them all): the parts of a MILP on their own, small ones together (smaller
-    branch-and-bound trees; the time limit applies to each); an LP's parts in two groups,
-    those whose streams are all flat in time over a single period, spread back over the
-    periods, and the others over all periods. A fixed design over many periods is
-    operated in runs of periods (rolling horizon).
+    branch-and-bound trees; the time limit applies to each); an LP's parts whose streams
+    are all flat in time together over a single period, spread back over the periods, and
+    the others over all periods, each on its own (small ones together); an LP over more
+    than ``INTERIOR_PERIODS`` periods by the interior point method. A fixed design over
+    many periods is operated in runs of periods (rolling horizon). The parts are solved on
+    ``executor``.
     """
     if net.nodes.empty:
         return _result(net, objective, _nothing(net, objective, fixed))
     groups = _groups(net, caps, integer=not linear and fixed is None and not _no_decisions(net))
-    pieces = []
-    for number, nodes in enumerate(groups):
-        part = net.part(nodes) if len(groups) > 1 else net
-        say(f"solving part {number + 1} of {len(groups)}", 0.05 + 0.9 * number / len(groups))
-        if part.steady() and len(net.periods.index) > 1:
-            pieces.append(_solve_steady(part, objective, linear, fixed, options, prices))
-        elif (
-            (fixed is not None or _no_decisions(part))
-            and not caps
-            and len(part.periods.index) > horizon
-        ):
-            pieces.append(_solve_rolling(part, objective, fixed, options, prices, horizon, say))
-        else:
-            pieces.append(_solve_once(part, objective, caps, linear, fixed, options, prices))
+    settings = (objective, caps, linear, fixed, options, prices, horizon, len(net.periods.index))
+    pieces = run_tasks(
+        _solve_part,
+        [(net.part(nodes) if len(groups) > 1 else net, settings) for nodes in groups],
+        executor,
+        lambda message, done, total: say(
+            f"solved {done:g} of {len(groups)} parts", 0.05 + 0.9 * done / len(groups)
+        ),
+    )
     return _result(net, objective, _merge(pieces))
+
+
+def _solve_part(item: tuple[Network, Settings]) -> Piece:
+    """One part of a network solved as ``_solve`` says (a top-level function, so that it
+    pickles)."""
+    part, (objective, caps, linear, fixed, options, prices, horizon, periods) = item
+    if part.steady() and periods > 1:
+        return _solve_steady(part, objective, linear, fixed, options, prices)
+    if (
+        (fixed is not None or _no_decisions(part))
+        and not caps
+        and len(part.periods.index) > horizon
+    ):
+        return _solve_rolling(part, objective, fixed, options, prices, horizon)
+    return _solve_once(part, objective, caps, linear, fixed, options, prices)
 
 
 def _nothing(net: Network, objective: str, fixed: dict[str, float] | None) -> Piece:
@@ -203,24 +238,28 @@ def _groups(net: Network, caps: dict[str, float], integer: bool) -> list[pd.Inde
     if caps:
         return [net.nodes.index]
     parts = [net.part(nodes) for nodes in net.components()]
+    varying = _bundled([p for p in parts if not p.steady()])
     if not integer:
         if len(net.periods.index) == 1:
             return [net.nodes.index]
         flat = [p.nodes.index for p in parts if p.steady()]
-        varying = [p.nodes.index for p in parts if not p.steady()]
-        return [_join(g) for g in (flat, varying) if g]
+        return ([_join(flat)] if flat else []) + varying
+    return _bundled([p for p in parts if p.steady()]) + varying
+
+
+def _bundled(parts: list[Network]) -> list[pd.Index]:
+    """Parts in groups of up to ``BINARIES_TOGETHER`` decisions, fewest decisions first."""
     groups = []
-    for steady in (True, False):
-        bucket: list[pd.Index] = []
-        count = 0
-        for part in sorted((p for p in parts if p.steady() == steady), key=Network.decisions):
-            if bucket and count + part.decisions() > BINARIES_TOGETHER:
-                groups.append(_join(bucket))
-                bucket, count = [], 0
-            bucket.append(part.nodes.index)
-            count += part.decisions()
-        if bucket:
+    bucket: list[pd.Index] = []
+    count = 0
+    for part in sorted(parts, key=Network.decisions):
+        if bucket and count + part.decisions() > BINARIES_TOGETHER:
             groups.append(_join(bucket))
+            bucket, count = [], 0
+        bucket.append(part.nodes.index)
+        count += part.decisions()
+    if bucket:
+        groups.append(_join(bucket))
     return groups
 
 
@@ -243,6 +282,8 @@ def _solve_once(
         net, objective, caps=caps, linear=linear, fix=fixed, initial_level=initial_level
     )
     build_s = clock.perf_counter() - started
+    if not built.integer and len(net.periods.index) > INTERIOR_PERIODS:
+        options = {**options, **INTERIOR}
     status, termination, solve_s = _run(built, options)
     solved = built.model.status == "ok" and status != NO_SOLUTION
     solution = _solution(built, net, fixed, solved)
@@ -418,7 +459,6 @@ def _solve_rolling(
     options: dict[str, Any],
     prices: bool,
     horizon: int,
-    say: Report,
 ) -> Piece:
     """Operate a fixed design run by run of periods, storage levels carried over."""
     periods = net.periods.index
@@ -428,7 +468,6 @@ def _solve_rolling(
     # stores start the first run empty
     level = pd.Series(0.0, index=net.techs.index[net.techs["storage"].astype(bool)])
     for run in runs:
-        say(f"operating periods {run[0]}-{run[-1]}", 0.5)
         piece = _solve_once(
             net.subset(run),
             objective,

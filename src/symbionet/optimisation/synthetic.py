@@ -1,5 +1,7 @@
 """Seeded synthetic parks for benchmarks: sites with heat, steam, electricity, water, gas
-and material streams, hourly profiles, candidate exchanges and plants, written as files."""
+and material streams, hourly profiles, candidate exchanges and plants, written as files;
+one park, or a national park of several parks around port towns joined by material
+links."""
 
 from __future__ import annotations
 
@@ -9,7 +11,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from symbionet.discovery.candidates import haversine_km
+from symbionet.discovery.transport import load_defaults, value
 from symbionet.optimisation.periods import HOURS
+from symbionet.register.catalogue import default_catalogue
 
 # (supply resource, fate, demand resource, source, quantity range per year)
 PAIRS = {
@@ -66,12 +71,145 @@ def write_synthetic_park(
     chosen ``kinds``, ``candidates`` candidate exchanges with capex, candidate heat pumps
     and heat stores; profiles are hourly when ``hourly``."""
     rng = np.random.default_rng(seed)
-    target = Path(folder)
-    target.mkdir(parents=True, exist_ok=True)
-    site_ids = [f"s{i:02d}" for i in range(sites)]
     lat = 55.65 + 0.04 * rng.random(sites)
     lon = 11.05 + 0.07 * rng.random(sites)
     profiles = _profiles(rng) if hourly else None
+    tables = _site_tables(rng, "", lat, lon, kinds, candidates, hourly, heat_pumps, stores)
+    return _write(folder, f"Synthetic park ({sites} sites, seed {seed})", tables, profiles)
+
+
+# Port towns of the national park: name, latitude, longitude
+TOWNS = (
+    ("København", 55.676, 12.568),
+    ("Aarhus", 56.157, 10.211),
+    ("Odense", 55.404, 10.402),
+    ("Aalborg", 57.048, 9.919),
+    ("Esbjerg", 55.476, 8.459),
+    ("Fredericia", 55.566, 9.752),
+    ("Kalundborg", 55.680, 11.090),
+    ("Frederikshavn", 57.441, 10.537),
+    ("Sønderborg", 54.909, 9.792),
+    ("Næstved", 55.230, 11.761),
+)
+# materials that go by truck or ship between parks
+CARRIED = ("gypsum", "ash", "digestate")
+
+
+def write_national_park(
+    folder: Path | str,
+    parks: int = 10,
+    sites: int = 30,
+    *,
+    seed: int = 0,
+    candidates: int = 170,
+    links: int = 300,
+    port_share: float = 0.5,
+    hourly: bool = True,
+) -> Path:
+    """Write one park folder of ``parks`` parks of ``sites`` sites each around Danish port
+    towns, each like :func:`write_synthetic_park` with ``candidates`` candidate exchanges,
+    and ``links`` candidate material links between parks: by ship between two sites at a
+    port (a ``port_share`` of the sites) far enough apart for a ship, else by truck. A
+    site's id starts with its park's (``aarhus_s07``) and its name is the town's."""
+    rng = np.random.default_rng(seed)
+    profiles = _profiles(rng) if hourly else None
+    parts = []
+    for town, lat, lon in TOWNS[:parks]:
+        tables = _site_tables(
+            rng,
+            f"{_slug(town)}_",
+            lat - 0.02 + 0.04 * rng.random(sites),
+            lon - 0.035 + 0.07 * rng.random(sites),
+            tuple(PAIRS),
+            candidates,
+            hourly,
+            heat_pumps=5,
+            stores=2,
+        )
+        tables["sites"]["name"] = [f"{town} {i:02d}" for i in range(sites)]
+        tables["actors"]["name"] = tables["sites"]["name"].to_numpy()
+        parts.append(tables)
+    tables = {name: pd.concat([t[name] for t in parts], ignore_index=True) for name in parts[0]}
+    tables["sites"]["port"] = rng.random(len(tables["sites"])) < port_share
+    tables["exchanges"] = pd.concat(
+        [tables["exchanges"], _park_links(tables["streams"], tables["sites"], links, rng)],
+        ignore_index=True,
+    )
+    name = f"Synthetic national park ({parks} parks of {sites} sites, seed {seed})"
+    return _write(folder, name, tables, profiles)
+
+
+def _slug(town: str) -> str:
+    return town.lower().replace("ø", "o").replace("æ", "ae")
+
+
+def _park_links(
+    streams: pd.DataFrame, sites: pd.DataFrame, count: int, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Up to ``count`` candidate material links between sites of different parks, by ship
+    between port sites within the ship's reach, else by truck within the truck's; their
+    freight is priced by the transport defaults and their capex (loading and storage at
+    both ends) drawn here."""
+    modes = load_defaults(default_catalogue()).modes
+    ship, truck = modes["ship"], modes["truck"]
+    located = streams.join(sites.set_index("id"), on="site")
+    located["park"] = located["site"].str.split("_").str[0]
+    pairs = []
+    for kind in CARRIED:
+        supplies = located[located["id"].str.startswith(f"{kind}_supply")]
+        demands = located[located["id"].str.startswith(f"{kind}_demand")]
+        s, d = (a.ravel() for a in np.meshgrid(np.arange(len(supplies)), np.arange(len(demands))))
+        supply, demand = supplies.iloc[s], demands.iloc[d]
+        km = haversine_km(
+            supply["lat"].to_numpy(),
+            supply["lon"].to_numpy(),
+            demand["lat"].to_numpy(),
+            demand["lon"].to_numpy(),
+        )
+        by_ship = (
+            supply["port"].to_numpy()
+            & demand["port"].to_numpy()
+            & (km >= value(ship.min_km, "km"))
+            & (km <= value(ship.max_km, "km"))
+        )
+        apart = supply["park"].to_numpy() != demand["park"].to_numpy()
+        reach = by_ship | (km <= value(truck.max_km, "km"))
+        keep = apart & reach
+        pairs.append(
+            pd.DataFrame(
+                {
+                    "supply": supply["id"].to_numpy()[keep],
+                    "demand": demand["id"].to_numpy()[keep],
+                    "unit": _unit(PAIRS[kind][0]),
+                    "mode": np.where(by_ship[keep], "ship", "truck"),
+                }
+            )
+        )
+    every = pd.concat(pairs, ignore_index=True)
+    chosen = every.iloc[np.sort(rng.permutation(len(every))[:count])].reset_index(drop=True)
+    return chosen.assign(
+        id=[f"link{i:04d}" for i in range(len(chosen))],
+        quantity=1,
+        status="idea",
+        capex=rng.uniform(1e5, 1e6, len(chosen)).round(0),
+    )[["id", "supply", "demand", "quantity", "unit", "mode", "status", "capex"]]
+
+
+def _site_tables(
+    rng: np.random.Generator,
+    prefix: str,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    kinds: tuple[str, ...],
+    candidates: int,
+    hourly: bool,
+    heat_pumps: int,
+    stores: int,
+) -> dict[str, pd.DataFrame]:
+    """Actors, sites, streams, candidate exchanges and plants of one park; every id but a
+    stream's starts with ``prefix`` (a stream's id names its site)."""
+    sites = len(lat)
+    site_ids = [f"{prefix}s{i:02d}" for i in range(sites)]
     streams = []
     for kind in kinds:
         supply_resource, fate, demand_resource, source, (low, high) = PAIRS[kind]
@@ -103,31 +241,38 @@ def write_synthetic_park(
                 }
                 streams.append(row)
     frame = pd.DataFrame(streams)
-    exchanges = _candidate_exchanges(frame, kinds, candidates, rng)
+    exchanges = _candidate_exchanges(frame, kinds, candidates, rng, prefix)
     heated = sorted(set(frame.loc[frame["id"].str.startswith("heat_demand"), "site"]))
-    technologies = _technologies(heated, rng, heat_pumps, stores)
-    meta = {
-        "name": f"Synthetic park ({sites} sites, seed {seed})",
-        "currency": "EUR",
-        "co2_price": 0,
-        "discount_rate": 0.05,
+    return {
+        "actors": pd.DataFrame({"id": [f"a{s}" for s in site_ids], "name": site_ids}),
+        "sites": pd.DataFrame(
+            {
+                "id": site_ids,
+                "actor": [f"a{s}" for s in site_ids],
+                "lat": lat.round(5),
+                "lon": lon.round(5),
+            }
+        ),
+        "streams": frame,
+        "exchanges": exchanges,
+        "technologies": _technologies(heated, rng, heat_pumps, stores, prefix),
     }
+
+
+def _write(
+    folder: Path | str,
+    name: str,
+    tables: dict[str, pd.DataFrame],
+    profiles: pd.DataFrame | None,
+) -> Path:
+    """Write a park folder: park.yaml, its tables and its hourly profiles."""
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    meta = {"name": name, "currency": "EUR", "co2_price": 0, "discount_rate": 0.05}
     (target / "park.yaml").write_text(yaml.safe_dump(meta), encoding="utf-8")
-    pd.DataFrame({"id": [f"a{s}" for s in site_ids], "name": site_ids}).to_csv(
-        target / "actors.csv", index=False
-    )
-    pd.DataFrame(
-        {
-            "id": site_ids,
-            "actor": [f"a{s}" for s in site_ids],
-            "lat": lat.round(5),
-            "lon": lon.round(5),
-        }
-    ).to_csv(target / "sites.csv", index=False)
-    frame.to_csv(target / "streams.csv", index=False)
-    exchanges.to_csv(target / "exchanges.csv", index=False)
-    if len(technologies):
-        technologies.to_csv(target / "technologies.csv", index=False)
+    for table, frame in tables.items():
+        if len(frame.columns):
+            frame.to_csv(target / f"{table}.csv", index=False)
     if profiles is not None:
         profiles.round(5).to_csv(target / "profiles.csv")
     return target
@@ -145,7 +290,11 @@ def _unit(resource: str) -> str:
 
 
 def _candidate_exchanges(
-    streams: pd.DataFrame, kinds: tuple[str, ...], count: int, rng: np.random.Generator
+    streams: pd.DataFrame,
+    kinds: tuple[str, ...],
+    count: int,
+    rng: np.random.Generator,
+    prefix: str = "",
 ) -> pd.DataFrame:
     """Up to ``count`` candidate exchanges between supplies and demands of the same kind,
     each an investment priced by the transport defaults (distance and volume)."""
@@ -161,7 +310,7 @@ def _candidate_exchanges(
         kind, supply, demand = pairs[number]
         rows.append(
             {
-                "id": f"x{number:04d}",
+                "id": f"{prefix}x{number:04d}",
                 "supply": supply,
                 "demand": demand,
                 "quantity": 1,
@@ -177,7 +326,7 @@ def _candidate_exchanges(
 
 
 def _technologies(
-    sites: list[str], rng: np.random.Generator, heat_pumps: int, stores: int
+    sites: list[str], rng: np.random.Generator, heat_pumps: int, stores: int, prefix: str = ""
 ) -> pd.DataFrame:
     """Candidate heat pumps (grid electricity to heat) and heat stores at sites that need heat."""
     if not sites:
@@ -187,7 +336,7 @@ def _technologies(
     for i, site in enumerate(rng.choice(sites, heat_pumps, replace=False)):
         rows.append(
             {
-                "id": f"hp{i}",
+                "id": f"{prefix}hp{i}",
                 "site": site,
                 "kind": "heat_pump",
                 "input": "electricity",
@@ -203,7 +352,7 @@ def _technologies(
     for i, site in enumerate(rng.choice(sites, stores, replace=False)):
         rows.append(
             {
-                "id": f"store{i}",
+                "id": f"{prefix}store{i}",
                 "site": site,
                 "kind": "storage",
                 "input": "district_heat",

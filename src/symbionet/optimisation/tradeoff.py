@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from symbionet.errors import invalid
-from symbionet.optimisation.coalitions import run_tasks
+from symbionet.executors import InProcess, run_tasks
 from symbionet.optimisation.model import OBJECTIVES
 from symbionet.optimisation.options import DesignOptions
 from symbionet.optimisation.result import KPI_NAMES, DesignResult
@@ -89,7 +89,7 @@ def pareto(
     if points < 2:
         raise invalid("points", f"a trade-off curve needs at least 2, not {points}")
     chosen = options_from(DesignOptions, options, {"prices": False, **overrides})
-    solve = partial(design, park)
+    solve = partial(design, park, executor=InProcess())  # the points are the tasks
     ends = [replace(chosen, objective=name) for name in (first, second)]
     start, end = run_tasks(solve, ends, executor, progress, "trade-off: the two ends")
     for point, name in ((start, first), (end, second)):

@@ -295,9 +295,10 @@ def from_candidate(
         )
     else:
         carried.update(origin="screening", notes=row.get("evidence"))
-        resources = str(row.get("resources") or "")
-        if resources and "," not in resources and park.catalogue.resolve(resources):
-            carried["resource"] = resources
+        given = row.get("resources")
+        resources = [str(r) for r in given] if isinstance(given, list | tuple) else []
+        if len(resources) == 1 and park.catalogue.resolve(resources[0]):
+            carried["resource"] = resources[0]
         id = (
             id
             if id is not None

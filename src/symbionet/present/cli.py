@@ -15,6 +15,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from symbionet.errors import Problem, SymbionetError
+from symbionet.present.cli_cluster import (
+    RegionsOption,
+    SchedulerOption,
+    WorkersOption,
+    regions_for,
+)
 from symbionet.present.output import (
     CsvOption,
     ForceFlag,
@@ -59,6 +65,17 @@ register_account(app)
 from symbionet.present.cli_pipeline import pipeline_app  # noqa: E402
 
 app.add_typer(pipeline_app, name="pipeline", help="The synergy pipeline, idea to operation.")
+from symbionet.present.cli_national import register as register_national  # noqa: E402
+
+register_national(app)
+from symbionet.present.cli_hub import hub_app  # noqa: E402
+from symbionet.present.cli_site import site  # noqa: E402
+
+app.command()(site)
+app.add_typer(hub_app, name="hub", help="The knowledge hub: partners, consortia, facilities...")
+from symbionet.present.cli_estimate import register as register_estimate  # noqa: E402
+
+register_estimate(app)
 
 
 def main() -> None:
@@ -468,6 +485,7 @@ def impact(
         _table(result.park.rename_axis("total"), "Park totals", money, row_units=True)
         for note in negative_figures(result, loaded.catalogue, money.amount):
             say(note)
+        _say_estimated(result.estimated_share.to_dict(), "of the park's total")
         say(f"Method: {METHOD} Data: {loaded.catalogue.label}.", style="dim")
 
     out.send(result.tables(), result.to_dict, show, money)
@@ -503,12 +521,15 @@ def design_command(
     ] = 1e-4,
     time_limit: Annotated[float | None, typer.Option(help="Solver time limit in seconds.")] = None,
     verbose: Annotated[bool, typer.Option(help="Show the solver log on stderr.")] = False,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
     as_json: JsonFlag = False,
     csv: CsvOption = None,
     xlsx: XlsxOption = None,
     force: ForceFlag = False,
 ) -> None:
     """Design the network: what to build and how to run it, at least cost, CO2e or freshwater."""
+    from symbionet.executors import executor_for
     from symbionet.optimisation.options import DesignOptions
     from symbionet.optimisation.solve import design
     from symbionet.optimisation.tradeoff import pareto as trade_off
@@ -529,13 +550,21 @@ def design_command(
     )
     loaded = _load(park)
     money = _money(loaded)
-    with progress_display(err_console, "designing") as progress:
+    with (
+        executor_for(workers, scheduler) as pool,
+        progress_display(err_console, "designing") as progress,
+    ):
         if pareto:
             curve = trade_off(
-                loaded, parse_objectives(pareto), points, options=options, progress=progress
+                loaded,
+                parse_objectives(pareto),
+                points,
+                options=options,
+                executor=pool,
+                progress=progress,
             )
         else:
-            result = design(loaded, options, progress=progress)
+            result = design(loaded, options, executor=pool, progress=progress)
     if pareto:
         table = curve.to_frame()
         out.send(
@@ -586,6 +615,14 @@ def _print_design(result: DesignResult, money: Money) -> None:
         _table(result.prices, "Marginal value (per unit)", money, period="unit")
     if len(result.unmet):
         _table(result.unmet, "Unmet demand", money)
+    _say_estimated(result.estimated_share, "of what the network moves")
+
+
+def _say_estimated(shares: dict[str, float], of_what: str) -> None:
+    """One line per figure that rests partly on estimated streams, with its share."""
+    for figure, share in shares.items():
+        if share > 0:
+            say(f"{share:.0%} of {figure} {of_what} rests on estimated streams.", style="yellow")
 
 
 @app.command()
@@ -598,6 +635,8 @@ def share(
         str, typer.Option(help="operate: the existing exchanges; invest: with candidates.")
     ] = "operate",
     samples: Annotated[int, typer.Option(help="Random orders for sampled Shapley (>15).")] = 200,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
     as_json: JsonFlag = False,
     csv: CsvOption = None,
     xlsx: XlsxOption = None,
@@ -606,14 +645,18 @@ def share(
     """Split the park's saving fairly between partners and check no group does better alone."""
     from symbionet.assessment.sharing import ShareOptions
     from symbionet.assessment.sharing import share as share_benefit
+    from symbionet.executors import executor_for
     from symbionet.present.progress import progress_display
 
     out = Output(as_json, csv, xlsx, force)
     options = ShareOptions(method=method, mode=mode, samples=samples)
     loaded = _load(park)
     money = _money(loaded)
-    with progress_display(err_console, "benefit shares") as progress:
-        result = share_benefit(loaded, options, progress=progress)
+    with (
+        executor_for(workers, scheduler) as pool,
+        progress_display(err_console, "benefit shares") as progress,
+    ):
+        result = share_benefit(loaded, options, executor=pool, progress=progress)
 
     def show() -> None:
         _table(result.table, f"Benefit shares ({method})", money)
@@ -641,6 +684,8 @@ def stress(
     ] = None,
     all_single: Annotated[bool, typer.Option(help="Remove each partner in turn.")] = False,
     k: Annotated[int, typer.Option(help="Remove every combination of up to k partners.")] = 1,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
     as_json: JsonFlag = False,
     csv: CsvOption = None,
     xlsx: XlsxOption = None,
@@ -649,14 +694,18 @@ def stress(
     """Re-optimise without partners or exchanges: who is hit, extra cost, CO2e rebound."""
     from symbionet.assessment.resilience import StressOptions
     from symbionet.assessment.resilience import stress as stress_park
+    from symbionet.executors import executor_for
     from symbionet.present.progress import progress_display
 
     out = Output(as_json, csv, xlsx, force)
     options = StressOptions(remove=tuple(remove or ()), all_single=all_single, k=k)
     loaded = _load(park)
     money = _money(loaded)
-    with progress_display(err_console, "resilience") as progress:
-        result = stress_park(loaded, options, progress=progress)
+    with (
+        executor_for(workers, scheduler) as pool,
+        progress_display(err_console, "resilience") as progress,
+    ):
+        result = stress_park(loaded, options, executor=pool, progress=progress)
 
     def show() -> None:
         _table(result.scenarios.drop(columns=["removed"]), "Scenarios", money)
@@ -707,6 +756,16 @@ def discover_command(
     screen: Annotated[
         bool, typer.Option("--screen", help="Propose synergies from the actors' sectors alone.")
     ] = False,
+    exclude_place: Annotated[
+        str | None,
+        typer.Option(
+            "--exclude-place",
+            help="With --screen: leave out the documented exchanges of this place.",
+        ),
+    ] = None,
+    regions: RegionsOption = None,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
     as_json: JsonFlag = False,
     csv: CsvOption = None,
     xlsx: XlsxOption = None,
@@ -715,6 +774,7 @@ def discover_command(
     """Candidate exchanges: which supply could meet which demand, how, and what it saves."""
     from symbionet.discovery.engine import DiscoverOptions, discover
     from symbionet.discovery.screening import screen as screen_sectors
+    from symbionet.executors import executor_for
     from symbionet.present.progress import progress_display
 
     out = Output(as_json, csv, xlsx, force)
@@ -728,17 +788,23 @@ def discover_command(
     loaded = _load(park)
     money = _money(loaded)
     if screen:
-        table = screen_sectors(loaded, top=top or None)
+        table = screen_sectors(loaded, top=top or None, exclude_place=exclude_place)
         key, columns, title = "proposals", PROPOSAL_COLUMNS, "Likely synergies from sectors"
     else:
-        with progress_display(err_console, "discovery") as progress:
-            found = discover(loaded, options, progress=progress)
+        split = regions_for(regions, workers, scheduler)
+        with (
+            executor_for(workers, scheduler) as pool,
+            progress_display(err_console, "discovery") as progress,
+        ):
+            found = discover(loaded, options, progress=progress, executor=pool, regions=split)
         table = found.candidates
         key, columns = "candidates", CANDIDATE_COLUMNS
         title = f"Candidate exchanges: best {len(table)} of {found.found}"
 
     def show() -> None:
-        _table(table[columns], title, money)
+        estimated = "estimated" in table.columns and (table["estimated"].fillna("") != "").any()
+        shown = columns + (["estimated"] if estimated else [])
+        _table(table[shown], title, money)
         for rank, line in table["explanation"].items():
             say(f"{rank}. {line}")
 
@@ -756,6 +822,10 @@ def generate(
     ] = 0,
     force: ForceFlag = False,
     as_json: JsonFlag = False,
+    national: Annotated[
+        int | None,
+        typer.Option(min=1, max=30, help="Write a national dataset of N parks to the folder."),
+    ] = None,
 ) -> None:
     """Write a synthetic national park: sites clustered around Danish towns, typical streams.
     An existing park at the target is replaced only with --force; nothing else is."""
@@ -763,6 +833,10 @@ def generate(
     from symbionet.present import summary
     from symbionet.register.write import check_target, save_format
 
+    if national is not None:
+        from symbionet.present.cli_national import generate_national
+
+        return generate_national(out, national, sites, seed, force, as_json)
     check_target(out, save_format(out) == "folder", force)
     generated = generate_park(sites, seed)
     generated.save(out, force=force)

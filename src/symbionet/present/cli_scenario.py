@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from symbionet.present.cli_cluster import SchedulerOption, WorkersOption
 from symbionet.present.output import (
     CsvOption,
     ForceFlag,
@@ -51,6 +52,8 @@ def scenario(
     time: Annotated[
         str, typer.Option(help="Time resolution: annual, monthly, hourly or typical-days:N.")
     ] = "annual",
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
     as_json: JsonFlag = False,
     csv: CsvOption = None,
     xlsx: XlsxOption = None,
@@ -59,6 +62,7 @@ def scenario(
 ) -> None:
     """Run the park's scenarios (scenarios.csv) beside the base: key figures side by side
     and their differences from the base, amounts in the park's currency."""
+    from symbionet.executors import executor_for
     from symbionet.optimisation.options import DesignOptions
     from symbionet.present.progress import progress_display
     from symbionet.present.tables import Money, check_export
@@ -70,8 +74,11 @@ def scenario(
     options = ScenarioOptions(design=DesignOptions(objective=objective, time=time, prices=False))
     loaded = load_park(park)
     money = Money.of(loaded)
-    with progress_display(err_console, "scenarios") as progress:
-        result = run_scenarios(loaded, names or None, options, progress=progress)
+    with (
+        executor_for(workers, scheduler) as pool,
+        progress_display(err_console, "scenarios") as progress,
+    ):
+        result = run_scenarios(loaded, names or None, options, pool, progress)
     if target is not None:
         _write(result, target, money, force)
     shown = result.in_currency()

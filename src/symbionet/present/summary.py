@@ -84,9 +84,13 @@ def resource_totals(park: Park) -> pd.DataFrame:
     return amounts.reset_index().rename(columns={"canonical_unit": "unit"})
 
 
+HUB_TABLES = ("projects", "calls", "facilities", "programmes", "solutions")
+"""The knowledge hub's tables counted where a park has them."""
+
+
 def counts(park: Park) -> dict[str, int]:
-    """Number of rows of each table."""
+    """Number of rows of each table, and of each hub table the park has."""
     return {
         name: len(park.table(name))
         for name in ("actors", "sites", "streams", "exchanges", "technologies", "plots")
-    }
+    } | {name: len(park.frames[name]) for name in HUB_TABLES if name in park.frames}

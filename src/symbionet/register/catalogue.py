@@ -336,27 +336,56 @@ class Catalogue(_Strict):
         return "; ".join(parts)
 
     @cached_property
+    def _by_ewc(self) -> dict[str, tuple[str, ...]]:
+        """Each EWC code (digits only, without the hazard star) to the resources that give it."""
+        found: dict[str, list[str]] = {}
+        for key, resource in self.resources.items():
+            if resource.ewc:
+                found.setdefault(_ewc_digits(resource.ewc), []).append(key)
+        return {code: tuple(keys) for code, keys in found.items()}
+
+    @cached_property
     def _names(self) -> dict[str, str]:
-        """Every spelling a user may write for a resource, lower-cased, to its id."""
+        """Every spelling a user may write for a resource, lower-cased, to its id. An EWC
+        code names a resource only where no other resource gives the same code."""
         names: dict[str, str] = {}
         for key, resource in self.resources.items():
             for name in (key, resource.name, *resource.synonyms):
                 names.setdefault(_normal(name), key)
-            if resource.ewc:
+            if resource.ewc and len(self._by_ewc[_ewc_digits(resource.ewc)]) == 1:
                 names.setdefault(_normal(resource.ewc), key)
-                names.setdefault(resource.ewc.replace(" ", "").rstrip("*"), key)
+                names.setdefault(_ewc_digits(resource.ewc), key)
         return names
 
     def resolve(self, name: str) -> str | None:
-        """The id for a catalogue id, name, synonym or EWC code; None if unknown."""
+        """The id for a catalogue id, name, synonym or EWC code; None if unknown (or an
+        EWC code that several resources share: :meth:`sharing_ewc` lists them)."""
         text = _normal(str(name))
-        return self._names.get(text) or self._names.get(text.replace(" ", "").rstrip("*"))
+        return self._names.get(text) or self._names.get(_ewc_digits(text))
+
+    def sharing_ewc(self, name: str) -> tuple[str, ...]:
+        """The resources whose EWC code ``name`` is, where more than one share it."""
+        shared = self._by_ewc.get(_ewc_digits(_normal(str(name))), ())
+        return shared if len(shared) > 1 else ()
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
-        """The closest catalogue ids to a misspelt name."""
+        """The closest catalogue ids to a misspelt name (every resource of a shared EWC
+        code first)."""
+        shared = list(self.sharing_ewc(name))
         matches = fuzzy.extract(_normal(str(name)), list(self._names), limit=limit * 3)
-        ids = dict.fromkeys(self._names[match] for match, _, _ in matches)
-        return list(ids)[:limit]
+        ids = dict.fromkeys([*shared, *(self._names[match] for match, _, _ in matches)])
+        return list(ids)[: max(limit, len(shared))]
+
+    def members(self, resource: str) -> dict[str, float]:
+        """The resources that substitute ``resource``, each with its ratio (a residue
+        class's members with their yields: Nm3 of methane, t of feed dry matter or MWh of
+        heat value per unit of the residue)."""
+        return {
+            key: sub.ratio
+            for key, entry in self.resources.items()
+            for sub in entry.substitutes
+            if sub.resource == resource
+        }
 
     def ratio(self, supply: str, demand: str) -> float | None:
         """Units of ``demand`` that one unit of ``supply`` replaces; None if it cannot."""
@@ -447,6 +476,11 @@ class Catalogue(_Strict):
 
 def _normal(name: str) -> str:
     return " ".join(name.lower().replace("_", " ").replace("-", " ").split())
+
+
+def _ewc_digits(code: str) -> str:
+    """An EWC code as its digits alone: '02 07 04*' and '020704' both give '020704'."""
+    return code.replace(" ", "").rstrip("*")
 
 
 def _read_yaml(path: Path | str, text: str) -> Any:

@@ -19,7 +19,7 @@ import os
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
@@ -29,7 +29,7 @@ import pandas as pd
 import yaml
 
 from symbionet.errors import Problem, SymbionetError
-from symbionet.register.excel import plain_text
+from symbionet.register.excel import CATALOGUE_SHEETS, catalogue_from_sheets, plain_text
 from symbionet.register.schema import MAX_DEPTH, tables
 
 FORMATS = ("folder", "xlsx", "json")
@@ -51,6 +51,23 @@ class RawTable:
     typed: frozenset[tuple[int, str]] = frozenset()
     """The cells (row position, column) a typed source (JSON, a worksheet) gave as numbers,
     not as text: a typed number is never a local form such as Danish thousands."""
+    row_files: list[str] = field(default_factory=list)
+    """The file of each row, where rows come from more than one (a park that includes
+    another); empty when every row is in ``file``."""
+
+    def file_of(self, position: int) -> str:
+        """The file the row at ``position`` was read from."""
+        return self.row_files[position] if self.row_files else self.file
+
+    def after(self, included: RawTable) -> RawTable:
+        """This table's rows after those of the same table in an included park."""
+        frame = pd.concat([included.frame, self.frame], ignore_index=True).fillna("")
+        files = [included.file_of(i) for i in range(len(included.rows))]
+        files += [self.file_of(i) for i in range(len(self.rows))]
+        first = included.first | self.first
+        return RawTable(
+            self.name, self.file, frame, included.rows + self.rows, first, row_files=files
+        )
 
 
 @dataclass
@@ -253,14 +270,79 @@ def _outside(folder: Path, file: Path) -> Problem | None:
     return None
 
 
-def read_folder(path: Path) -> RawPark:
-    """Read a park folder: park.yaml, one CSV per table, optional catalogue.yaml."""
+MISSING = "required file is missing"
+
+INCLUDE = "include"
+"""The park.yaml key naming another park folder whose rows a park builds on."""
+
+
+def read_folder(path: Path, include: bool = True, seen: tuple[Path, ...] = ()) -> RawPark:
+    """Read a park folder: park.yaml, one CSV per table, optional catalogue.yaml.
+
+    A park.yaml with ``include: ../other`` builds on another park folder: its rows come
+    first, the same organisations and streams rather than copies, and its settings hold
+    where the including park gives none. ``include`` is refused where it is ``False``
+    (an uploaded folder must be whole).
+    """
+    park = _read_one_folder(path)
+    target = park.meta.pop(INCLUDE, None)
+    if target is None:
+        return park
+    if not include or not isinstance(target, str) or not target.strip():
+        message = (
+            "include names a park folder beside this one"
+            if include
+            else ("include is for park folders on disk: upload the whole park")
+        )
+        park.problems.append(Problem(park.meta_file, None, INCLUDE, message))
+        return park
+    folder = (path / target).resolve()
+    if folder in seen or folder == path.resolve():
+        park.problems.append(Problem(park.meta_file, None, INCLUDE, f"{target} includes itself"))
+        return park
+    if not folder.is_dir():
+        message = f"no park folder {target} (relative to {path})"
+        park.problems.append(Problem(park.meta_file, None, INCLUDE, message))
+        return park
+    base = read_folder(folder, include, (*seen, path.resolve()))
+    label = Path(target)
+    for raw in base.tables.values():
+        raw.row_files = [str(label / raw.file_of(i)) for i in range(len(raw.rows))]
+        raw.file = str(label / raw.file)
+    merged = dict(base.tables)
+    for name, raw in park.tables.items():
+        merged[name] = raw.after(merged[name]) if name in merged else raw
+    park.tables = {name: merged[name] for name in tables() if name in merged}
+    given = {tables()[name].file for name in park.tables}
+    park.problems = [p for p in park.problems if not (p.file in given and p.message == MISSING)]
+    park.meta = base.meta | park.meta
+    park.problems = [
+        replace(p, file=str(label / p.file)) if p.file else p for p in base.problems
+    ] + park.problems
+    if base.catalogue:
+        park.catalogue = _merged(base.catalogue, park.catalogue or {})
+    return park
+
+
+def _merged(base: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    """Catalogue extensions merged section by section, the including park's entries last."""
+    result = dict(base)
+    for section, entries in own.items():
+        if isinstance(entries, dict) and isinstance(result.get(section), dict):
+            result[section] = result[section] | entries
+        else:
+            result[section] = entries
+    return result
+
+
+def _read_one_folder(path: Path) -> RawPark:
+    """One park folder as it is, its ``include`` not yet followed."""
     park = RawPark(str(path), {}, "park.yaml", {})
     for table in tables().values():
         file = path / table.file
         if not file.exists() and not file.is_symlink():
             if table.required:
-                park.problems.append(Problem(table.file, None, None, "required file is missing"))
+                park.problems.append(Problem(table.file, None, None, MISSING))
             continue
         if refused := _outside(path, file):
             park.problems.append(refused)
@@ -424,12 +506,16 @@ def _read_workbook(path: Path, workbook: Any, saved: Callable[[], Any]) -> RawPa
         park.tables[table.name] = RawTable(
             table.name, where, _frame(header, rows), [n for n, _ in body], typed=typed
         )
-    if "catalogue" in names:
-        where = f"{label}[catalogue]"
-        cells, problems, _ = _sheet_rows(workbook, saved, names["catalogue"], where)
-        data, yaml_problems = _yaml(cells[0][1][0] if cells else "", where)
-        park.problems += problems + yaml_problems
-        park.add_catalogue(data, where)
+    sheets = {}
+    for sheet in CATALOGUE_SHEETS:
+        if sheet in names:
+            cells, problems, _ = _sheet_rows(workbook, saved, names[sheet], f"{label}[{sheet}]")
+            park.problems += problems
+            sheets[sheet] = cells
+    if sheets:
+        data, problems = catalogue_from_sheets(sheets, label, _yaml)
+        park.problems += problems
+        park.add_catalogue(data, f"{label}[catalogue]")
     return park
 
 

@@ -20,6 +20,7 @@ from symbionet.register.stage_checks import check_pipeline, split
 from symbionet.register.validate import (
     Checker,
     Tables,
+    check_bookings,
     check_exchanges,
     check_ids,
     check_meta,
@@ -36,7 +37,7 @@ from symbionet.register.write import WRITERS, check_target, park_document, save_
 CLOSED = ("ended", "rejected")
 """Statuses of exchanges that do not run and will not: no longer, or never agreed."""
 
-CHECKS = (check_ids, check_references, check_units, check_pipeline)
+CHECKS = (check_ids, check_references, check_units, check_pipeline, check_bookings)
 CATALOGUE_CHECKS = (resolve_resources, check_streams, check_exchanges, check_technologies)
 
 
@@ -100,7 +101,8 @@ class Park:
         """The park as ``actor`` sees it (``None``: the public): other actors' confidential
         streams left out, with the exchanges, meters and time profiles that only they use;
         only the synergy projects ``actor`` takes part in that name no hidden stream or
-        exchange; no scenarios (the secretariat's)."""
+        exchange; no scenarios (the secretariat's); only its own organisation's contacts
+        and bookings (the public: none)."""
         if actor is not None and actor not in self.actors.index:
             raise SymbionetError([Problem("", None, None, f"unknown actor {actor!r}")])
         streams = self.streams
@@ -131,6 +133,16 @@ class Park:
                 shown = frames.get("pipeline", pd.DataFrame()).index
                 frames[name] = frames[name][frames[name]["project"].isin(shown)]
         frames.pop("scenarios", None)
+        if "contacts" in frames:  # people: seen by their own organisation only
+            contacts = frames["contacts"]
+            frames["contacts"] = contacts[contacts["organisation"] == actor]
+        if "bookings" in frames:  # others' bookings are busy dates, not their business
+            bookings = frames["bookings"]
+            bookings = bookings[bookings["organisation"] == actor]
+            if "contact" in bookings and "contacts" in frames:
+                known = bookings["contact"].isin(frames["contacts"].index)
+                bookings = bookings.assign(contact=bookings["contact"].where(known))
+            frames["bookings"] = bookings
         return replace(self, frames=frames, _empty={})
 
     def inputs(self) -> dict[str, pd.DataFrame]:

@@ -126,7 +126,7 @@ def read_upload(data: bytes, filename: str) -> Park:
     data = bytes(data)
     with _scratch() as folder:
         if kind == "folder":
-            raw = read_folder(_unzip(data, label, folder / "park"))
+            raw = read_folder(_unzip(data, label, folder / "park"), include=False)
         elif kind == "xlsx":
             _entries(data, label, workbook=True)  # a workbook is a zip: bounded like one
             path = folder / label

@@ -56,7 +56,9 @@ class Checker:
         texts = [messages] * len(positions) if isinstance(messages, str) else list(messages)
         for position, text in zip(positions, texts, strict=True):
             self.problems.append(
-                Problem(self.raw.file, self.raw.rows[position], column, text, severity)
+                Problem(
+                    self.raw.file_of(int(position)), self.raw.rows[position], column, text, severity
+                )
             )
 
     def header(self, column: str | None, message: str) -> None:
@@ -226,11 +228,20 @@ def check_ids(data: Tables) -> None:
         check = data.checks[name]
         ids = frame[key]
         duplicated = ids.notna() & ids.duplicated(keep="first")
-        first_row = {v: check.raw.rows[i] for i, v in reversed(list(enumerate(ids)))}
+        first = {v: i for i, v in reversed(list(enumerate(ids)))}
         check.at(
             duplicated,
             key,
-            [f"duplicate id {v!r} (first on row {first_row[v]})" for v in ids[duplicated]],
+            [
+                f"duplicate id {v!r} (first on row {check.raw.rows[first[v]]}"
+                + (
+                    ""
+                    if (f := check.raw.file_of(first[v])) == check.raw.file_of(int(i))
+                    else f" of {f}"
+                )
+                + ")"
+                for i, v in zip(np.flatnonzero(duplicated), ids[duplicated], strict=True)
+            ],
         )
     if data.has("exchanges") and "actors" in data.frames:
         ids = data.frames["exchanges"]["id"]
@@ -267,17 +278,34 @@ def check_references(data: Tables) -> None:
         )
 
 
+#: How to add a resource the catalogue lacks, told with every unknown resource.
+ADD_RESOURCE = (
+    "; to add it, list it under `resources:` in the park's catalogue.yaml (in a workbook, "
+    "a row of the catalogue sheet) with its name, class, group and unit "
+    "(see docs/catalogue.md)"
+)
+
+
+def unknown_resource(catalogue: Catalogue, name: str) -> str:
+    """Why ``name`` names no resource, with the closest ids and how to add one; for an EWC
+    code that several resources share, which they are."""
+    if shared := catalogue.sharing_ewc(name):
+        return (
+            f"EWC code {name!r} is given by several resources ({', '.join(shared)}): "
+            "write the id of the one meant"
+        )
+    close = catalogue.suggest(name)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    return f"unknown resource {name!r}{hint}{ADD_RESOURCE}"
+
+
 def resolve_resources(data: Tables, catalogue: Catalogue) -> None:
     """Resource columns become catalogue ids; unknown names get the closest suggestions."""
     for name, frame, column in _columns_of_type(data, "resource"):
         given = frame[column.name]
         resolved = given.map(catalogue.resolve, na_action="ignore")
         bad = given.notna() & resolved.isna()
-        messages = []
-        for value in given[bad]:
-            close = catalogue.suggest(value)
-            hint = f" (did you mean {', '.join(close)}?)" if close else ""
-            messages.append(f"unknown resource {value!r}{hint}")
+        messages = [unknown_resource(catalogue, value) for value in given[bad]]
         data.checks[name].at(bad, column.name, messages)
         frame[column.name] = resolved.where(resolved.notna(), given).astype("str")
 
@@ -609,7 +637,7 @@ def check_meta(
         where = f"prices.{key}"
         resource = catalogue.resources.get(catalogue.resolve(str(key)) or "")
         if resource is None:
-            problems.append(Problem(file, None, where, f"unknown resource {key!r}"))
+            problems.append(Problem(file, None, where, unknown_resource(catalogue, str(key))))
         elif not (isinstance(entry, dict) and {"value", "unit"} <= set(entry)):
             problems.append(Problem(file, None, where, "needs value and unit"))
         else:
@@ -638,3 +666,84 @@ def _numbers(meta: dict[str, Any]) -> Iterator[tuple[str, float]]:
             stack += [(f"{where}.{i}", v) for i, v in enumerate(value)]
         elif isinstance(value, float):
             yield where, value
+
+
+def check_bookings(data: Tables) -> None:
+    """A booking ends on or after its start, within its facility's availability, and the
+    requested, confirmed and closed bookings of one facility do not overlap: the later row
+    of two that do is an error at its start."""
+    if not data.has("bookings"):
+        return
+    bookings, check = data.frames["bookings"], data.checks["bookings"]
+    first = pd.to_datetime(bookings["start"], format="%Y-%m-%d", errors="coerce")
+    last = pd.to_datetime(bookings["end"], format="%Y-%m-%d", errors="coerce")
+    backwards = (last < first).fillna(False).to_numpy(bool)
+    check.at(
+        backwards,
+        "end",
+        [
+            f"ends on {e} before it starts on {s}"
+            for s, e in zip(bookings["start"][backwards], bookings["end"][backwards], strict=True)
+        ],
+    )
+    status = bookings["status"].fillna("requested")
+    facilities = data.frames.get("facilities")
+    if facilities is not None and {"id", "available_from", "available_to"} <= set(facilities):
+        known = facilities.dropna(subset=["id"]).drop_duplicates("id").set_index("id")
+        asked = status.isin(["requested", "confirmed"]).to_numpy(bool)
+        for column, dates, bound, word in (
+            ("start", first, "available_from", "from"),
+            ("end", last, "available_to", "until"),
+        ):
+            text = bookings["facility"].map(known[bound]).astype(object)
+            limit = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+            beyond = (dates < limit) if word == "from" else (dates > limit)
+            outside = beyond.to_numpy(bool) & asked
+            check.at(
+                outside,
+                column,
+                [
+                    f"facility {f} can be booked {word} {b}, not {d}"
+                    for f, b, d in zip(
+                        bookings["facility"][outside],
+                        text[outside],
+                        bookings[column][outside],
+                        strict=True,
+                    )
+                ],
+            )
+    holding = (
+        status.isin(["requested", "confirmed", "closed"]).to_numpy(bool)
+        & first.notna().to_numpy(bool)
+        & last.notna().to_numpy(bool)
+        & ~backwards
+        & bookings["facility"].notna().to_numpy(bool)
+    )
+    held = pd.DataFrame(
+        {
+            "position": np.flatnonzero(holding),
+            "facility": bookings["facility"].to_numpy()[holding],
+            "first": first.to_numpy()[holding],
+            "last": last.to_numpy()[holding],
+        }
+    )
+    pairs = held.merge(held, on="facility", suffixes=("", "_other"))
+    pairs = pairs[
+        (pairs["position_other"] < pairs["position"])
+        & (pairs["first_other"] <= pairs["last"])
+        & (pairs["last_other"] >= pairs["first"])
+    ]
+    clashes = pairs.sort_values(["position", "position_other"]).drop_duplicates("position")
+    mask = np.zeros(len(bookings), dtype=bool)
+    mask[clashes["position"].to_numpy(int)] = True
+    other = clashes.set_index("position")["position_other"]
+    check.at(
+        mask,
+        "start",
+        [
+            f"facility {bookings['facility'].iat[p]} is already booked from "
+            f"{bookings['start'].iat[o]} to {bookings['end'].iat[o]} "
+            f"(booking {bookings['id'].iat[o]})"
+            for p, o in zip(np.flatnonzero(mask), other.reindex(np.flatnonzero(mask)), strict=True)
+        ],
+    )

@@ -22,7 +22,7 @@ import pandas as pd
 import yaml
 
 from symbionet.errors import Problem, SymbionetError
-from symbionet.register.excel import excel_text, xlsx_problem
+from symbionet.register.excel import catalogue_sheets, excel_text, xlsx_problem
 from symbionet.register.io import cell_text
 from symbionet.register.schema import tables
 from symbionet.results import plain
@@ -245,7 +245,10 @@ def write_xlsx(
         rows = [list(frame.columns)]
         rows += [[plain(v) for v in row] for row in frame.itertuples(index=False)]
         add_sheet(book, name, f"{file}[{name}]", rows, exact=True)
-    if catalogue:
+    if isinstance(catalogue, dict) and catalogue:
+        for sheet, rows in catalogue_sheets(catalogue).items():
+            add_sheet(book, sheet, f"{file}[{sheet}]", rows, exact=True)
+    elif catalogue:  # not a mapping: kept as YAML, refused when read
         text = yaml.safe_dump(catalogue, sort_keys=False)
         add_sheet(book, "catalogue", f"{file}[catalogue]", [[text]])
     with replacing(path) as staged:

@@ -19,8 +19,8 @@ from typing import Any
 import pandas as pd
 
 from symbionet.assessment.accounting import ImpactOptions, ImpactResult, impact
-from symbionet.errors import SymbionetError, invalid
-from symbionet.optimisation.coalitions import run_tasks
+from symbionet.errors import Problem, SymbionetError, invalid
+from symbionet.executors import InProcess, run_tasks
 from symbionet.optimisation.options import DesignOptions
 from symbionet.optimisation.result import DesignResult
 from symbionet.optimisation.solve import design
@@ -160,23 +160,21 @@ def run_scenarios(
 ) -> ScenarioResult:
     """Design and assess the base park and each scenario it declares (``names``: only
     those, in that order), side by side. Every scenario is applied (and every problem of
-    every one raised, located at its row) before any is run."""
+    every one raised, located at its row) before any is run; both the applying and the
+    runs go to ``executor``."""
     options = options or ScenarioOptions()
     if isinstance(names, str):
         names = [names]
     scenarios = chosen(park, names)
     base = normalised(park)
-    parks: list[tuple[str, Park, float]] = [(BASE, base, _per_eur(base, None))]
-    problems = []
-    for scenario in scenarios:
-        try:
-            state = changed_park(park, scenario)
-        except SymbionetError as error:
-            problems += error.problems
-            continue
-        parks.append((scenario.name, state.park, state.rates.get(park.currency, 1.0)))
+    applied = run_tasks(
+        _applied, [(park, s) for s in scenarios], executor, progress, "applying scenarios"
+    )
+    problems = [p for outcome in applied if isinstance(outcome, list) for p in outcome]
     if problems:
         raise SymbionetError(problems)
+    parks = [(BASE, base, _per_eur(base, None))]
+    parks += [(s.name, *outcome) for s, outcome in zip(scenarios, applied, strict=True)]
     items = [(name, changed, per_eur, options) for name, changed, per_eur in parks]
     runs = run_tasks(_run, items, executor, progress, "running scenarios")
     return _result(park, scenarios, runs, options)
@@ -189,12 +187,23 @@ def _per_eur(park: Park, rates: dict[str, float] | None) -> float:
     return (rates or {}).get(code, CURRENCY_RATES[code][0])
 
 
+def _applied(item: tuple[Park, Scenario]) -> tuple[Park, float] | list[Problem]:
+    """The park a scenario makes and its currency's rate, or the scenario's problems (a
+    top-level function, so that it pickles)."""
+    park, scenario = item
+    try:
+        state = changed_park(park, scenario)
+    except SymbionetError as error:
+        return error.problems
+    return state.park, state.rates.get(park.currency, 1.0)
+
+
 def _run(item: tuple[str, Park, float, ScenarioOptions]) -> ScenarioRun:
-    """Design and assess one park (a top-level function, so that it pickles)."""
+    """Design and assess one park (a top-level function, so that it pickles); the runs are
+    the tasks, so the design's parts are solved one after the other."""
     name, park, per_eur, options = item
-    return ScenarioRun(
-        name, digest(park), per_eur, design(park, options.design), impact(park, options.impact)
-    )
+    solved = design(park, options.design, executor=InProcess())
+    return ScenarioRun(name, digest(park), per_eur, solved, impact(park, options.impact))
 
 
 def _figures(run: ScenarioRun) -> dict[str, float]:

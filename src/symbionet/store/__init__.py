@@ -4,6 +4,7 @@ Tables come from the register's column declarations (``symbionet.store.model``);
 migrations shipped here bring any database to them (``migrate``).
 """
 
+from symbionet.store.contacts import erase_contact, export_contact
 from symbionet.store.database import migrate, open_database
 from symbionet.store.repository import (
     Change,
@@ -27,6 +28,8 @@ __all__ = [
     "StoredPark",
     "add_row",
     "delete_row",
+    "erase_contact",
+    "export_contact",
     "list_parks",
     "load_stored_park",
     "migrate",

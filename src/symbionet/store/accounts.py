@@ -8,6 +8,7 @@ partner's records) or ``viewer`` (reads as one partner). ``Access`` says what a 
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -46,7 +47,18 @@ MIN_PASSWORD_LENGTH = 12
 TOKEN_PREFIX = "sbn_"
 SESSION_HOURS = 12
 
-_hasher = PasswordHasher()
+
+def _password_hasher() -> PasswordHasher:
+    """Argon2id with its recommended parameters, or with the time and memory cost
+    ``SYMBIONET_ARGON2`` gives as ``TIME,MEMORY_KIB`` (a throw-away test database)."""
+    given = os.environ.get("SYMBIONET_ARGON2")
+    if not given:
+        return PasswordHasher()
+    time_cost, memory_cost = (int(part) for part in given.split(","))
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=1)
+
+
+_hasher = _password_hasher()
 
 
 class AccountError(SymbionetError):

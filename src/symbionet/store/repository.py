@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -300,7 +301,7 @@ def read_stored_park(engine: Engine, park_id: int) -> StoredPark:
     document is."""
     with engine.connect() as connection:
         document, version, rows = _read(connection, park_id)
-    return StoredPark(park_id, version, park_from_document(document), rows)
+    return StoredPark(park_id, version, _park_of(document), rows)
 
 
 def load_stored_park(engine: Engine, park_id: int) -> Park:
@@ -320,11 +321,29 @@ def _by_row(error: SymbionetError, document: Mapping[str, Any]) -> SymbionetErro
     return SymbionetError(problems)
 
 
+_READ: OrderedDict[str, Park] = OrderedDict()
+"""Parks read from documents lately, by the document's text: a park is read once, whichever
+of its readers (an edit, a page, the edit after it) comes first."""
+
+
+def _park_of(document: Mapping[str, Any]) -> Park:
+    """The park a document describes, read by the register (or taken from the parks read
+    lately: reading a park validates all of it, the costliest part of an edit)."""
+    key = json.dumps(document, sort_keys=True, default=str)
+    park = _READ.get(key)
+    if park is None:
+        park = _READ[key] = park_from_document(document)
+        while len(_READ) > 8:
+            _READ.popitem(last=False)
+    _READ.move_to_end(key)
+    return park
+
+
 def _checked(document: dict[str, Any]) -> dict[str, Any]:
     """The changed park's document as the register reads it, or its problems by row."""
     try:
         _check_storable(document)
-        return park_from_document(document).to_document()
+        return _park_of(document).to_document()
     except SymbionetError as error:
         raise _by_row(error, document) from None
 
@@ -462,7 +481,7 @@ def edit_park(engine: Engine, park_id: int, edit: Callable[[Park], Park], user: 
     try:
         with engine.begin() as connection:
             version = _claim(connection, park_id)
-            park = park_from_document(_read(connection, park_id)[0])
+            park = _park_of(_read(connection, park_id)[0])
             before, after = park.to_document(), _checked(edit(park).to_document())
             log = []
             for name in ROW_TABLES:

@@ -22,7 +22,7 @@ from symbionet.errors import SymbionetError
 from symbionet.store import accounts, jobs
 from symbionet.store.database import migrate, open_database
 from symbionet.store.repository import ConflictError
-from symbionet.web import api, pages
+from symbionet.web import api, hub, pages
 from symbionet.web.context import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, Platform, platform
 from symbionet.web.runner import JobRunner
 
@@ -87,6 +87,7 @@ def create_app(
     )
     app.state.platform = state
     app.include_router(api.router)
+    app.include_router(hub.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(files("symbionet.web") / "static")), "static")
 

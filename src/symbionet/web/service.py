@@ -74,13 +74,25 @@ def public_figures(platform: Platform, stored: StoredPark) -> dict[str, Any]:
     return {"name": stored.park.name, **view.to_dict()}
 
 
+#: the hub's tables whose rows belong to one organisation, and the column naming it
+ORGANISATION_COLUMNS = {
+    "contacts": "organisation",
+    "bookings": "organisation",
+    "solutions": "organisation",
+    "project_partners": "organisation",
+    "facilities": "owner",
+}
+
+
 def owner(park: Park, table: str, record: Mapping[str, Any]) -> str | None:
-    """The partner a row belongs to: an actor itself, a site's actor, a stream's or a
-    technology's site's actor; ``None`` for rows of no one partner."""
+    """The partner a row belongs to: an actor (an organisation) itself, a site's actor, a
+    stream's or a technology's site's actor, the organisation of a contact, a booking, a
+    solution or a project partnership, a facility's owner; ``None`` for rows of no one
+    partner."""
     if table == "actors":
         return str(record.get("id"))
-    if table == "sites":
-        value = record.get("actor")
+    if table == "sites" or table in ORGANISATION_COLUMNS:
+        value = record.get(ORGANISATION_COLUMNS.get(table, "actor"))
         return None if value is None else str(value)
     if table in ("streams", "technologies"):
         site = record.get("site")
