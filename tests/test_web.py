@@ -457,3 +457,39 @@ def test_a_park_without_streams_has_every_page_and_an_empty_candidate_list(
         assert client.get("/api/parks/1/candidates").json()["candidates"] == []
         for page in ("", "/candidates", "/tables/streams", "/analyses", "/history", "/reports"):
             assert client.get(f"/parks/1{page}").status_code == 200, page
+
+
+def test_an_edit_on_a_database_locked_past_the_wait_is_busy_and_changes_nothing(
+    kalundborg_templates: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    from symbionet.store import database
+    from symbionet.web.app import create_app
+    from tests.servers import sign_in
+
+    monkeypatch.setattr(database, "BUSY_WAIT_S", 1)
+    template, accounts = kalundborg_templates("sqlite")
+    path = tmp_path / "kalundborg.sqlite"
+    shutil.copyfile(make_url(template).database or "", path)
+    with TestClient(create_app(f"sqlite:///{path}"), base_url="http://127.0.0.1") as client:
+        sign_in(client, *accounts["secretariat"])
+        before = row(client, "streams", "novo_steam")
+        more = before["quantity"] * 1.25
+        change = {"version": before["_version"], "values": {"quantity": more}}
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another writer that keeps the database
+        try:
+            busy = client.patch("/api/parks/1/streams/novo_steam", json=change)
+        finally:
+            holder.rollback()
+            holder.close()
+        assert busy.status_code == 503 and busy.headers["retry-after"] == "10"
+        assert "busy" in busy.json()["detail"]
+        assert row(client, "streams", "novo_steam")["quantity"] == before["quantity"]
+        again = client.patch("/api/parks/1/streams/novo_steam", json=change)
+        assert again.status_code == 200, again.text
+        assert row(client, "streams", "novo_steam")["quantity"] == more

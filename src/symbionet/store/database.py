@@ -11,18 +11,22 @@ from sqlalchemy.engine import make_url
 
 def open_database(url: str) -> Engine:
     """An engine for ``url`` (``sqlite:///park.db``, ``postgresql+psycopg://...``); SQLite
-    connections write ahead (WAL), enforce foreign keys and wait for each other's locks."""
+    connections write ahead (WAL), enforce foreign keys and wait up to ``BUSY_WAIT_S`` for
+    each other's locks (writes to one park queue behind each other)."""
     engine = create_engine(url)
     if make_url(url).get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
 
+BUSY_WAIT_S = 120
+
+
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_WAIT_S * 1000}")
     cursor.close()
 
 
@@ -54,4 +58,4 @@ def migrate(url: str) -> None:
         engine.dispose()
 
 
-__all__ = ["migrate", "open_database"]
+__all__ = ["BUSY_WAIT_S", "migrate", "open_database"]

@@ -16,11 +16,12 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from symbionet.errors import SymbionetError
 from symbionet.store import accounts, jobs
-from symbionet.store.database import migrate, open_database
+from symbionet.store.database import BUSY_WAIT_S, migrate, open_database
 from symbionet.store.repository import ConflictError
 from symbionet.web import api, hub, pages
 from symbionet.web.context import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, Platform, platform
@@ -103,6 +104,17 @@ def create_app(
     @app.exception_handler(ConflictError)
     async def conflict(request: Request, error: ConflictError) -> JSONResponse:
         return JSONResponse({"detail": str(error), "problems": _problems(error)}, 409)
+
+    @app.exception_handler(OperationalError)
+    async def busy(request: Request, error: OperationalError) -> Response:
+        """A database that stays locked past the wait is busy, not broken: 503, try again."""
+        if "database is locked" not in str(error.orig):
+            raise error
+        return JSONResponse(
+            {"detail": f"the database stayed busy for {BUSY_WAIT_S} s; try again"},
+            503,
+            headers={"Retry-After": "10"},
+        )
 
     @app.exception_handler(SymbionetError)
     async def invalid(request: Request, error: SymbionetError) -> JSONResponse:
