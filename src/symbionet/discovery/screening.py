@@ -230,6 +230,20 @@ def _strength(
     return found.groupby(["key", "family"])["strength"].sum()
 
 
+def _degree(
+    levels: pd.DataFrame, documented: pd.DataFrame, own: pd.Series, supply: bool
+) -> pd.Series:
+    """key -> places (other than the key's ``own``) documenting the key's sector supplying
+    (or receiving) anything, weighted by level: how much of a hub the sector is."""
+    anything = documented.groupby(["level", "code"])["places"].agg(lambda p: frozenset().union(*p))
+    found = levels.merge(anything.reset_index(), on=["level", "code"])
+    if supply:
+        found = found[~_coarse(found, levels)]
+    found["strength"] = _without_own(found["places"], found["key"].map(own))
+    found["strength"] *= found["level"].map(WEIGHT)
+    return found.groupby("key")["strength"].sum()
+
+
 def families(catalogue: Catalogue) -> dict[str, str]:
     """Each resource's family: its catalogue group (steam, heat, ash...), else itself."""
     return {rid: r.group or rid for rid, r in catalogue.resources.items()}
@@ -260,6 +274,8 @@ FEATURES = [
     "profile_need",  # the receiver's sector profile (or its own stream) names the family
     "substitute",  # the receiver needs the family only through a substitution
     "family_places",  # places where the family is exchanged at all
+    "supplier_degree",  # places where the supplier's sector supplies anything
+    "receiver_degree",  # places where the receiver's sector receives anything
 ]
 
 
@@ -369,7 +385,14 @@ def candidates(
         )
     )
     table = table.join(finest, on=keys)
+    table["supplier_degree"] = table["supplier"].map(
+        _degree(levels, evidence.supplied, own, supply=True)
+    )
+    table["receiver_degree"] = table["receiver"].map(
+        _degree(levels, evidence.received, own, supply=False)
+    )
     counts = ["pair_class", "pair_group", "pair_division", "supplied", "received"]
+    counts += ["supplier_degree", "receiver_degree"]
     table[counts] = table[counts].fillna(0.0)
     for flag in ("profile_supply", "profile_need", "substitute"):
         table[flag] = table[flag].fillna(False).astype(bool)
