@@ -110,6 +110,11 @@ def test_evidence_counts_places_at_each_level(cases: pd.DataFrame) -> None:
     # sector received it at every level: 2 + 1 + 2 × 1/4
     assert gypsum["supplied"] == pytest.approx(3.0) and gypsum["received"] == pytest.approx(3.5)
     assert gypsum["family_places"] == 2
+    # hubs: 35.11 supplies something in P1 and P2 (class 2 + group 2 × 1/2); 23.62 receives
+    # in P1 and P2 (2 + 1 + 2 × 1/4), 23.51 in P2 (1 + 1/2) and division 23 in P1, P2 (1/2)
+    assert gypsum["supplier_degree"] == pytest.approx(3.0)
+    assert gypsum["receiver_degree"] == pytest.approx(3.5)
+    assert table.loc[("power", "cement", "ash"), "receiver_degree"] == pytest.approx(2.0)
     # both sectors' profiles name gypsum (sector_profiles.csv: 35.11 supplies, 23.62 needs)
     assert gypsum["profile_supply"] and gypsum["profile_need"] and not gypsum["substitute"]
     # fly ash 35.11 → 23.51 in P2 alone; to the board maker only as division 23 takes it
