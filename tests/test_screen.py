@@ -121,6 +121,14 @@ def test_evidence_counts_places_at_each_level(cases: pd.DataFrame) -> None:
     assert table.loc[("power", "cement", "ash"), "pair_class"] == 1
     ash = table.loc[("power", "board", "ash")]
     assert (ash["pair_class"], ash["pair_division"], ash["match"]) == (0, 1, "division")
+    # flue-gas condensate becomes demineralised water (catalogue), of the family of the
+    # process water the dairy's profile (10.5) names: a named need, met by substitution;
+    # biogas meets the power station's named need for biogas itself, with no substitution
+    condensate = table.loc[("power", "dairy", "condensate")]
+    assert condensate["substitute"] and condensate["profile_substitute"]
+    assert not condensate["profile_need"]
+    biogas = table.loc[("biogas", "power", "fuel gas")]
+    assert biogas["profile_need"] and not biogas["profile_substitute"]
     # whey: the dairy's and the biogas plant's profiles alone (PROFILES)
     whey = table.loc[("dairy", "biogas", "organic residue")]
     assert "whey" in whey["resources"] and whey["match"] == "profiles"

@@ -273,6 +273,7 @@ FEATURES = [
     "profile_supply",  # the supplier's sector profile (or its own stream) names the family
     "profile_need",  # the receiver's sector profile (or its own stream) names the family
     "substitute",  # the receiver needs the family only through a substitution
+    "profile_substitute",  # the receiver's profile names a need the family substitutes
     "family_places",  # places where the family is exchanged at all
     "supplier_degree",  # places where the supplier's sector supplies anything
     "receiver_degree",  # places where the receiver's sector receives anything
@@ -329,8 +330,13 @@ def candidates(
     need = direct.groupby(["key", "family"]).agg(
         received=("received", "max"), profile_need=("profile_need", "any")
     )
-    through = needed.loc[~needed["direct"], ["key", "family"]].drop_duplicates()
-    need = need.join(through.set_index(["key", "family"]).assign(via=True), how="outer")
+    through = (
+        needed[~needed["direct"]]
+        .assign(profile_substitute=lambda t: t["profile_need"].fillna(False).astype(bool))
+        .groupby(["key", "family"])["profile_substitute"]
+        .any()
+    )
+    need = need.join(through.to_frame().assign(via=True), how="outer")
     need["substitute"] = need["via"].notna() & need["received"].isna()
     need["substitute"] &= ~need["profile_need"].fillna(False).astype(bool)
     table = (
@@ -394,7 +400,7 @@ def candidates(
     counts = ["pair_class", "pair_group", "pair_division", "supplied", "received"]
     counts += ["supplier_degree", "receiver_degree"]
     table[counts] = table[counts].fillna(0.0)
-    for flag in ("profile_supply", "profile_need", "substitute"):
+    for flag in ("profile_supply", "profile_need", "substitute", "profile_substitute"):
         table[flag] = table[flag].fillna(False).astype(bool)
     table["match"] = table["match"].fillna("profiles")
     table["ids"] = table["ids"].map(lambda ids: ids if isinstance(ids, tuple) else ())
