@@ -56,7 +56,7 @@ postgres:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql >/dev/null; }
 
 test: $(STAMP) lint browser postgres
-	$(BIN)/pytest -n auto --dist loadscope -q --durations=40
+	$(BIN)/pytest -n auto -q --durations=40
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
