@@ -236,12 +236,8 @@ def _degree(
     """key -> places (other than the key's ``own``) documenting the key's sector supplying
     (or receiving) anything, weighted by level: how much of a hub the sector is."""
     anything = documented.groupby(["level", "code"])["places"].agg(lambda p: frozenset().union(*p))
-    found = levels.merge(anything.reset_index(), on=["level", "code"])
-    if supply:
-        found = found[~_coarse(found, levels)]
-    found["strength"] = _without_own(found["places"], found["key"].map(own))
-    found["strength"] *= found["level"].map(WEIGHT)
-    return found.groupby("key")["strength"].sum()
+    anything = anything.reset_index().assign(family="")
+    return _strength(levels, anything, own, supply).droplevel("family")
 
 
 def families(catalogue: Catalogue) -> dict[str, str]:
