@@ -12,10 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
-from alembic.runtime.environment import EnvironmentContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from typer.testing import CliRunner
 
@@ -300,29 +297,9 @@ def test_share_of_a_figure_resting_on_estimates(tmp_path: Path) -> None:
     assert estimated_share(pd.Series([0.0]), supply[:1], demand[:1], park) == 0.0
 
 
-def _upgrade_to(url: str, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(files("symbionet.store") / "migrations"))
-    script = ScriptDirectory.from_config(config)
-    engine = open_database(url)
-    with (
-        engine.begin() as connection,
-        EnvironmentContext(
-            config,
-            script,
-            fn=lambda rev, _: script._upgrade_revs(revision, rev),
-            destination_rev=revision,
-        ) as environment,
-    ):
-        environment.configure(connection=connection)
-        with environment.begin_transaction():
-            environment.run_migrations()
-    engine.dispose()
-
-
 def test_migration_0008_upgrades_a_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'parks.sqlite'}"
-    _upgrade_to(url, "0007")
+    migrate(url, "0007")
     engine = open_database(url)
     columns = {c["name"] for c in inspect(engine).get_columns("streams")}
     assert "provenance" not in columns

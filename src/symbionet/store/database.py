@@ -30,9 +30,9 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def migrate(url: str) -> None:
-    """Bring the database at ``url`` to the newest migration, whatever migration it is at (an
-    empty database gets every table)."""
+def migrate(url: str, to: str = "head") -> None:
+    """Bring the database at ``url`` to migration ``to`` (default: the newest), whatever
+    migration it is at (an empty database gets every table)."""
     from alembic.config import Config
     from alembic.runtime.environment import EnvironmentContext
     from alembic.script import ScriptDirectory
@@ -47,8 +47,8 @@ def migrate(url: str) -> None:
             EnvironmentContext(
                 config,
                 script,
-                fn=lambda revision, _: script._upgrade_revs("head", revision),
-                destination_rev="head",
+                fn=lambda revision, _: script._upgrade_revs(to, revision),
+                destination_rev=to,
             ) as environment,
         ):
             environment.configure(connection=connection)
