@@ -246,3 +246,15 @@ def test_places_for_leave_one_place_out() -> None:
     assert {"Kalundborg", "Styria", "Ulsan", "Kwinana", "Reykjanes", "Helsingborg"} <= evaluated
     assert {"Norrköping", "Sotenäs", "Twente", "Moerdijk"} <= evaluated
     assert len(evaluated) >= 10
+
+
+def test_sector_profiles_name_catalogue_resources_and_sources() -> None:
+    catalogue = default_catalogue()
+    with (DATA / "sector_profiles.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows
+    for r in rows:
+        assert NACE.match(r["nace"]) and int(r["nace"][:2]) in NACE_DIVISIONS, r
+        assert r["direction"] in {"supply", "demand"}, r
+        assert set(r["resources"].split(";")) <= set(catalogue.resources), r
+        assert r["source"] in {*catalogue.references, *_sources()["references"]}, r

@@ -15,6 +15,7 @@ from symbionet import load_park, screen
 from symbionet.discovery.screening import (
     COLUMNS,
     FEATURES,
+    TERMS,
     Evidence,
     Model,
     candidates,
@@ -156,9 +157,9 @@ def test_a_model_scores_a_logistic_of_the_logged_evidence(cases: pd.DataFrame) -
     evidence = Evidence.of(cases, families(default_catalogue()))
     table = candidates(ACTORS, evidence, PROFILES).set_index(["supplier", "receiver", "family"])
     row = table.loc[[("power", "board", "mineral residue")]]
-    weights = [0.0] * (len(FEATURES) + 1)
-    weights[FEATURES.index("pair_class")] = 2.0
-    weights[-1] = 0.5  # log(1 + supplied) × log(1 + received)
+    weights = [0.0] * len(TERMS)
+    weights[TERMS.index("pair_class")] = 2.0
+    weights[TERMS.index("supplied×received")] = 0.5  # log(1 + supplied) × log(1 + received)
     model = Model(tuple(weights), -3.0, 3, 10, 2)
     logit = 2.0 * math.log(3) + 0.5 * math.log(4) * math.log(4.5) - 3.0
     assert model.score(row)[0] == pytest.approx(1 / (1 + math.exp(-logit)))
@@ -168,8 +169,8 @@ def test_leave_one_place_out_by_hand(cases: pd.DataFrame) -> None:
     # Only documented class-level pairs count: 2 × log(1 + places) - 3. Without P2, C → D
     # has gypsum from P1 (σ(2 log 2 - 3) = 0.166) and C → E two families of nothing
     # (1 - (1 - σ(-3))² = 0.093): both within the top 2E = 4, both documented in P2
-    weights = [0.0] * (len(FEATURES) + 1)
-    weights[FEATURES.index("pair_class")] = 2.0
+    weights = [0.0] * len(TERMS)
+    weights[TERMS.index("pair_class")] = 2.0
     model = Model(tuple(weights), -3.0, 2, 0, 0)
     got = evaluate_place("P2", cases, PROFILES, model)
     assert got["organisations"] == 3 and got["exchanges"] == 2

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
+from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -405,18 +406,25 @@ def candidates(
     return table.drop(columns=["via", "s_code", "r_code"])
 
 
+_PAIRS = list(combinations(range(len(FEATURES)), 2))
+#: the terms of the model: each feature, and the product of each two ("supplied×received")
+TERMS = FEATURES + [f"{FEATURES[i]}×{FEATURES[j]}" for i, j in _PAIRS]
+
+
 def _design(table: pd.DataFrame) -> np.ndarray:
-    """The feature matrix: counts as log(1 + n), flags as 0 or 1, and the product of the
-    supplier's and the receiver's evidence."""
+    """The matrix of :data:`TERMS`: counts as log(1 + n), flags as 0 or log 2, and the
+    products of each two, so that evidence on both sides can count for more than its
+    parts."""
     logs = np.log1p(table[FEATURES].to_numpy(dtype=float))
-    both = logs[:, FEATURES.index("supplied")] * logs[:, FEATURES.index("received")]
-    return np.column_stack([logs, both])
+    first, second = np.array(_PAIRS).T
+    return np.column_stack([logs, logs[:, first] * logs[:, second]])
 
 
 @dataclass(frozen=True)
 class Model:
     """A logistic regression of whether a supplier, receiver and family of resources are
-    documented exchanging, on the :data:`FEATURES`, fitted on documented places."""
+    documented exchanging, on the :data:`TERMS` of its features, fitted on documented
+    places."""
 
     coefficients: tuple[float, ...]
     intercept: float
@@ -698,6 +706,7 @@ __all__ = [
     "FEATURES",
     "LEVELS",
     "PROPOSAL_COLUMNS",
+    "TERMS",
     "WEIGHT",
     "Model",
     "Source",
