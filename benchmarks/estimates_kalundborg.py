@@ -17,7 +17,9 @@ Figures:
   takes (yeast cream for a digester's feedstock) as found;
 - quantity ratio: estimated / registered quantity (median and range) over the matches
   with the same resource, and the share of them whose registered quantity lies within the
-  estimate's low-high range.
+  estimate's low-high range;
+- class ratio: an estimated class against its registered members, counted in the class's
+  unit through the catalogue's substitution ratios.
 """
 
 from __future__ import annotations
@@ -86,13 +88,20 @@ def compare(park: Park) -> tuple[pd.DataFrame, dict[str, object]]:
     est_keys = estimates[KEY]
     catalogue = park.catalogue
     by_class = registered.merge(est_keys, on=["site", "direction"], suffixes=("", "_est"))
-    by_class = by_class[
-        [
-            r != e and catalogue.ratio(r, e) is not None
-            for r, e in zip(by_class["resource"], by_class["resource_est"], strict=True)
-        ]
-    ]
+    pairs = zip(by_class["resource"], by_class["resource_est"], strict=True)
+    by_class["ratio"] = [None if r == e else catalogue.ratio(r, e) for r, e in pairs]
+    by_class = by_class[by_class["ratio"].notna()]
     class_found = set(map(tuple, by_class[KEY].to_numpy()))
+    # the registered members in the class's unit (t of yeast cream × Nm3 CH4 per t)
+    by_class["in_class"] = by_class["annual"] * by_class["ratio"].astype(float)
+    in_class = by_class.groupby(["site", "direction", "resource_est"])["in_class"].sum()
+    class_estimates = estimates.set_index(["site", "direction", "resource"])
+    class_ratio = {
+        f"{site} {resource} ({direction})": round(
+            float(class_estimates.loc[(site, direction, resource), "annual_quantity"] / total), 3
+        )
+        for (site, direction, resource), total in in_class.items()
+    }
 
     reg = table[table["_merge"] != "right_only"]
     found = reg["_merge"] == "both"
@@ -120,6 +129,7 @@ def compare(park: Park) -> tuple[pd.DataFrame, dict[str, object]]:
         "ratio_min": round(float(matched["ratio"].min()), 3) if len(matched) else None,
         "ratio_max": round(float(matched["ratio"].max()), 3) if len(matched) else None,
         "within_range": f"{int(matched['in_range'].sum())} of {len(matched)}",
+        "class_ratio": class_ratio,
     }
     shown = table.rename(
         columns={

@@ -159,6 +159,8 @@ def test_the_classes_are_resources_in_their_own_units(cat: Catalogue) -> None:
         ("whey", 0.06, 0.90, 340),
         # estimates, each stating its working in its conditions
         ("brewers_yeast", 0.12, 0.92, 400),
+        ("yeast_slurry", 0.12, 0.92, 400),
+        ("fermentation_biomass", 0.05, 0.85, 350),
         ("fish_sludge", 0.10, 0.80, 300),
         ("sewage_sludge", 0.22, 0.70, 300),
         ("food_waste", 0.25, 0.90, 400),
@@ -179,6 +181,8 @@ def test_hand_worked_digester_yields(cat: Catalogue) -> None:
     assert cat.ratio("fish_sludge", "digester_feedstock") == pytest.approx(24.0)
     assert cat.ratio("sewage_sludge", "digester_feedstock") == pytest.approx(46.2)
     assert cat.ratio("brewers_yeast", "digester_feedstock") == pytest.approx(44.2)  # 44.16
+    assert cat.ratio("yeast_slurry", "digester_feedstock") == pytest.approx(44.2)  # 44.16
+    assert cat.ratio("fermentation_biomass", "digester_feedstock") == pytest.approx(14.9)  # 14.88
     # glycerol C3H8O3 by Buswell: 3/2 + 8/8 − 3/4 = 1.75 mol CH4 per 92.09 g
     glycerol = 1.75 * 22.414 / 92.09 * 1000  # 426 Nm3 per t
     assert glycerol == pytest.approx(426, abs=1)
