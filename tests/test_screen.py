@@ -23,6 +23,7 @@ from symbionet.discovery.screening import (
     families,
     nace_levels,
     place_actors,
+    propose,
     read_exchanges,
     shipped_model,
 )
@@ -178,6 +179,33 @@ def test_leave_one_place_out_by_hand(cases: pd.DataFrame) -> None:
     # random: 2E = 4 of the 3 × 2 ordered pairs; 2 of the 6 pairs exchange something
     assert got["random_recall"] == pytest.approx(4 / 6)
     assert got["random_precision"] == pytest.approx(2 / 6)
+
+
+def test_a_proposal_gives_the_median_documented_amount_per_year(tmp_path: Path) -> None:
+    quantified = [
+        ("q1", "P1", "A", "B", "100", "t/day"),  # 100 × 365 = 36,500 t/yr
+        ("q2", "P2", "C", "D", "50000", "t/yr"),
+        ("q3", "P3", "E", "F", "", ""),  # not quantified: not counted
+        ("q4", "P4", "G", "H", "7", "MWh/yr"),  # not an amount of gypsum: left out
+    ]
+    rows = [
+        {
+            **dict.fromkeys(COLUMNS, ""),
+            **{"id": i, "place": place, "supplier": s, "receiver": r, "quantity": q, "unit": u},
+            **{"supplier_nace": "35.11", "receiver_nace": "23.62", "resources": "fgd_gypsum"},
+            **{"country": "DK", "source": "src"},
+        }
+        for i, place, s, r, q, u in quantified
+    ]
+    pd.DataFrame(rows).to_csv(tmp_path / "cases.csv", index=False)
+    cases = read_exchanges(tmp_path / "cases.csv")
+    weights = [0.0] * len(TERMS)
+    weights[TERMS.index("pair_class")] = 2.0  # the documented family first
+    table = propose(ACTORS, cases, model=Model(tuple(weights), 0.0, 4, 0, 0))
+    row = table[(table["supplier"] == "power") & (table["receiver"] == "board")].iloc[0]
+    assert row["resource"] == "fgd_gypsum" and row["cases"] == 4
+    # the median of 36,500 and 50,000 t/yr
+    assert row["typical"] == pytest.approx(43_250) and row["typical_cases"] == 2
 
 
 def test_the_model_learns_that_documented_pairs_exchange() -> None:

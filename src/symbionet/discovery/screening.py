@@ -33,9 +33,11 @@ from pydantic import BaseModel, ConfigDict
 
 from symbionet.discovery.explain import join, text
 from symbionet.errors import Problem, SymbionetError
+from symbionet.register.baseline import canonical_per
 from symbionet.register.catalogue import Catalogue, default_catalogue
 from symbionet.register.estimates import sector_resources
 from symbionet.register.park import Park
+from symbionet.units import UnitProblem
 
 LEVELS = ("class", "group", "division")
 #: what a place documenting the exchange at each level adds to the score
@@ -500,19 +502,48 @@ def propose(
     documented ``cases``, sector ``profiles`` and the actors' own ``streams`` (key,
     direction, resource) where known."""
     cases = documented_exchanges() if cases is None else cases
+    catalogue = catalogue or default_catalogue()
     model = model or shipped_model()
-    evidence = Evidence.of(cases, families(catalogue or default_catalogue()))
+    evidence = Evidence.of(cases, families(catalogue))
     table = candidates(actors, evidence, profiles, catalogue, streams)
     table["score"] = model.score(table)
-    return _by_pair(table.sort_values(["score", "family"], ascending=[False, True]), cases)
+    table = table.sort_values(["score", "family"], ascending=[False, True])
+    return _by_pair(table, cases, documented_amounts(cases, catalogue))
 
 
-def _by_pair(table: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
+def documented_amounts(cases: pd.DataFrame, catalogue: Catalogue) -> dict[tuple[str, str], float]:
+    """The yearly amount of each quantified case's first resource, in its catalogue unit,
+    by (id, resource); cases whose unit does not convert are left out."""
+    amounts = {}
+    for case in cases[cases["quantity"].notna()].itertuples():
+        resource = case.resources[0]
+        try:
+            amounts[(case.id, resource)] = case.quantity * canonical_per(
+                case.unit, catalogue.resources[resource]
+            )
+        except UnitProblem:
+            continue
+    return amounts
+
+
+def _typical(
+    ids: tuple[str, ...], resource: str, amounts: Mapping[tuple[str, str], float]
+) -> tuple[float, int]:
+    """The median documented yearly amount of ``resource`` among the cases ``ids``, and
+    how many cases it rests on."""
+    found = [amounts[(i, resource)] for i in ids if (i, resource) in amounts]
+    return (float(np.median(found)), len(found)) if found else (float("nan"), 0)
+
+
+def _by_pair(
+    table: pd.DataFrame, cases: pd.DataFrame, amounts: Mapping[tuple[str, str], float]
+) -> pd.DataFrame:
     """One proposal per supplier and receiver: its :data:`FAMILIES` likeliest families of
     resources (with the :data:`RESOURCES` best documented of each), the chance that it
-    exchanges one of them, the evidence of each, best first."""
+    exchanges one of them, the evidence of each, and the typical yearly amount of its first
+    resource where documented cases give one, best first."""
     columns = ["supplier", "receiver", "families", "resources", "score", "match", "sectors"]
-    columns += ["evidence", "cases", "quantified", "resource"]
+    columns += ["evidence", "cases", "quantified", "resource", "typical", "typical_cases"]
     if table.empty:
         return pd.DataFrame(columns=columns)
     table = table.groupby(["supplier", "receiver"], sort=False).head(FAMILIES)
@@ -532,6 +563,12 @@ def _by_pair(table: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
     pairs["cases"] = pairs["ids"].map(len)
     pairs["quantified"] = pairs["ids"].map(lambda ids: int(quantified.loc[list(ids)].sum()))
     pairs["resource"] = pairs["resources"].str[0]
+    typical = [
+        _typical(ids, resource, amounts)
+        for ids, resource in zip(pairs["ids"], pairs["resource"], strict=True)
+    ]
+    pairs["typical"] = [amount for amount, _ in typical]
+    pairs["typical_cases"] = [n for _, n in typical]
     pairs = pairs.reset_index().sort_values(
         ["score", "cases", "quantified", "supplier", "receiver"],
         ascending=[False, False, False, True, True],
@@ -574,7 +611,20 @@ def screen(park: Park, top: int | None = None, exclude_place: str | None = None)
     table["supplier_nace"] = table["supplier"].map(actors["nace"])
     table["receiver_nace"] = table["receiver"].map(actors["nace"])
     table["existing"] = _exchanging(park, table)
+    table["typical_unit"] = table["resource"].map(lambda r: f"{names[r].unit}/yr")
     table = (table.head(top) if top else table).reset_index(drop=True)
+    typically = pd.Series(
+        [
+            f"; typically {amount:,.0f} {unit} of {names[r].name} in {n} documented case(s)"
+            if n
+            else ""
+            for amount, unit, r, n in table[
+                ["typical", "typical_unit", "resource", "typical_cases"]
+            ].itertuples(index=False)
+        ],
+        index=table.index,
+        dtype="str",
+    )
     table["explanation"] = pd.Series(
         join(
             text(table["supplier"].map(actors["name"])),
@@ -595,6 +645,7 @@ def screen(park: Park, top: int | None = None, exclude_place: str | None = None)
             " level, ",
             text(table["quantified"].astype(str)),
             " quantified",
+            text(typically),
         ).to_pandas(),
         dtype="str",
     )
@@ -606,7 +657,8 @@ def screen(park: Park, top: int | None = None, exclude_place: str | None = None)
 PROPOSAL_COLUMNS = [
     "supplier", "receiver", "supplier_nace", "receiver_nace", "what", "resources", "families",
     "sectors",
-    "match", "cases", "quantified", "score", "evidence", "existing", "explanation",
+    "match", "cases", "quantified", "typical", "typical_unit", "typical_cases", "score",
+    "evidence", "existing", "explanation",
 ]  # fmt: skip
 
 
